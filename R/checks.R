@@ -1,0 +1,173 @@
+# Argument checks. Every user-facing error names the argument, shows the
+# value it got and says what is accepted, and is raised before any C runs.
+
+# A short, printable description of a value for error messages.
+describe_value <- function(x) {
+  if (is.null(x)) return("NULL")
+  if (is.function(x)) return("a function")
+  if (inherits(x, "dist")) return(sprintf("a `dist` object of size %d", attr(x, "Size")))
+  if (is.data.frame(x)) return(sprintf("a data frame with %d rows and %d columns", nrow(x), ncol(x)))
+  if (!is.null(dim(x))) {
+    return(sprintf("a %s with dimensions %s", class(x)[1], paste(dim(x), collapse = " x ")))
+  }
+  if (is.atomic(x) && length(x) == 1L) {
+    if (is.character(x)) return(sprintf("\"%s\"", x))
+    return(format(x, digits = 15))
+  }
+  if (is.atomic(x) && length(x) == 0L) return(sprintf("a %s vector of length 0", typeof(x)))
+  if (is.atomic(x) && length(x) <= 5L) {
+    return(sprintf("c(%s)", paste(format(x, digits = 15), collapse = ", ")))
+  }
+  if (is.atomic(x)) return(sprintf("a %s vector of length %d", typeof(x), length(x)))
+  if (is.list(x)) return(sprintf("a list of length %d%s", length(x),
+                                 if (length(class(x)) && !identical(class(x), "list"))
+                                   sprintf(" of class %s", class(x)[1]) else ""))
+  sprintf("an object of class %s", class(x)[1])
+}
+
+stop_arg <- function(arg, value, expected) {
+  stop(sprintf("`%s` must be %s, not %s.", arg, expected, describe_value(value)),
+       call. = FALSE)
+}
+
+is_scalar_number <- function(x) {
+  is.numeric(x) && length(x) == 1L && !is.na(x) && is.null(dim(x))
+}
+
+# A single finite number within bounds. `integer = TRUE` also requires a
+# whole number. Returns the value as double (or integer).
+check_number <- function(x, arg, lower = -Inf, upper = Inf,
+                         lower_open = FALSE, upper_open = FALSE,
+                         integer = FALSE) {
+  what <- if (integer) "a whole number" else "a number"
+  range_txt <- range_text(lower, upper, lower_open, upper_open)
+  expected <- paste0("a single ", substring(what, 3), if (nzchar(range_txt)) " " else "", range_txt)
+  expected <- sub("^a single ", "a single ", expected)
+  if (!is_scalar_number(x) || !is.finite(x)) stop_arg(arg, x, expected)
+  if (integer && x != round(x)) stop_arg(arg, x, expected)
+  if (x < lower || (lower_open && x == lower) || x > upper || (upper_open && x == upper)) {
+    stop_arg(arg, x, expected)
+  }
+  if (integer) as.integer(x) else as.double(x)
+}
+
+range_text <- function(lower, upper, lower_open, upper_open) {
+  fmt <- function(v) format(v, digits = 15)
+  lo <- if (is.finite(lower)) sprintf("%s %s", if (lower_open) ">" else ">=", fmt(lower))
+  hi <- if (is.finite(upper)) sprintf("%s %s", if (upper_open) "<" else "<=", fmt(upper))
+  paste(c(lo, hi), collapse = " and ")
+}
+
+check_flag <- function(x, arg) {
+  if (!is.logical(x) || length(x) != 1L || is.na(x)) stop_arg(arg, x, "TRUE or FALSE")
+  x
+}
+
+check_choice <- function(x, arg, choices) {
+  expected <- paste0("one of ", paste0("\"", choices, "\"", collapse = ", "))
+  if (!is.character(x) || length(x) != 1L || is.na(x)) stop_arg(arg, x, expected)
+  if (!x %in% choices) stop_arg(arg, x, expected)
+  x
+}
+
+# seed = NULL draws one integer from R's RNG (so set.seed() works); any other
+# value must be a single finite whole number. Returns a double holding a
+# whole number, stored in results so any run can be repeated.
+resolve_seed <- function(seed) {
+  if (is.null(seed)) {
+    return(as.double(sample.int(.Machine$integer.max, 1L)))
+  }
+  expected <- "NULL or a single finite whole number (|seed| < 2^53)"
+  if (!is_scalar_number(seed) || !is.finite(seed) || seed != round(seed) ||
+      abs(seed) >= 2^53) {
+    stop_arg("seed", seed, expected)
+  }
+  as.double(seed)
+}
+
+# n_threads = NULL: option "umapc.n_threads", else 2 under R CMD check's
+# core limit, else every processor OpenMP reports.
+resolve_threads <- function(n_threads) {
+  if (is.null(n_threads)) {
+    n_threads <- getOption("umapc.n_threads", NULL)
+    if (is.null(n_threads)) {
+      limit <- Sys.getenv("_R_CHECK_LIMIT_CORES_", "")
+      n_threads <- if (nzchar(limit) && !identical(tolower(limit), "false")) 2L
+                   else max(1L, .Call(C_umapc_openmp_threads))
+    }
+    arg <- "getOption(\"umapc.n_threads\")"
+  } else {
+    arg <- "n_threads"
+  }
+  check_number(n_threads, arg, lower = 1, upper = 1024, integer = TRUE)
+}
+
+metric_codes <- c(euclidean = 1L, cosine = 2L, manhattan = 3L,
+                  correlation = 4L, hamming = 5L)
+
+check_metric <- function(metric) {
+  check_choice(metric, "metric", c(names(metric_codes), "precomputed"))
+}
+
+# Convert X to what the C code reads: a double matrix, or the slots of a
+# dgCMatrix (list(p, i, x, dim)), or a dist (precomputed distances).
+# Never modifies the caller's object.
+prepare_data <- function(X, arg = "X") {
+  if (inherits(X, "dist")) {
+    if (anyNA(X) || any(!is.finite(range(X))) || any(X < 0)) {
+      stop(sprintf("`%s` is a `dist` object with NA, infinite or negative distances; distances must be finite and >= 0.", arg),
+           call. = FALSE)
+    }
+    return(list(kind = "dist", n = attr(X, "Size"), d = NA_integer_, data = X,
+                rownames = attr(X, "Labels")))
+  }
+  if (inherits(X, "dgCMatrix")) {
+    if (anyNA(X@x) || any(!is.finite(X@x))) {
+      stop(sprintf("`%s` contains NA, NaN or infinite values; all values must be finite.", arg),
+           call. = FALSE)
+    }
+    return(list(kind = "sparse", n = nrow(X), d = ncol(X),
+                data = list(X@p, X@i, X@x, dim(X)),
+                rownames = rownames(X)))
+  }
+  if (inherits(X, "Matrix")) {
+    stop(sprintf("`%s` is a %s; convert it with as(X, \"CsparseMatrix\") (dgCMatrix) or as.matrix().",
+                 arg, class(X)[1]), call. = FALSE)
+  }
+  if (is.data.frame(X)) {
+    ok <- vapply(X, function(col) is.numeric(col) || is.logical(col), logical(1))
+    if (!all(ok)) {
+      bad <- names(X)[!ok]
+      stop(sprintf("`%s` is a data frame with non-numeric columns: %s. Drop them or convert them to numbers.",
+                   arg, paste0("`", bad, "`", collapse = ", ")), call. = FALSE)
+    }
+    rn <- attr(X, "row.names")
+    X <- as.matrix(X)
+    if (!is.character(rn)) rownames(X) <- NULL
+  }
+  if (!is.matrix(X) || !(is.numeric(X) || is.logical(X))) {
+    stop_arg(arg, X, "a numeric matrix, a data frame of numeric columns, a sparse dgCMatrix or a `dist` object")
+  }
+  if (storage.mode(X) != "double") storage.mode(X) <- "double"
+  if (length(X) > 0L) {
+    if (anyNA(X)) {
+      where <- which(is.na(X), arr.ind = TRUE)[1, ]
+      stop(sprintf("`%s` contains NA or NaN values (first at row %d, column %d); remove or impute them first.",
+                   arg, where[1], where[2]), call. = FALSE)
+    }
+    r <- range(X)
+    if (any(!is.finite(r))) {
+      where <- which(!is.finite(X), arr.ind = TRUE)[1, ]
+      stop(sprintf("`%s` contains infinite values (first at row %d, column %d); all values must be finite.",
+                   arg, where[1], where[2]), call. = FALSE)
+    }
+  }
+  list(kind = "dense", n = nrow(X), d = ncol(X), data = X, rownames = rownames(X))
+}
+
+check_rows <- function(n, arg = "X") {
+  if (n < 3L) {
+    stop(sprintf("`%s` must have at least 3 rows, not %d.", arg, n), call. = FALSE)
+  }
+  invisible(n)
+}

@@ -1,0 +1,119 @@
+#' @export
+print.umap <- function(x, ...) {
+  n <- nrow(x$embedding)
+  cat(sprintf("UMAP embedding of %s rows in %d dimensions\n",
+              format(n, big.mark = ","), ncol(x$embedding)))
+  cat(sprintf("  neighbours: %d (%s, %s)   min_dist: %g   spread: %g\n",
+              x$n_neighbors, x$metric, x$method, x$min_dist, x$spread))
+  cat(sprintf("  epochs: %d   init: %s   a: %.4g   b: %.4g   seed: %s\n",
+              x$n_epochs, x$init, x$a, x$b, format(x$seed, scientific = FALSE)))
+  if (length(x$timings)) {
+    cat(sprintf("  time: %.2f s (%s)\n", sum(x$timings),
+                paste(sprintf("%s %.2f", names(x$timings), x$timings), collapse = ", ")))
+  }
+  invisible(x)
+}
+
+#' Draw a UMAP embedding
+#'
+#' A base-graphics scatter plot of the first two embedding dimensions. Point
+#' size and transparency adapt to the number of points (readable from 100 to
+#' 100,000); points are drawn in a random but fixed order so no group hides
+#' another. Factor or character `labels` get categorical colours and a legend;
+#' numeric `labels` a continuous palette and a colour key.
+#'
+#' @param x A `umap` object.
+#' @param labels Optional labels, one per row: factor, character, logical or
+#'   numeric.
+#' @param main,xlab,ylab Title and axis labels.
+#' @param pch,cex,alpha Point symbol, size and opacity; `NULL` chooses them
+#'   from the number of points.
+#' @param palette For categorical labels, a vector of colours (recycled); for
+#'   numeric labels, a function of `n` returning `n` colours.
+#' @param legend Draw a legend (categorical) or colour key (numeric).
+#' @param ... Passed to [graphics::plot.default()].
+#' @return `x`, invisibly.
+#' @examples
+#' fit <- umap(iris[, 1:4], seed = 1, n_threads = 2)
+#' plot(fit, labels = iris$Species)
+#' plot(fit, labels = iris$Petal.Length)
+#' @export
+plot.umap <- function(x, labels = NULL, main = NULL, xlab = NULL, ylab = NULL,
+                      pch = NULL, cex = NULL, alpha = NULL, palette = NULL,
+                      legend = TRUE, ...) {
+  emb <- x$embedding
+  n <- nrow(emb)
+  if (ncol(emb) < 2L) emb <- cbind(emb, 0)
+  if (!is.null(labels) && length(labels) != n) {
+    stop(sprintf("`labels` must have one value per row (%d), not %d.", n, length(labels)),
+         call. = FALSE)
+  }
+  if (is.null(main)) {
+    main <- sprintf("UMAP: %s points, n_neighbors = %d, min_dist = %g",
+                    format(n, big.mark = ","), x$n_neighbors, x$min_dist)
+  }
+  draw_embedding(emb, labels, main = main,
+                 xlab = if (is.null(xlab)) colnames(x$embedding)[1] else xlab,
+                 ylab = if (is.null(ylab)) {
+                   if (ncol(x$embedding) > 1L) colnames(x$embedding)[2] else ""
+                 } else ylab,
+                 pch = pch, cex = cex, alpha = alpha, palette = palette,
+                 legend = legend, ...)
+  invisible(x)
+}
+
+# Shared by plot.umap() and the grid plot.
+draw_embedding <- function(emb, labels, main, xlab, ylab, pch = NULL, cex = NULL,
+                           alpha = NULL, palette = NULL, legend = TRUE,
+                           axes = TRUE, ...) {
+  n <- nrow(emb)
+  if (is.null(pch)) pch <- if (n > 2000) 16 else 19
+  if (is.null(cex)) cex <- min(1, max(0.15, 3 / sqrt(n / 10 + 1) + 0.1))
+  if (is.null(alpha)) alpha <- min(1, max(0.15, 40 / sqrt(n)))
+  col_info <- label_colours(labels, palette, alpha)
+  # a fixed pseudo-random drawing order (independent of R's RNG state)
+  ord <- order((seq_len(n) * 2654435761) %% 4294967296)
+  graphics::plot(emb[ord, 1], emb[ord, 2], col = col_info$col[ord], pch = pch,
+                 cex = cex, main = main, xlab = xlab, ylab = ylab, axes = axes,
+                 ...)
+  if (legend && !is.null(col_info$legend)) {
+    graphics::legend("topright", legend = col_info$legend, col = col_info$key,
+                     pch = 19, bty = "n", cex = 0.8, inset = 0.01,
+                     title = col_info$title)
+  }
+}
+
+label_colours <- function(labels, palette, alpha) {
+  if (is.null(labels)) {
+    return(list(col = rep(grDevices::adjustcolor("grey20", alpha.f = alpha), 1L)))
+  }
+  if (is.numeric(labels)) {
+    pal <- if (is.function(palette)) palette else function(k) grDevices::hcl.colors(k, "viridis")
+    cols <- pal(100)
+    r <- range(labels, finite = TRUE)
+    pos <- if (diff(r) > 0) 1 + floor(99 * (labels - r[1]) / diff(r)) else rep(50, length(labels))
+    col <- grDevices::adjustcolor(cols[pos], alpha.f = alpha)
+    col[is.na(labels)] <- grDevices::adjustcolor("grey70", alpha.f = alpha)
+    at <- pretty(r, 5)
+    at <- at[at >= r[1] & at <= r[2]]
+    key <- cols[1 + floor(99 * (at - r[1]) / max(diff(r), 1e-300))]
+    return(list(col = col, legend = format(at), key = key, title = NULL))
+  }
+  f <- as.factor(labels)
+  lev <- levels(f)
+  k <- length(lev)
+  pal <- if (is.null(palette)) {
+    if (k <= 8) grDevices::palette.colors(max(k, 1), "Okabe-Ito")[seq_len(max(k, 1))]
+    else grDevices::hcl.colors(k, "Dark 3")
+  } else rep_len(palette, k)
+  pal <- unname(pal)
+  col <- grDevices::adjustcolor(pal[as.integer(f)], alpha.f = alpha)
+  col[is.na(f)] <- grDevices::adjustcolor("grey70", alpha.f = alpha)
+  list(col = col, legend = lev, key = pal, title = NULL)
+}
+
+#' @export
+as.matrix.umap <- function(x, ...) x$embedding
+
+#' @export
+as.data.frame.umap <- function(x, ...) as.data.frame(x$embedding, ...)

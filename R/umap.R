@@ -1,0 +1,274 @@
+#' Uniform Manifold Approximation and Projection
+#'
+#' Embeds the rows of `X` in `n_components` dimensions with UMAP (McInnes,
+#' Healy and Melville, 2018). Every numerical step runs in C: the
+#' nearest-neighbour search, the fuzzy simplicial set, the initial layout and
+#' the stochastic optimisation.
+#'
+#' @section Reproducibility:
+#' The `seed` drives an internal counter-based random number generator with
+#' one independent stream per stage (neighbour search, initialisation,
+#' layout), so:
+#' * the same data, parameters and `seed` give bit-identical embeddings;
+#' * `umap(X, seed = s)` is identical to
+#'   `umap(X, knn = nearest_neighbors(X, n_neighbors, seed = s), seed = s)`;
+#' * results do not depend on `n_threads` (the layout moves each vertex with
+#'   its own random numbers, reading the others' positions from the start of
+#'   each epoch, rather than racing threads against each other);
+#' * `seed = NULL` takes one draw from R's random number generator, so
+#'   [set.seed()] makes it reproducible too; the seed used is stored in the
+#'   result as `$seed`.
+#'
+#' Results are reproducible on the same machine and build; other compilers or
+#' processors give statistically equivalent, not identical, embeddings.
+#'
+#' @inheritParams nearest_neighbors
+#' @param X The data, as for [nearest_neighbors()]. May be `NULL` when `knn`
+#'   is given (then `init = "pca"` is not available).
+#' @param n_neighbors Size of the local neighbourhood (counting the point
+#'   itself): a whole number from 2 to `nrow(X) - 1`. Larger values give more
+#'   global structure. When left at its default with fewer than 16 rows it is
+#'   reduced to `nrow(X) - 1` with a warning.
+#' @param n_components Dimensions of the embedding, from 1 to `nrow(X) - 1`.
+#' @param min_dist Smallest distance between embedded points, from 0 to
+#'   `spread`. Smaller values pack clusters more tightly.
+#' @param spread Scale of the embedded points (> 0).
+#' @param n_epochs Optimisation epochs; `NULL` means 500 up to 10,000 rows and
+#'   200 above. `0` returns the initial layout.
+#' @param learning_rate Initial learning rate (> 0), decayed linearly to 0.
+#' @param init `"spectral"` (eigenvectors of the normalised graph Laplacian;
+#'   disconnected components are embedded separately and placed apart),
+#'   `"pca"`, `"random"`, or a numeric matrix with `nrow(X)` rows and
+#'   `n_components` columns. Every initial layout is rescaled to \[0, 10\]
+#'   per column, as in umap-learn.
+#' @param set_op_mix_ratio Between 0 (fuzzy intersection) and 1 (fuzzy union)
+#'   when symmetrising the graph.
+#' @param local_connectivity Number of nearest neighbours assumed connected
+#'   (>= 0; may be fractional).
+#' @param repulsion_strength Weight of negative samples (>= 0).
+#' @param negative_sample_rate Negative samples per positive sample (>= 0).
+#' @param a,b Parameters of the output curve `1 / (1 + a d^(2b))`; `NULL`
+#'   fits them to `min_dist` and `spread`. Give both or neither.
+#' @param knn Precomputed neighbours: a `umap_knn` from
+#'   [nearest_neighbors()], `model$knn` of a fitted model, or any format
+#'   [as_umap_knn()] accepts. It may have more than `n_neighbors` columns:
+#'   the first `n_neighbors` are used.
+#' @param keep_data Keep the training data in the model (needed by
+#'   [predict.umap()] to embed new rows; costs the size of `X`).
+#'
+#' @return An object of class `umap`: a list with `embedding` (n x
+#'   `n_components` matrix, columns `UMAP1`, `UMAP2`, ..., row names from
+#'   `X`), `knn` (a `umap_knn`, reusable as `knn =`), `graph` (the symmetric
+#'   fuzzy graph as a `Matrix::dgCMatrix`), every resolved parameter
+#'   (including `a`, `b`, `n_epochs`), the `seed` used, `timings` (seconds per
+#'   stage) and, with `keep_data = TRUE`, the training `data`.
+#' @seealso [nearest_neighbors()], [as_umap_knn()], [plot.umap()].
+#' @examples
+#' fit <- umap(iris[, 1:4], seed = 42, n_threads = 2)
+#' fit
+#' plot(fit, labels = iris$Species)
+#'
+#' # the same embedding from neighbours computed once
+#' knn <- nearest_neighbors(iris[, 1:4], n_neighbors = 15, seed = 42, n_threads = 2)
+#' fit2 <- umap(iris[, 1:4], knn = knn, seed = 42, n_threads = 2)
+#' identical(fit$embedding, fit2$embedding)
+#' @export
+umap <- function(X, n_neighbors = 15, n_components = 2, metric = "euclidean",
+                 min_dist = 0.1, spread = 1, n_epochs = NULL,
+                 learning_rate = 1, init = "spectral", set_op_mix_ratio = 1,
+                 local_connectivity = 1, repulsion_strength = 1,
+                 negative_sample_rate = 5, a = NULL, b = NULL, knn = NULL,
+                 seed = NULL, n_threads = NULL, verbose = FALSE,
+                 method = c("auto", "exact", "nndescent"), keep_data = TRUE) {
+  call <- match.call()
+  nn_default <- missing(n_neighbors)
+  seed <- resolve_seed(seed)
+  check_flag(verbose, "verbose")
+  check_flag(keep_data, "keep_data")
+  n_threads <- resolve_threads(n_threads)
+  t_start <- proc.time()[["elapsed"]]
+  timings <- numeric()
+  tick <- function(stage) {
+    now <- proc.time()[["elapsed"]]
+    timings[[stage]] <<- now - t_start
+    t_start <<- now
+  }
+
+  # --- data and neighbours --------------------------------------------------
+  if (is.null(X)) {
+    if (is.null(knn)) stop("`X` can be NULL only when `knn` is given.", call. = FALSE)
+    data <- NULL
+  } else {
+    data <- prepare_data(X)
+  }
+  metric_given <- !missing(metric)
+  if (!is.null(data) && data$kind == "dist" && !metric_given) metric <- "precomputed"
+  if (!is.null(knn)) {
+    knn <- as_umap_knn(knn, n = if (is.null(data)) NULL else data$n)
+    n <- nrow(knn$indices)
+  } else {
+    n <- data$n
+  }
+  check_rows(n, if (is.null(data)) "knn" else "X")
+  if (nn_default && n <= 15L) {
+    n_neighbors <- n - 1L
+    warning(sprintf("`X` has only %d rows: `n_neighbors` reduced from 15 to %d.", n, n - 1L),
+            call. = FALSE)
+  }
+  n_neighbors <- check_number(n_neighbors, "n_neighbors", lower = 2, upper = n,
+                              upper_open = TRUE, integer = TRUE)
+  n_components <- check_number(n_components, "n_components", lower = 1, upper = n,
+                               upper_open = TRUE, integer = TRUE)
+  spread <- check_number(spread, "spread", lower = 0, lower_open = TRUE)
+  min_dist <- check_number(min_dist, "min_dist", lower = 0, upper = spread)
+  if (!is.null(n_epochs)) {
+    n_epochs <- check_number(n_epochs, "n_epochs", lower = 0, upper = 1e7, integer = TRUE)
+  }
+  learning_rate <- check_number(learning_rate, "learning_rate", lower = 0, lower_open = TRUE)
+  set_op_mix_ratio <- check_number(set_op_mix_ratio, "set_op_mix_ratio", lower = 0, upper = 1)
+  local_connectivity <- check_number(local_connectivity, "local_connectivity", lower = 0)
+  repulsion_strength <- check_number(repulsion_strength, "repulsion_strength", lower = 0)
+  negative_sample_rate <- check_number(negative_sample_rate, "negative_sample_rate", lower = 0)
+  if (is.null(a) != is.null(b)) {
+    stop(sprintf("`a` and `b` must be given together (got a = %s, b = %s); leave both NULL to fit them from `min_dist` and `spread`.",
+                 describe_value(a), describe_value(b)), call. = FALSE)
+  }
+  if (!is.null(a)) {
+    a <- check_number(a, "a", lower = 0, lower_open = TRUE)
+    b <- check_number(b, "b", lower = 0, lower_open = TRUE)
+  }
+  init_type <- check_init(init, n, n_components, data)
+  if (!is.null(data)) {
+    check_knn_args(data, n_neighbors, metric, method, n_threads, verbose)
+  } else {
+    check_metric(metric)
+  }
+  if (identical(method, c("auto", "exact", "nndescent"))) method <- "auto"
+
+  if (is.null(knn)) {
+    knn <- knn_search(data, n_neighbors, metric, method, seed, n_threads, verbose)
+  } else {
+    if (metric_given && !is.na(knn$metric) && !identical(knn$metric, metric)) {
+      warning(sprintf("`knn` was computed with metric \"%s\" but `metric` = \"%s\"; the neighbours are used as they are.",
+                      knn$metric, metric), call. = FALSE)
+    }
+    if (verbose) say("using the precomputed neighbours (k = ", knn$k, ")")
+  }
+  knn_used <- prune_knn(knn, n_neighbors)
+  tick("knn")
+
+  # --- fuzzy graph ------------------------------------------------------------
+  if (verbose) say("fuzzy simplicial set")
+  g <- .Call(C_umapc_fuzzy_graph, knn_used$indices, knn_used$distances,
+             set_op_mix_ratio, local_connectivity, 1.0, n_threads)
+  graph <- methods::new("dgCMatrix", i = g$i, p = g$p, x = g$x,
+                        Dim = c(n, n))
+  tick("graph")
+
+  if (is.null(a)) {
+    ab <- .Call(C_umapc_find_ab_r, spread, min_dist)
+    a <- ab[1]
+    b <- ab[2]
+  }
+  default_epochs <- if (n <= 10000L) 500L else 200L
+  if (is.null(n_epochs)) n_epochs <- default_epochs
+  # umap-learn's pruning threshold: weak edges are never sampled
+  prune_epochs <- if (n_epochs > 10L) n_epochs else default_epochs
+  min_weight <- if (length(g$x)) max(g$x) / prune_epochs else 0
+
+  # --- initial layout ---------------------------------------------------------
+  if (verbose) say("initialisation: ", init_type)
+  emb0 <- switch(init_type,
+    spectral = {
+      e <- .Call(C_umapc_init_spectral, g$p, g$i, g$x, min_weight,
+                 n_components, seed, n_threads)
+      if (isTRUE(attr(e, "fallback"))) {
+        warning("spectral initialisation failed; a random initial layout was used instead.",
+                call. = FALSE)
+      }
+      attr(e, "fallback") <- NULL
+      e
+    },
+    pca = .Call(C_umapc_init_pca, dense_data(data), n_components, seed, n_threads),
+    random = .Call(C_umapc_init_random, n, n_components, seed),
+    matrix = {
+      m <- unname(init)
+      storage.mode(m) <- "double"
+      m
+    })
+  tick("init")
+
+  # --- optimisation -----------------------------------------------------------
+  if (verbose) say("optimising the layout: ", n_epochs, " epochs")
+  emb <- .Call(C_umapc_optimize, emb0, g$p, g$i, g$x, min_weight,
+               c(a, b, repulsion_strength, learning_rate, negative_sample_rate,
+                 n_epochs, 1), seed, n_threads, verbose)
+  colnames(emb) <- paste0("UMAP", seq_len(n_components))
+  rn <- if (!is.null(data)) data$rownames else NULL
+  if (!is.null(rn)) rownames(emb) <- rn
+  tick("optimize")
+  if (verbose) say("done")
+
+  structure(list(
+    embedding = emb,
+    knn = knn,
+    graph = graph,
+    n_neighbors = n_neighbors,
+    n_components = n_components,
+    metric = if (!is.na(knn$metric)) knn$metric else metric,
+    min_dist = min_dist,
+    spread = spread,
+    n_epochs = n_epochs,
+    learning_rate = learning_rate,
+    init = init_type,
+    set_op_mix_ratio = set_op_mix_ratio,
+    local_connectivity = local_connectivity,
+    repulsion_strength = repulsion_strength,
+    negative_sample_rate = negative_sample_rate,
+    a = a,
+    b = b,
+    seed = seed,
+    method = knn$method,
+    data = if (keep_data && !is.null(data)) X else NULL,
+    timings = timings,
+    call = call
+  ), class = "umap")
+}
+
+check_init <- function(init, n, n_components, data) {
+  if (is.character(init)) {
+    init <- check_choice(init, "init", c("spectral", "pca", "random"))
+    if (init == "pca") {
+      if (is.null(data)) {
+        stop("`init` = \"pca\" needs the data: give `X` as well as `knn`, or use init = \"spectral\".",
+             call. = FALSE)
+      }
+      if (data$kind == "dist") {
+        stop("`init` = \"pca\" cannot be used with a `dist` object; use \"spectral\" or \"random\".",
+             call. = FALSE)
+      }
+    }
+    return(init)
+  }
+  if (is.matrix(init) && is.numeric(init)) {
+    if (!identical(dim(init), c(as.integer(n), as.integer(n_components)))) {
+      stop(sprintf("`init` must have %d rows and %d columns (nrow(X) x n_components), not %s.",
+                   n, n_components, paste(dim(init), collapse = " x ")), call. = FALSE)
+    }
+    if (anyNA(init) || any(!is.finite(init))) {
+      stop("`init` contains NA, NaN or infinite values; all values must be finite.", call. = FALSE)
+    }
+    return("matrix")
+  }
+  stop_arg("init", init, "\"spectral\", \"pca\", \"random\" or a numeric matrix")
+}
+
+# A dense double matrix of the data for PCA (sparse input is densified).
+dense_data <- function(data) {
+  if (data$kind == "dense") return(data$data)
+  m <- as.matrix(Matrix::sparseMatrix(i = data$data[[2]], p = data$data[[1]],
+                                      x = data$data[[3]], dims = data$data[[4]],
+                                      index1 = FALSE))
+  storage.mode(m) <- "double"
+  m
+}

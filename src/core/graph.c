@@ -1,0 +1,320 @@
+/*
+ * The fuzzy simplicial set: per-row smooth k-NN distances (rho, sigma),
+ * membership strengths and the fuzzy union into a symmetric graph.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph.h"
+
+#define SMOOTH_K_TOLERANCE 1e-5
+#define MIN_K_DIST_SCALE 1e-3
+#define SMOOTH_K_ITER 64
+
+void umapc_csr_free(umapc_csr *g) {
+  if (g == NULL) return;
+  free(g->p);
+  free(g->j);
+  free(g->w);
+  g->p = NULL;
+  g->j = NULL;
+  g->w = NULL;
+}
+
+/* rho: distance to the local_connectivity-th non-zero neighbour,
+ * interpolated for fractional values. d is one row of k distances. */
+static double row_rho(const double *d, int k, double local_connectivity) {
+  int t, nz = 0, first = -1;
+  double rho = 0.0;
+  for (t = 0; t < k; t++)
+    if (d[t] > 0.0) {
+      if (first < 0) first = t;
+      nz++;
+    }
+  if (nz == 0) return 0.0;
+  if ((double)nz >= local_connectivity) {
+    const int index = (int)floor(local_connectivity);
+    const double interp = local_connectivity - index;
+    /* non-zero distances are a suffix of the sorted row: nz-th is first+.. */
+    if (index > 0) {
+      rho = d[first + index - 1];
+      if (interp > SMOOTH_K_TOLERANCE)
+        rho += interp * (d[first + index] - d[first + index - 1]);
+    } else {
+      rho = interp * d[first];
+    }
+  } else {
+    rho = d[k - 1]; /* the largest non-zero distance */
+  }
+  return rho;
+}
+
+int umapc_smooth_knn(const double *dist, int n, int k, double local_connectivity,
+                     double bandwidth, int n_threads, double *rho,
+                     double *sigma) {
+  const double target = log2((double)k) * bandwidth;
+  double mean_all = 0.0;
+  int i;
+  if (n < 1 || k < 1) return UMAPC_ERR_INVALID;
+  n_threads = umapc_clamp_threads(n_threads);
+  for (i = 0; i < n; i++) {
+    double s = 0.0;
+    int t;
+    for (t = 0; t < k; t++) s += dist[(size_t)i * k + t];
+    mean_all += s;
+  }
+  mean_all /= (double)n * (double)k;
+
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+#endif
+  for (i = 0; i < n; i++) {
+    const double *d = dist + (size_t)i * k;
+    const double r = row_rho(d, k, local_connectivity);
+    double lo = 0.0, hi = INFINITY, mid = 1.0, mean_row = 0.0;
+    int it, t;
+    for (it = 0; it < SMOOTH_K_ITER; it++) {
+      double psum = 0.0;
+      for (t = 1; t < k; t++) {
+        const double x = d[t] - r;
+        psum += x > 0.0 ? exp(-x / mid) : 1.0;
+      }
+      if (fabs(psum - target) < SMOOTH_K_TOLERANCE) break;
+      if (psum > target) {
+        hi = mid;
+        mid = (lo + hi) / 2.0;
+      } else {
+        lo = mid;
+        if (isinf(hi))
+          mid *= 2.0;
+        else
+          mid = (lo + hi) / 2.0;
+      }
+    }
+    for (t = 0; t < k; t++) mean_row += d[t];
+    mean_row /= (double)k;
+    if (r > 0.0) {
+      if (mid < MIN_K_DIST_SCALE * mean_row) mid = MIN_K_DIST_SCALE * mean_row;
+    } else {
+      if (mid < MIN_K_DIST_SCALE * mean_all) mid = MIN_K_DIST_SCALE * mean_all;
+    }
+    rho[i] = r;
+    sigma[i] = mid;
+  }
+  return UMAPC_OK;
+}
+
+void umapc_memberships(const int *idx, const double *dist, int n, int k,
+                       const double *rho, const double *sigma, int n_threads,
+                       double *w) {
+  int i;
+  n_threads = umapc_clamp_threads(n_threads);
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+#endif
+  for (i = 0; i < n; i++) {
+    int t;
+    for (t = 0; t < k; t++) {
+      const size_t e = (size_t)i * k + t;
+      double v;
+      if (idx[e] == i) {
+        v = 0.0;
+      } else {
+        const double x = dist[e] - rho[i];
+        v = (x <= 0.0 || sigma[i] == 0.0) ? 1.0 : exp(-x / sigma[i]);
+      }
+      w[e] = v;
+    }
+  }
+}
+
+typedef struct {
+  int j;
+  double w;
+} entry;
+
+static int cmp_entry(const void *a, const void *b) {
+  const entry *x = (const entry *)a, *y = (const entry *)b;
+  if (x->j != y->j) return x->j < y->j ? -1 : 1;
+  /* equal columns: order by weight so the result is fully determined */
+  return (x->w < y->w) ? -1 : (x->w > y->w);
+}
+
+int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
+                      double mix, int n_threads, umapc_csr *out) {
+  /* P as CSR with sorted, de-duplicated columns (duplicates: max weight) */
+  int *pp = NULL, *pj = NULL, *tp = NULL, *tj = NULL, *fill = NULL,
+      *cnt = NULL;
+  double *pw = NULL, *tw = NULL;
+  int i, status = UMAPC_ERR_NOMEM;
+  size_t nnz = 0;
+
+  memset(out, 0, sizeof(*out));
+  n_threads = umapc_clamp_threads(n_threads);
+  pp = (int *)calloc((size_t)n + 1, sizeof(int));
+  pj = (int *)malloc((size_t)n * k * sizeof(int) + 1);
+  pw = (double *)malloc((size_t)n * k * sizeof(double) + 1);
+  if (pp == NULL || pj == NULL || pw == NULL) goto done;
+
+  {
+    /* per row: sort entries, drop self/zero weights, merge duplicates */
+    int failed = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(n_threads)
+#endif
+    {
+      entry *buf = (entry *)malloc((size_t)k * sizeof(entry));
+      int r;
+      if (buf == NULL) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+        failed = 1;
+      }
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+      for (r = 0; r < n; r++) {
+        int t, m = 0, u = 0;
+        if (buf == NULL) continue;
+        for (t = 0; t < k; t++) {
+          const size_t e = (size_t)r * k + t;
+          if (idx[e] == r || idx[e] < 0 || idx[e] >= n || !(w[e] > 0.0))
+            continue;
+          buf[m].j = idx[e];
+          buf[m].w = w[e];
+          m++;
+        }
+        qsort(buf, (size_t)m, sizeof(entry), cmp_entry);
+        for (t = 0; t < m; t++) {
+          if (u > 0 && buf[u - 1].j == buf[t].j) {
+            buf[u - 1].w = buf[t].w; /* sorted by weight: keeps the max */
+          } else {
+            buf[u++] = buf[t];
+          }
+        }
+        /* store in the row's fixed slot; compacted below */
+        for (t = 0; t < u; t++) {
+          pj[(size_t)r * k + t] = buf[t].j;
+          pw[(size_t)r * k + t] = buf[t].w;
+        }
+        pp[r + 1] = u;
+      }
+      free(buf);
+    }
+    if (failed) goto done;
+  }
+  /* compact the fixed slots into CSR */
+  for (i = 0; i < n; i++) {
+    const int u = pp[i + 1];
+    int t;
+    for (t = 0; t < u; t++) {
+      pj[nnz + t] = pj[(size_t)i * k + t];
+      pw[nnz + t] = pw[(size_t)i * k + t];
+    }
+    pp[i + 1] = (int)(nnz + u);
+    nnz += u;
+  }
+
+  /* transpose: counting sort by column keeps rows ascending in each column */
+  tp = (int *)calloc((size_t)n + 1, sizeof(int));
+  tj = (int *)malloc(nnz * sizeof(int) + 1);
+  tw = (double *)malloc(nnz * sizeof(double) + 1);
+  fill = (int *)malloc((size_t)n * sizeof(int) + 1);
+  cnt = (int *)calloc((size_t)n + 1, sizeof(int));
+  if (tp == NULL || tj == NULL || tw == NULL || fill == NULL || cnt == NULL)
+    goto done;
+  for (i = 0; i < (int)nnz; i++) tp[pj[i] + 1]++;
+  for (i = 0; i < n; i++) tp[i + 1] += tp[i];
+  memcpy(fill, tp, (size_t)n * sizeof(int));
+  for (i = 0; i < n; i++) {
+    int t;
+    for (t = pp[i]; t < pp[i + 1]; t++) {
+      const int c = pj[t];
+      tj[fill[c]] = i;
+      tw[fill[c]] = pw[t];
+      fill[c]++;
+    }
+  }
+
+  /* merge row i of P and of P^T: count, then fill (row-parallel) */
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+#endif
+  for (i = 0; i < n; i++) {
+    int a = pp[i], ae = pp[i + 1], b = tp[i], be = tp[i + 1], c = 0;
+    while (a < ae || b < be) {
+      if (b >= be || (a < ae && pj[a] < tj[b]))
+        a++;
+      else if (a >= ae || tj[b] < pj[a])
+        b++;
+      else {
+        a++;
+        b++;
+      }
+      c++;
+    }
+    cnt[i + 1] = c;
+  }
+  for (i = 0; i < n; i++) cnt[i + 1] += cnt[i];
+  out->n = n;
+  out->p = (int *)malloc(((size_t)n + 1) * sizeof(int));
+  out->j = (int *)malloc((size_t)cnt[n] * sizeof(int) + 1);
+  out->w = (double *)malloc((size_t)cnt[n] * sizeof(double) + 1);
+  if (out->p == NULL || out->j == NULL || out->w == NULL) {
+    umapc_csr_free(out);
+    goto done;
+  }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+#endif
+  for (i = 0; i < n; i++) {
+    int a = pp[i], ae = pp[i + 1], b = tp[i], be = tp[i + 1], c = cnt[i];
+    while (a < ae || b < be) {
+      double x = 0.0, y = 0.0;
+      int col;
+      if (b >= be || (a < ae && pj[a] < tj[b])) {
+        col = pj[a];
+        x = pw[a++];
+      } else if (a >= ae || tj[b] < pj[a]) {
+        col = tj[b];
+        y = tw[b++];
+      } else {
+        col = pj[a];
+        x = pw[a++];
+        y = tw[b++];
+      }
+      out->j[c] = col;
+      out->w[c] = mix * (x + y - x * y) + (1.0 - mix) * (x * y);
+      c++;
+    }
+  }
+  /* drop exact zeros (possible when mix = 0 and an edge is one-sided) */
+  {
+    int c = 0;
+    for (i = 0; i < n; i++) {
+      int t, start = c;
+      for (t = cnt[i]; t < cnt[i + 1]; t++)
+        if (out->w[t] > 0.0) {
+          out->j[c] = out->j[t];
+          out->w[c] = out->w[t];
+          c++;
+        }
+      out->p[i] = start;
+    }
+    out->p[n] = c;
+  }
+  status = UMAPC_OK;
+
+done:
+  free(pp);
+  free(pj);
+  free(pw);
+  free(tp);
+  free(tj);
+  free(tw);
+  free(fill);
+  free(cnt);
+  return status;
+}

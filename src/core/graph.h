@@ -1,0 +1,47 @@
+/*
+ * The fuzzy simplicial set (UMAP's weighted k-NN graph).
+ */
+#ifndef UMAPC_GRAPH_H
+#define UMAPC_GRAPH_H
+
+#include "core.h"
+
+/*
+ * A sparse symmetric matrix in compressed form. For a symmetric matrix the
+ * compressed-row and compressed-column layouts coincide, so this is also
+ * the layout of a Matrix::dgCMatrix (p: n + 1 offsets, j: 0-based column
+ * indices ascending within each row, w: weights). Arrays are owned by
+ * whoever allocated them.
+ */
+typedef struct {
+  int n;
+  int *p;
+  int *j;
+  double *w;
+} umapc_csr;
+
+void umapc_csr_free(umapc_csr *g);
+
+/*
+ * smooth_knn_dist: per-row rho and sigma. dist is n x k row-major with the
+ * row itself in column 0 (distance 0). Writes rho[n], sigma[n].
+ */
+int umapc_smooth_knn(const double *dist, int n, int k, double local_connectivity,
+                     double bandwidth, int n_threads, double *rho,
+                     double *sigma);
+
+/* Membership strengths of the directed k-NN graph, n x k row-major
+ * (self edges get 0). */
+void umapc_memberships(const int *idx, const double *dist, int n, int k,
+                       const double *rho, const double *sigma, int n_threads,
+                       double *w);
+
+/*
+ * The fuzzy union W = r (P + P^T - P o P^T) + (1 - r) (P o P^T) of the
+ * directed membership graph P (idx, w: n x k row-major, 0-based; self and
+ * zero-weight entries are ignored). Allocates out's arrays.
+ */
+int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
+                      double set_op_mix_ratio, int n_threads, umapc_csr *out);
+
+#endif

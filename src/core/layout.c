@@ -1,0 +1,244 @@
+/* Deterministic SGD layout (see layout.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout.h"
+#include "rng.h"
+
+#define VERTEX_CHUNK 256 /* vertices per scheduling unit */
+
+static inline float clip4(float g) {
+  return g > 4.0f ? 4.0f : (g < -4.0f ? -4.0f : g);
+}
+
+void umapc_rescale_init(double *emb, int n, int dim) {
+  int c, i;
+  for (c = 0; c < dim; c++) {
+    double lo = INFINITY, hi = -INFINITY, range;
+    for (i = 0; i < n; i++) {
+      const double v = emb[(size_t)i * dim + c];
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    range = hi - lo;
+    for (i = 0; i < n; i++) {
+      double *v = emb + (size_t)i * dim + c;
+      *v = range > 0.0 ? 10.0 * (*v - lo) / range : 5.0;
+    }
+  }
+}
+
+/* Shared state of one optimisation: the edges kept and their schedules. */
+typedef struct {
+  int n;
+  int *p;          /* n + 1 row offsets into the kept edges */
+  int *j;          /* edge tails */
+  float *eps;      /* epochs per sample */
+  double *next;    /* epoch of next positive sample */
+  double *next_neg;/* epoch of next negative sample */
+} schedule;
+
+static void schedule_free(schedule *s) {
+  free(s->p);
+  free(s->j);
+  free(s->eps);
+  free(s->next);
+  free(s->next_neg);
+}
+
+/* Keep the edges of g with weight >= min_weight; epochs per sample are
+ * max_w / w, with max_w over the whole graph (per_row = 0) or per row. */
+static int schedule_build(const umapc_csr *g, double min_weight, int per_row,
+                          double neg_rate, schedule *s) {
+  const int n = g->n;
+  int i, c = 0;
+  double gmax = 0.0;
+  memset(s, 0, sizeof(*s));
+  s->n = n;
+  for (i = 0; i < g->p[n]; i++)
+    if (g->w[i] > gmax) gmax = g->w[i];
+  s->p = (int *)malloc(((size_t)n + 1) * sizeof(int));
+  s->j = (int *)malloc((size_t)g->p[n] * sizeof(int) + 1);
+  s->eps = (float *)malloc((size_t)g->p[n] * sizeof(float) + 1);
+  s->next = (double *)malloc((size_t)g->p[n] * sizeof(double) + 1);
+  s->next_neg = (double *)malloc((size_t)g->p[n] * sizeof(double) + 1);
+  if (!s->p || !s->j || !s->eps || !s->next || !s->next_neg) {
+    schedule_free(s);
+    return UMAPC_ERR_NOMEM;
+  }
+  for (i = 0; i < n; i++) {
+    double rmax = 0.0;
+    int t;
+    s->p[i] = c;
+    if (per_row) {
+      for (t = g->p[i]; t < g->p[i + 1]; t++)
+        if (g->w[t] > rmax) rmax = g->w[t];
+    } else {
+      rmax = gmax;
+    }
+    for (t = g->p[i]; t < g->p[i + 1]; t++) {
+      const double w = g->w[t];
+      if (!(w > 0.0) || w < min_weight) continue;
+      s->j[c] = g->j[t];
+      s->eps[c] = (float)(rmax / w);
+      s->next[c] = s->eps[c];
+      s->next_neg[c] = neg_rate > 0.0 ? s->eps[c] / neg_rate : INFINITY;
+      c++;
+    }
+  }
+  s->p[n] = c;
+  return UMAPC_OK;
+}
+
+/*
+ * One vertex's updates for one epoch. y: its position (in/out, dim floats);
+ * others: positions of the vertices it reads (row-major, fixed this epoch).
+ */
+static void vertex_epoch(int i, int self_index, float *y, const float *others,
+                         int n_others, int dim, schedule *s, int epoch,
+                         float alpha, float a, float b, float gamma,
+                         double neg_rate, float attract_mult, uint64_t key) {
+  int t;
+  for (t = s->p[i]; t < s->p[i + 1]; t++) {
+    const float *yj;
+    float d2 = 0.0f, coef;
+    int n_neg, q, c;
+    if (s->next[t] > (double)epoch) continue;
+    yj = others + (size_t)s->j[t] * dim;
+    for (c = 0; c < dim; c++) {
+      const float diff = y[c] - yj[c];
+      d2 += diff * diff;
+    }
+    if (d2 > 0.0f) {
+      const float pb = powf(d2, b);
+      coef = (-2.0f * a * b * pb / d2) / (a * pb + 1.0f);
+      for (c = 0; c < dim; c++)
+        y[c] += attract_mult * clip4(coef * (y[c] - yj[c])) * alpha;
+    }
+    s->next[t] += s->eps[t];
+
+    n_neg = 0;
+    if (neg_rate > 0.0 && s->next_neg[t] <= (double)epoch)
+      n_neg = (int)(((double)epoch - s->next_neg[t]) * neg_rate /
+                    (double)s->eps[t]);
+    for (q = 0; q < n_neg; q++) {
+      const uint64_t bits =
+          umapc_rng_u64(key, ((uint64_t)epoch << 32) | (uint32_t)q, (uint64_t)t);
+      const int kk = (int)umapc_rng_below(bits, (uint32_t)n_others);
+      const float *yk;
+      if (kk == self_index) continue;
+      yk = others + (size_t)kk * dim;
+      d2 = 0.0f;
+      for (c = 0; c < dim; c++) {
+        const float diff = y[c] - yk[c];
+        d2 += diff * diff;
+      }
+      if (d2 > 0.0f) {
+        coef = 2.0f * gamma * b / ((0.001f + d2) * (a * powf(d2, b) + 1.0f));
+        for (c = 0; c < dim; c++) y[c] += clip4(coef * (y[c] - yk[c])) * alpha;
+      } else {
+        for (c = 0; c < dim; c++) y[c] += 4.0f * alpha;
+      }
+    }
+    if (n_neg > 0) s->next_neg[t] += n_neg * (double)s->eps[t] / neg_rate;
+  }
+}
+
+static int run_epochs(schedule *s, const umapc_layout_params *par, int head_only,
+                      float *cur, float *nxt, const float *tail, int n_tail,
+                      int n_threads, const umapc_interrupt *intr,
+                      const umapc_progress *prog) {
+  const int n = s->n, dim = par->dim, n_epochs = par->n_epochs;
+  const uint64_t key = umapc_rng_key(par->seed, (uint64_t)par->stream);
+  const int n_chunks = (n + VERTEX_CHUNK - 1) / VERTEX_CHUNK;
+  const long report_every = n_epochs >= 10 ? n_epochs / 10 : 1;
+  int epoch;
+  n_threads = umapc_clamp_threads(n_threads);
+  for (epoch = 0; epoch < n_epochs; epoch++) {
+    const float alpha = (float)(par->alpha * (1.0 - (double)epoch / n_epochs));
+    const float *others = head_only ? tail : cur;
+    const int n_others = head_only ? n_tail : n;
+    int ch;
+    float *tmp;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
+#endif
+    for (ch = 0; ch < n_chunks; ch++) {
+      const int i0 = ch * VERTEX_CHUNK;
+      const int i1 = i0 + VERTEX_CHUNK < n ? i0 + VERTEX_CHUNK : n;
+      int i;
+      for (i = i0; i < i1; i++) {
+        float *y = nxt + (size_t)i * dim;
+        memcpy(y, cur + (size_t)i * dim, (size_t)dim * sizeof(float));
+        vertex_epoch(i, head_only ? -1 : i, y, others, n_others, dim, s, epoch,
+                     alpha, (float)par->a, (float)par->b, (float)par->gamma,
+                     par->negative_sample_rate, head_only ? 1.0f : 2.0f, key);
+      }
+    }
+    tmp = cur;
+    cur = nxt;
+    nxt = tmp;
+    if ((epoch + 1) % report_every == 0 || epoch + 1 == n_epochs)
+      umapc_report(prog, "optimize", epoch + 1, n_epochs);
+    if (umapc_interrupted(intr)) return UMAPC_ERR_INTERRUPTED;
+  }
+  /* make sure the final positions are in the first buffer's partner */
+  if (n_epochs % 2 == 1) memcpy(nxt, cur, (size_t)n * dim * sizeof(float));
+  return UMAPC_OK;
+}
+
+static int optimise(const umapc_csr *g, double min_weight, int per_row,
+                    const umapc_layout_params *par, const double *tail,
+                    int n_tail, int n_threads, const umapc_interrupt *intr,
+                    const umapc_progress *prog, double *emb) {
+  const int n = g->n, dim = par->dim;
+  schedule s;
+  float *a = NULL, *b = NULL, *ft = NULL;
+  int status, i;
+  size_t t;
+  if (par->n_epochs <= 0) return UMAPC_OK;
+  status = schedule_build(g, min_weight, per_row, par->negative_sample_rate, &s);
+  if (status != UMAPC_OK) return status;
+  a = (float *)malloc((size_t)n * dim * sizeof(float) + 1);
+  b = (float *)malloc((size_t)n * dim * sizeof(float) + 1);
+  if (tail != NULL) ft = (float *)malloc((size_t)n_tail * dim * sizeof(float) + 1);
+  if (a == NULL || b == NULL || (tail != NULL && ft == NULL)) {
+    status = UMAPC_ERR_NOMEM;
+    goto done;
+  }
+  for (t = 0; t < (size_t)n * dim; t++) a[t] = (float)emb[t];
+  if (tail != NULL)
+    for (t = 0; t < (size_t)n_tail * dim; t++) ft[t] = (float)tail[t];
+  status = run_epochs(&s, par, tail != NULL, a, b, ft, n_tail, n_threads, intr,
+                      prog);
+  if (status == UMAPC_OK) {
+    /* after an even number of epochs the result is in a, else in b (and
+     * copied back into a by run_epochs) */
+    for (i = 0; i < n; i++) {
+      int c;
+      for (c = 0; c < dim; c++)
+        emb[(size_t)i * dim + c] = (double)a[(size_t)i * dim + c];
+    }
+  }
+done:
+  free(a);
+  free(b);
+  free(ft);
+  schedule_free(&s);
+  return status;
+}
+
+int umapc_layout(const umapc_csr *g, double min_weight,
+                 const umapc_layout_params *par, int n_threads,
+                 const umapc_interrupt *intr, const umapc_progress *prog,
+                 double *emb) {
+  return optimise(g, min_weight, 0, par, NULL, 0, n_threads, intr, prog, emb);
+}
+
+int umapc_layout_transform(const umapc_csr *g, const double *tail, int n_tail,
+                           const umapc_layout_params *par, int n_threads,
+                           const umapc_interrupt *intr,
+                           const umapc_progress *prog, double *head) {
+  return optimise(g, 0.0, 1, par, tail, n_tail, n_threads, intr, prog, head);
+}

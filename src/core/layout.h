@@ -1,0 +1,54 @@
+/*
+ * Layout optimisation by stochastic gradient descent on the fuzzy graph.
+ *
+ * Deterministic scheme (no racing updates): within an epoch every vertex
+ * moves only itself, reading the other vertices' positions as they were at
+ * the start of the epoch. The graph is symmetric, so edge (i, j) moves i and
+ * edge (j, i) moves j; since umap-learn moves both ends of every sampled
+ * edge, each due edge here applies the attraction step twice to its head
+ * (once for its own sampling, once for the reverse edge's), which keeps the
+ * attraction/repulsion balance of the reference algorithm. Negative samples
+ * are drawn from the counter RNG keyed by (epoch, sample, edge), so no
+ * result depends on the number of threads.
+ */
+#ifndef UMAPC_LAYOUT_H
+#define UMAPC_LAYOUT_H
+
+#include "core.h"
+#include "graph.h"
+
+typedef struct {
+  int dim;                  /* output dimensions */
+  int n_epochs;             /* epochs to run (0: return the input) */
+  double a, b;              /* output kernel parameters */
+  double gamma;             /* repulsion strength */
+  double alpha;             /* initial learning rate */
+  double negative_sample_rate;
+  uint64_t seed;            /* the run's seed (stream chosen by the caller) */
+  int stream;               /* UMAPC_STREAM_LAYOUT or _TRANSFORM */
+} umapc_layout_params;
+
+/*
+ * Optimise `emb` (n x dim, row-major, in/out) on the symmetric graph g,
+ * ignoring edges with weight < min_weight.
+ */
+int umapc_layout(const umapc_csr *g, double min_weight,
+                 const umapc_layout_params *par, int n_threads,
+                 const umapc_interrupt *intr, const umapc_progress *prog,
+                 double *emb);
+
+/*
+ * Move only new points: `head` (n_new x dim, row-major, in/out) against the
+ * fixed `tail` embedding (n_tail x dim). Row i of the graph (CSR over n_new
+ * rows, columns index tail points) holds i's edges. Epochs-per-sample are
+ * normalised per row, so each row's result is independent of the others.
+ */
+int umapc_layout_transform(const umapc_csr *g, const double *tail, int n_tail,
+                           const umapc_layout_params *par, int n_threads,
+                           const umapc_interrupt *intr,
+                           const umapc_progress *prog, double *head);
+
+/* Rescale each column of emb (n x dim, row-major) to [0, 10]. */
+void umapc_rescale_init(double *emb, int n, int dim);
+
+#endif

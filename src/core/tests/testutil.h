@@ -1,0 +1,26 @@
+/* Minimal assertion helpers for the core tests (no framework needed). */
+#ifndef UMAPC_TESTUTIL_H
+#define UMAPC_TESTUTIL_H
+#include <stdio.h>
+#include <stdlib.h>
+
+static int umapc_test_failures = 0;
+static int umapc_test_checks = 0;
+
+#define CHECK(cond)                                                     \
+  do {                                                                  \
+    umapc_test_checks++;                                                \
+    if (!(cond)) {                                                      \
+      umapc_test_failures++;                                            \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__,  \
+              #cond);                                                   \
+    }                                                                   \
+  } while (0)
+
+#define TEST_DONE()                                                     \
+  do {                                                                  \
+    fprintf(stderr, "%s: %d checks, %d failed\n", __FILE__,             \
+            umapc_test_checks, umapc_test_failures);                    \
+    return umapc_test_failures ? 1 : 0;                                 \
+  } while (0)
+#endif

@@ -1,0 +1,34 @@
+/* Registration of the .Call routines. */
+#define R_NO_REMAP
+#include <R.h>
+#include <R_ext/Rdynload.h>
+#include <Rinternals.h>
+
+SEXP umapc_knn(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP umapc_fuzzy_graph(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP umapc_find_ab_r(SEXP, SEXP);
+SEXP umapc_init_spectral(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP umapc_init_pca(SEXP, SEXP, SEXP, SEXP);
+SEXP umapc_init_random(SEXP, SEXP, SEXP);
+SEXP umapc_optimize(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP umapc_openmp_threads(void);
+
+/* the cast through void (*)(void) is the portable generic function type */
+#define CALLDEF(name, n) {"C_" #name, (DL_FUNC)(void (*)(void))&name, n}
+
+static const R_CallMethodDef call_methods[] = {
+    CALLDEF(umapc_knn, 9),
+    CALLDEF(umapc_fuzzy_graph, 6),
+    CALLDEF(umapc_find_ab_r, 2),
+    CALLDEF(umapc_init_spectral, 7),
+    CALLDEF(umapc_init_pca, 4),
+    CALLDEF(umapc_init_random, 3),
+    CALLDEF(umapc_optimize, 9),
+    CALLDEF(umapc_openmp_threads, 0),
+    {NULL, NULL, 0}};
+
+void R_init_umapc(DllInfo *dll) {
+  R_registerRoutines(dll, NULL, call_methods, NULL, NULL);
+  R_useDynamicSymbols(dll, FALSE);
+  R_forceSymbols(dll, TRUE);
+}

@@ -1,0 +1,124 @@
+/* .Call glue: initial layouts and the SGD optimisation. */
+#include "core/graph.h"
+#include "core/layout.h"
+#include "core/rng.h"
+#include "core/spectral.h"
+#include "r_util.h"
+
+/* A read-only view of a symmetric dgCMatrix's slots as a umapc_csr. */
+static umapc_csr csr_view(SEXP p, SEXP i, SEXP x) {
+  umapc_csr g;
+  if (TYPEOF(p) != INTSXP || TYPEOF(i) != INTSXP || TYPEOF(x) != REALSXP ||
+      Rf_length(i) != Rf_length(x) || Rf_length(p) < 1)
+    Rf_error("internal: malformed graph");
+  g.n = Rf_length(p) - 1;
+  g.p = INTEGER(p);
+  g.j = INTEGER(i);
+  g.w = REAL(x);
+  return g;
+}
+
+/* Row-major core layout <-> R's column-major n x dim matrix. */
+static SEXP to_r_matrix(const double *rm, int n, int dim) {
+  SEXP out = PROTECT(Rf_allocMatrix(REALSXP, n, dim));
+  double *o = REAL(out);
+  int i, c;
+  for (c = 0; c < dim; c++)
+    for (i = 0; i < n; i++) o[(size_t)c * n + i] = rm[(size_t)i * dim + c];
+  UNPROTECT(1);
+  return out;
+}
+
+static double *from_r_matrix(SEXP m) {
+  const int n = Rf_nrows(m), dim = Rf_ncols(m);
+  double *rm = (double *)R_alloc((size_t)n * dim, sizeof(double));
+  const double *s = REAL(m);
+  int i, c;
+  for (c = 0; c < dim; c++)
+    for (i = 0; i < n; i++) rm[(size_t)i * dim + c] = s[(size_t)c * n + i];
+  return rm;
+}
+
+/* init_spectral(p, i, x, min_weight, dim, seed, n_threads) -> n x dim
+ * matrix with attribute "fallback" (TRUE when a random layout was used). */
+SEXP umapc_init_spectral(SEXP p, SEXP i, SEXP x, SEXP s_minw, SEXP s_dim,
+                         SEXP s_seed, SEXP s_threads) {
+  umapc_csr g = csr_view(p, i, x);
+  const int dim = umapc_r_int(s_dim, "dim");
+  double *out = (double *)R_alloc((size_t)g.n * dim, sizeof(double));
+  int fallback = 0, status;
+  SEXP res;
+  status = umapc_spectral_init(&g, umapc_r_double(s_minw, "min_weight"), dim,
+                               umapc_r_seed(s_seed),
+                               umapc_r_int(s_threads, "n_threads"),
+                               &umapc_r_interrupt, out, &fallback);
+  umapc_r_stop(status, "spectral initialisation");
+  res = PROTECT(to_r_matrix(out, g.n, dim));
+  Rf_setAttrib(res, Rf_install("fallback"), Rf_ScalarLogical(fallback));
+  UNPROTECT(1);
+  return res;
+}
+
+/* init_pca(X, dim, seed, n_threads) -> n x dim matrix. */
+SEXP umapc_init_pca(SEXP X, SEXP s_dim, SEXP s_seed, SEXP s_threads) {
+  const int n = Rf_nrows(X), d = Rf_ncols(X), dim = umapc_r_int(s_dim, "dim");
+  double *out;
+  int status;
+  if (TYPEOF(X) != REALSXP) Rf_error("internal: X must be double");
+  out = (double *)R_alloc((size_t)n * dim, sizeof(double));
+  status = umapc_pca_init(REAL(X), n, d, dim, umapc_r_seed(s_seed),
+                          umapc_r_int(s_threads, "n_threads"),
+                          &umapc_r_interrupt, out);
+  umapc_r_stop(status, "PCA initialisation");
+  return to_r_matrix(out, n, dim);
+}
+
+/* init_random(n, dim, seed) -> uniform in [-10, 10], as umap-learn. */
+SEXP umapc_init_random(SEXP s_n, SEXP s_dim, SEXP s_seed) {
+  const int n = umapc_r_int(s_n, "n"), dim = umapc_r_int(s_dim, "dim");
+  const uint64_t key = umapc_rng_key(umapc_r_seed(s_seed), UMAPC_STREAM_INIT);
+  SEXP out = PROTECT(Rf_allocMatrix(REALSXP, n, dim));
+  double *o = REAL(out);
+  int i, c;
+  for (c = 0; c < dim; c++)
+    for (i = 0; i < n; i++)
+      o[(size_t)c * n + i] =
+          -10.0 + 20.0 * umapc_rng_unif(umapc_rng_u64(key, (uint64_t)i,
+                                                      (uint64_t)c + 1000003u));
+  UNPROTECT(1);
+  return out;
+}
+
+/*
+ * layout(init, p, i, x, min_weight, params, seed, n_threads, verbose)
+ *   params: double(7) a, b, gamma, alpha, negative_sample_rate, n_epochs,
+ *   rescale (1: rescale init columns to [0, 10] first, as umap-learn).
+ */
+SEXP umapc_optimize(SEXP init, SEXP p, SEXP i, SEXP x, SEXP s_minw,
+                    SEXP s_par, SEXP s_seed, SEXP s_threads, SEXP s_verbose) {
+  umapc_csr g = csr_view(p, i, x);
+  const int n = Rf_nrows(init), dim = Rf_ncols(init);
+  const double *pp = REAL(s_par);
+  umapc_layout_params par;
+  double *emb;
+  int status;
+  if (TYPEOF(init) != REALSXP || n != g.n || Rf_length(s_par) != 7)
+    Rf_error("internal: malformed layout arguments");
+  emb = from_r_matrix(init);
+  par.dim = dim;
+  par.a = pp[0];
+  par.b = pp[1];
+  par.gamma = pp[2];
+  par.alpha = pp[3];
+  par.negative_sample_rate = pp[4];
+  par.n_epochs = (int)pp[5];
+  par.seed = umapc_r_seed(s_seed);
+  par.stream = UMAPC_STREAM_LAYOUT;
+  if (pp[6] != 0.0) umapc_rescale_init(emb, n, dim);
+  status = umapc_layout(&g, umapc_r_double(s_minw, "min_weight"), &par,
+                        umapc_r_int(s_threads, "n_threads"), &umapc_r_interrupt,
+                        umapc_r_progress(umapc_r_int(s_verbose, "verbose")),
+                        emb);
+  umapc_r_stop(status, "layout optimisation");
+  return to_r_matrix(emb, n, dim);
+}

@@ -1,0 +1,89 @@
+/* Interrupts, progress, errors and argument unpacking for the glue. */
+#include <time.h>
+
+#include "r_util.h"
+
+static void check_interrupt_fn(void *dummy) {
+  (void)dummy;
+  R_CheckUserInterrupt();
+}
+
+static int r_interrupt_pending(void *ctx) {
+  (void)ctx;
+  /* FALSE when R_CheckUserInterrupt jumped, i.e. an interrupt is pending */
+  return R_ToplevelExec(check_interrupt_fn, NULL) == FALSE;
+}
+
+umapc_interrupt umapc_r_interrupt = {r_interrupt_pending, NULL};
+
+static void r_report(void *ctx, const char *stage, long done, long total) {
+  char stamp[32];
+  time_t now = time(NULL);
+  (void)ctx;
+  strftime(stamp, sizeof(stamp), "%H:%M:%S", localtime(&now));
+  REprintf("%s %s: %ld / %ld\n", stamp, stage, done, total);
+}
+
+static const umapc_progress r_progress = {r_report, NULL};
+
+const umapc_progress *umapc_r_progress(int verbose) {
+  return verbose ? &r_progress : NULL;
+}
+
+void umapc_r_stop(int status, const char *what) {
+  if (status == UMAPC_OK) return;
+  if (status == UMAPC_ERR_INTERRUPTED) {
+    /* the pending interrupt is delivered here, outside the core */
+    R_CheckUserInterrupt();
+    Rf_error("%s: interrupted", what);
+  }
+  Rf_error("%s failed: %s", what, umapc_status_string(status));
+}
+
+int umapc_r_int(SEXP x, const char *name) {
+  if (Rf_length(x) != 1) Rf_error("internal: '%s' must have length 1", name);
+  if (TYPEOF(x) == INTSXP || TYPEOF(x) == LGLSXP) return INTEGER(x)[0];
+  if (TYPEOF(x) == REALSXP) return (int)REAL(x)[0];
+  Rf_error("internal: '%s' must be numeric", name);
+  return 0;
+}
+
+double umapc_r_double(SEXP x, const char *name) {
+  if (Rf_length(x) != 1) Rf_error("internal: '%s' must have length 1", name);
+  if (TYPEOF(x) == REALSXP) return REAL(x)[0];
+  if (TYPEOF(x) == INTSXP) return (double)INTEGER(x)[0];
+  Rf_error("internal: '%s' must be numeric", name);
+  return 0.0;
+}
+
+uint64_t umapc_r_seed(SEXP x) {
+  const double s = umapc_r_double(x, "seed");
+  return (uint64_t)(int64_t)s;
+}
+
+typedef struct {
+  void (*cleanup)(void *);
+  void *cdata;
+} unwind_ctx;
+
+static void unwind_clean(void *ctx, Rboolean jump) {
+  unwind_ctx *u = (unwind_ctx *)ctx;
+  if (jump) u->cleanup(u->cdata);
+}
+
+SEXP umapc_r_unwind_protect(SEXP (*fn)(void *), void *data,
+                            void (*cleanup)(void *), void *cdata) {
+  unwind_ctx u;
+  u.cleanup = cleanup;
+  u.cdata = cdata;
+  return R_UnwindProtect(fn, data, unwind_clean, &u, NULL);
+}
+
+/* Whether the package was built with OpenMP, and how many processors. */
+SEXP umapc_openmp_threads(void) {
+#ifdef _OPENMP
+  return Rf_ScalarInteger(omp_get_num_procs());
+#else
+  return Rf_ScalarInteger(0);
+#endif
+}
