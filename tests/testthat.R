@@ -1,0 +1,4 @@
+library(testthat)
+library(umapc)
+
+test_check("umapc")

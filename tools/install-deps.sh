@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install what building, checking, testing and the demo need on a fresh
+# Debian machine with R (idempotent: only missing packages are installed).
+# Debian's prebuilt r-cran-* packages are used; nothing is built from source.
+set -euo pipefail
+
+need=()
+have_deb() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+for p in r-cran-matrix r-cran-testthat r-cran-knitr r-cran-rmarkdown pandoc \
+         r-cran-roxygen2 dataset-fashion-mnist "$@"; do
+  case "$p" in
+    r-cran-testthat)
+      # testthat may come with R itself rather than from Debian
+      Rscript -e 'quit(status = !requireNamespace("testthat", quietly = TRUE))' \
+        >/dev/null 2>&1 && continue ;;
+    r-cran-matrix)
+      Rscript -e 'quit(status = !requireNamespace("Matrix", quietly = TRUE))' \
+        >/dev/null 2>&1 && continue ;;
+  esac
+  have_deb "$p" || need+=("$p")
+done
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
