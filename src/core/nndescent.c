@@ -1,0 +1,1066 @@
+/*
+ * Approximate k-nearest neighbours: a forest of random-projection trees for
+ * the initial graph, then NN-descent (Dong, Moses & Li 2011) as in
+ * pynndescent / umap-learn.
+ *
+ * Determinism. Every random number is a pure function of the seed and of
+ * counters (tree, node), (tree, node, point), (iteration, pair) or
+ * (row, attempt); no generator state is shared. Work that writes neighbour
+ * lists is organised so that every list receives its offers in an order that
+ * depends only on the data and the seed:
+ *
+ *   - RP-forest initialisation: trees are built in parallel (each tree is a
+ *     pure function of its counters), then processed one after the other in
+ *     tree order; within a tree the leaves are disjoint, so leaves can be
+ *     joined in parallel and each row only ever receives offers from its own
+ *     leaf, in a fixed order.
+ *   - Candidate sampling: each thread owns a contiguous range of rows and
+ *     scans every neighbour list in row order, keeping the offers whose
+ *     destination it owns; the offers to a row therefore arrive in the same
+ *     order whatever the number of threads.
+ *   - Local joins: rows are processed in fixed blocks; within a block, fixed
+ *     chunks of rows write their candidate updates (p, q, d) into buffers;
+ *     then each thread applies, in chunk order, the updates whose
+ *     destination row it owns. The sequence of offers a row receives, and so
+ *     its list, the number of successful updates and the stopping decision,
+ *     does not depend on the thread count or on scheduling.
+ *
+ * Lists are max-heaps ordered by (kernel value, index) (heap.h) that refuse
+ * duplicate indices, so ties go to the lower index. Row i is never in its own
+ * list during the search; it is put in column 0 at the end.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap.h"
+#include "kernels.h"
+#include "knn.h"
+#include "rng.h"
+#ifdef NND_PROFILE
+#include <stdio.h>
+#include <omp.h>
+#include <time.h>
+static double nnd_cpu(void) { struct timespec ts; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts); return ts.tv_sec + 1e-9 * ts.tv_nsec; }
+static long nnd_cnt_total[64];
+static __thread long nnd_cnt;
+#define NND_COUNT() (nnd_cnt++, nnd_cnt_total[omp_get_thread_num()] = nnd_cnt)
+static long nnd_count_all(void) { long s = 0; int t; for (t = 0; t < 64; t++) s += nnd_cnt_total[t]; return s; }
+#define PROF(...) (fprintf(stderr, __VA_ARGS__), fprintf(stderr, "   [cpu %.2f] dists %.1fM\n", nnd_cpu(), nnd_count_all() / 1e6))
+#else
+#define PROF(...)
+#define NND_COUNT()
+#endif
+
+/* Counter tags: the high byte of the first counter says what a draw is for. */
+#define NND_TAG_PIVOT 1ULL
+#define NND_TAG_SIDE 2ULL
+#define NND_TAG_FILL 3ULL
+#define NND_TAG_CAND 4ULL
+#define NND_CTR(tag, x) (((tag) << 56) ^ (uint64_t)(x))
+
+/* Rows per chunk of a local-join block (scheduling unit; fixed). */
+#define NND_CHUNK 16
+/* Margins within this of the hyperplane go to a random side (pynndescent). */
+#define NND_EPS 1e-8f
+/* Stack of the iterative tree build: descending into the smaller child
+ * first bounds the depth by log2(n) + 1 <= 33. */
+#define NND_STACK 72
+
+typedef struct {
+  int p, q;
+  float d;
+} nnd_update;
+
+typedef struct {
+  int lo, hi;
+  uint64_t id;
+} nnd_node;
+
+/* Per-thread scratch. */
+typedef struct {
+  unsigned char *side; /* n: tree split sides */
+  float *h;            /* ld: hyperplane */
+  unsigned *mark;      /* n: stamp per row (leaf join) */
+  float *markd;        /* n: distance recorded with the stamp */
+  unsigned stamp;
+  nnd_update *buf; /* local-join updates of this thread in the block */
+  size_t cap, len;
+  int *cn, *co;      /* gathered new / old candidates (max_candidates) */
+  float *cnd, *cod;  /* their list roots: distance */
+  int *cni, *coi;    /* their list roots: index */
+  long count;
+} nnd_thread;
+
+/* A built tree waiting to be joined. */
+typedef struct {
+  int *perm;   /* n: row indices, leaves contiguous */
+  int *leaves; /* 2 * n: [lo, hi) of each leaf */
+  int n_leaves;
+} nnd_tree;
+
+/* Python's round(): halves go to the even neighbour (umap-learn's formulas). */
+static int nnd_round(double x) {
+  const double r = floor(x), f = x - r;
+  if (f > 0.5 || (f == 0.5 && fmod(r, 2.0) != 0.0)) return (int)r + 1;
+  return (int)r;
+}
+
+void umapc_nnd_defaults(int n, int k, umapc_nnd_params *p) {
+  int t, it, ls;
+  if (n < 1) n = 1;
+  if (k < 1) k = 1;
+  t = 5 + nnd_round(sqrt((double)n) / 20.0);
+  p->n_trees = t < 64 ? t : 64;
+  it = nnd_round(log2((double)n));
+  p->n_iters = it > 5 ? it : 5;
+  p->max_candidates = 60;
+  ls = 5 * k < 256 ? 5 * k : 256;
+  p->leaf_size = ls > 60 ? ls : 60;
+  p->delta = 0.001;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Kernels: the same arithmetic as umapc_kernel() (kernels.h): 16 lane sums
+ * in row order, lanes added by umapc_lane_sum. With GCC/clang the lanes are
+ * written as four 4-wide vectors, because GCC at -O2 (R's default) does not
+ * vectorise the scalar lane loops; each lane performs exactly the same
+ * operations in the same order, so the values are the same. */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define NND_VEC 1
+typedef float nnd_v4 __attribute__((vector_size(16)));
+typedef int nnd_v4i __attribute__((vector_size(16)));
+
+static inline nnd_v4 nnd_ld4(const float *p) {
+  nnd_v4 v;
+  memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+static inline float nnd_lanes(nnd_v4 a0, nnd_v4 a1, nnd_v4 a2, nnd_v4 a3) {
+  float acc[UMAPC_LANES];
+  memcpy(acc, &a0, sizeof(a0));
+  memcpy(acc + 4, &a1, sizeof(a1));
+  memcpy(acc + 8, &a2, sizeof(a2));
+  memcpy(acc + 12, &a3, sizeof(a3));
+  return umapc_lane_sum(acc);
+}
+
+static inline float nnd_sqdist(const float *x, const float *y, int ld) {
+  nnd_v4 a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;
+  int k;
+  for (k = 0; k < ld; k += UMAPC_LANES) {
+    const nnd_v4 t0 = nnd_ld4(x + k) - nnd_ld4(y + k);
+    const nnd_v4 t1 = nnd_ld4(x + k + 4) - nnd_ld4(y + k + 4);
+    const nnd_v4 t2 = nnd_ld4(x + k + 8) - nnd_ld4(y + k + 8);
+    const nnd_v4 t3 = nnd_ld4(x + k + 12) - nnd_ld4(y + k + 12);
+    a0 += t0 * t0;
+    a1 += t1 * t1;
+    a2 += t2 * t2;
+    a3 += t3 * t3;
+  }
+  return nnd_lanes(a0, a1, a2, a3);
+}
+
+static inline float nnd_dotp(const float *x, const float *y, int ld) {
+  nnd_v4 a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;
+  int k;
+  for (k = 0; k < ld; k += UMAPC_LANES) {
+    a0 += nnd_ld4(x + k) * nnd_ld4(y + k);
+    a1 += nnd_ld4(x + k + 4) * nnd_ld4(y + k + 4);
+    a2 += nnd_ld4(x + k + 8) * nnd_ld4(y + k + 8);
+    a3 += nnd_ld4(x + k + 12) * nnd_ld4(y + k + 12);
+  }
+  return nnd_lanes(a0, a1, a2, a3);
+}
+
+static inline nnd_v4 nnd_abs4(nnd_v4 v) {
+  const nnd_v4i m = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
+  return (nnd_v4)((nnd_v4i)v & m);
+}
+
+static inline float nnd_l1dist(const float *x, const float *y, int ld) {
+  nnd_v4 a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;
+  int k;
+  for (k = 0; k < ld; k += UMAPC_LANES) {
+    a0 += nnd_abs4(nnd_ld4(x + k) - nnd_ld4(y + k));
+    a1 += nnd_abs4(nnd_ld4(x + k + 4) - nnd_ld4(y + k + 4));
+    a2 += nnd_abs4(nnd_ld4(x + k + 8) - nnd_ld4(y + k + 8));
+    a3 += nnd_abs4(nnd_ld4(x + k + 12) - nnd_ld4(y + k + 12));
+  }
+  return nnd_lanes(a0, a1, a2, a3);
+}
+#else
+#define nnd_sqdist umapc_sqdist
+#define nnd_dotp umapc_dot
+#define nnd_l1dist umapc_l1dist
+#endif
+
+static inline float nnd_kernel(const umapc_data *X, int a, int b) {
+  const float *x = X->x + (size_t)a * (size_t)X->ld;
+  const float *y = X->x + (size_t)b * (size_t)X->ld;
+  NND_COUNT();
+  switch (X->metric) {
+    case UMAPC_METRIC_EUCLIDEAN:
+      return nnd_sqdist(x, y, X->ld);
+    case UMAPC_METRIC_MANHATTAN:
+      return nnd_l1dist(x, y, X->ld);
+    case UMAPC_METRIC_HAMMING:
+      return umapc_hamming(x, y, X->ld) / (float)X->d;
+    default: {
+      const int za = X->zero[a], zb = X->zero[b];
+      float v;
+      if (za || zb) return (za && zb) ? 0.0f : 1.0f;
+      v = 1.0f - nnd_dotp(x, y, X->ld);
+      return v > 0.0f ? v : 0.0f;
+    }
+  }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Neighbour lists with "new" flags. */
+
+/* 1 when iv is among idx[0..k). Branch-free so the compiler can unroll. */
+static inline int nnd_contains(const int *idx, int k, int iv) {
+  int t, found = 0;
+  for (t = 0; t + 4 <= k; t += 4)
+    found |= (idx[t] == iv) | (idx[t + 1] == iv) | (idx[t + 2] == iv) |
+             (idx[t + 3] == iv);
+  for (; t < k; t++) found |= (idx[t] == iv);
+  return found;
+}
+
+/* umapc_heap_push_unique that also keeps a flag per slot (set to 1 for the
+ * entering element). Same ordering, same result. */
+static inline int nnd_push(float *d, int *idx, unsigned char *f, int k,
+                           float dv, int iv) {
+  int pos = 0;
+  if (!umapc_after(d[0], idx[0], dv, iv)) return 0;
+  if (nnd_contains(idx, k, iv)) return 0;
+  for (;;) {
+    int c = 2 * pos + 1, r = c + 1, big;
+    if (c >= k) break;
+    big = c;
+    if (r < k && umapc_after(d[r], idx[r], d[c], idx[c])) big = r;
+    if (!umapc_after(d[big], idx[big], dv, iv)) break;
+    d[pos] = d[big];
+    idx[pos] = idx[big];
+    f[pos] = f[big];
+    pos = big;
+  }
+  d[pos] = dv;
+  idx[pos] = iv;
+  f[pos] = 1;
+  return 1;
+}
+
+/* umapc_heap_push_unique with a branch-free duplicate scan (same result). */
+static inline void nnd_cpush(float *d, int *idx, int k, float dv, int iv) {
+  if (!umapc_after(d[0], idx[0], dv, iv)) return;
+  if (nnd_contains(idx, k, iv)) return;
+  umapc_heap_replace_root(d, idx, k, dv, iv);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Random-projection trees. */
+
+static inline float nnd_dot(const float *x, const float *y, int ld) {
+  return nnd_dotp(x, y, ld);
+}
+
+/* Build tree `tree` over all rows into t (perm + leaves); side/h scratch. */
+static void nnd_build_tree(const float *rows, int n, int ld, uint64_t key,
+                           int tree, int leaf_size, nnd_tree *t,
+                           unsigned char *side, float *h) {
+  int *perm = t->perm;
+  nnd_node stack[NND_STACK];
+  int sp = 0, nl = 0, i;
+  for (i = 0; i < n; i++) perm[i] = i;
+  stack[sp].lo = 0;
+  stack[sp].hi = n;
+  stack[sp].id = 1;
+  sp++;
+  while (sp > 0) {
+    nnd_node nd = stack[--sp];
+    const int lo = nd.lo, hi = nd.hi, m = hi - lo;
+    int a, b, j, nleft, l, r;
+    uint64_t bits, idl, idr;
+    const float *xa, *xb;
+    float off;
+    if (m <= leaf_size) {
+      t->leaves[2 * nl] = lo;
+      t->leaves[2 * nl + 1] = hi;
+      nl++;
+      continue;
+    }
+    /* two distinct random rows of the node define the hyperplane */
+    bits = umapc_rng_u64(key, NND_CTR(NND_TAG_PIVOT, tree), nd.id);
+    a = (int)umapc_rng_below(bits, (uint32_t)m);
+    b = (int)umapc_rng_below(bits << 32, (uint32_t)(m - 1));
+    if (b >= a) b++;
+    xa = rows + (size_t)perm[lo + a] * ld;
+    xb = rows + (size_t)perm[lo + b] * ld;
+    for (j = 0; j < ld; j++) h[j] = xa[j] - xb[j];
+    off = -0.5f * (nnd_dot(h, xa, ld) + nnd_dot(h, xb, ld));
+    nleft = 0;
+    for (j = lo; j < hi; j++) {
+      const float mg = nnd_dot(h, rows + (size_t)perm[j] * ld, ld) + off;
+      unsigned char s;
+      if (mg > NND_EPS)
+        s = 0;
+      else if (mg < -NND_EPS)
+        s = 1;
+      else
+        s = (unsigned char)(umapc_rng_u64(key, NND_CTR(NND_TAG_SIDE, tree),
+                                          nd.id ^ umapc_mix64((uint64_t)perm[j])) >>
+                            63);
+      side[j] = s;
+      nleft += (s == 0);
+    }
+    if (nleft == 0 || nleft == m) {
+      /* degenerate split (e.g. duplicates): random sides */
+      nleft = 0;
+      for (j = lo; j < hi; j++) {
+        side[j] = (unsigned char)(umapc_rng_u64(
+                                      key, NND_CTR(NND_TAG_SIDE, tree),
+                                      ~nd.id ^ umapc_mix64((uint64_t)perm[j])) >>
+                                  63);
+        nleft += (side[j] == 0);
+      }
+      if (nleft == 0 || nleft == m) {
+        nleft = 0;
+        for (j = lo; j < hi; j++) {
+          side[j] = (unsigned char)(j - lo >= m / 2);
+          nleft += (side[j] == 0);
+        }
+      }
+    }
+    /* partition perm[lo, hi) by side: left = side 0 */
+    l = lo;
+    r = hi - 1;
+    while (l <= r) {
+      if (side[l] == 0) {
+        l++;
+      } else {
+        int tp = perm[l];
+        unsigned char ts = side[l];
+        perm[l] = perm[r];
+        perm[r] = tp;
+        side[l] = side[r];
+        side[r] = ts;
+        r--;
+      }
+    }
+    idl = umapc_mix64(nd.id * 2u);
+    idr = umapc_mix64(nd.id * 2u + 1u);
+    /* push the larger child first so the smaller is processed next */
+    if (nleft >= m - nleft) {
+      stack[sp].lo = lo; stack[sp].hi = lo + nleft; stack[sp].id = idl; sp++;
+      stack[sp].lo = lo + nleft; stack[sp].hi = hi; stack[sp].id = idr; sp++;
+    } else {
+      stack[sp].lo = lo + nleft; stack[sp].hi = hi; stack[sp].id = idr; sp++;
+      stack[sp].lo = lo; stack[sp].hi = lo + nleft; stack[sp].id = idl; sp++;
+    }
+  }
+  t->n_leaves = nl;
+}
+
+/*
+ * Rows the trees split. A tree level reads every row once, so with wide
+ * rows the forest is bound by memory bandwidth (Fashion-MNIST: 18 trees x
+ * ~12 levels x 220 MB). Above NND_PROJ_MIN features the trees therefore
+ * split a very sparse random projection of the rows to NND_PROJ_DIM
+ * dimensions (Li, Hastie & Church 2006: entries +-1 with probability
+ * 1/sqrt(d)), which preserves distances well enough for a random partition
+ * and is 12x smaller for 784 features. Leaves are still joined with the
+ * exact kernel. Returns NULL when out of memory.
+ */
+#define NND_PROJ_DIM 64
+#define NND_PROJ_MIN 128
+#define NND_TAG_PROJ 5ULL
+
+static float *nnd_project(const umapc_data *X, uint64_t key, int T) {
+  const int n = X->n, d = X->d, ld = X->ld;
+  const double pr = 1.0 / sqrt((double)d);
+  int *start = (int *)malloc((NND_PROJ_DIM + 1) * sizeof(int));
+  int *col = NULL, nnz = 0, o, j, i;
+  float *out = NULL;
+  if (start == NULL) return NULL;
+  /* count, then fill: column j of output o kept with probability pr; the
+   * sign is stored in the high bit of the column index */
+  for (o = 0; o < NND_PROJ_DIM; o++)
+    for (j = 0; j < d; j++)
+      nnz += umapc_rng_unif(umapc_rng_u64(key, NND_CTR(NND_TAG_PROJ, o), (uint64_t)j)) < pr;
+  col = (int *)malloc((size_t)(nnz > 0 ? nnz : 1) * sizeof(int));
+  out = (float *)malloc((size_t)n * NND_PROJ_DIM * sizeof(float));
+  if (col == NULL || out == NULL) {
+    free(start);
+    free(col);
+    free(out);
+    return NULL;
+  }
+  nnz = 0;
+  for (o = 0; o < NND_PROJ_DIM; o++) {
+    start[o] = nnz;
+    for (j = 0; j < d; j++) {
+      const uint64_t u = umapc_rng_u64(key, NND_CTR(NND_TAG_PROJ, o), (uint64_t)j);
+      if (umapc_rng_unif(u) < pr) col[nnz++] = (int)(u & 1u) ? -(j + 1) : (j + 1);
+    }
+  }
+  start[NND_PROJ_DIM] = nnz;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(T) schedule(static)
+#endif
+  for (i = 0; i < n; i++) {
+    const float *x = X->x + (size_t)i * ld;
+    float *y = out + (size_t)i * NND_PROJ_DIM;
+    int oo, t;
+    for (oo = 0; oo < NND_PROJ_DIM; oo++) {
+      float acc = 0.0f;
+      for (t = start[oo]; t < start[oo + 1]; t++)
+        acc += col[t] > 0 ? x[col[t] - 1] : -x[-col[t] - 1];
+      y[oo] = acc;
+    }
+  }
+  free(start);
+  free(col);
+  return out;
+}
+
+/* All pairs of one leaf offered to both rows' lists. Rows of a leaf belong
+ * to no other leaf of the same tree, so leaves may run in parallel. */
+static void nnd_join_leaf(const umapc_data *X, const int *rows, int m, int K,
+                          float *hd, int *hi, unsigned char *hf,
+                          nnd_thread *w) {
+  int a, b;
+  for (a = 0; a < m; a++) {
+    const int p = rows[a];
+    float *pd = hd + (size_t)p * K;
+    int *pi = hi + (size_t)p * K;
+    unsigned char *pf = hf + (size_t)p * K;
+    int s;
+    if (++w->stamp == 0) {
+      memset(w->mark, 0, (size_t)X->n * sizeof(unsigned));
+      w->stamp = 1;
+    }
+    /* rows already in p's list: their distance is known */
+    for (s = 0; s < K; s++)
+      if (pi[s] != INT_MAX) {
+        w->mark[pi[s]] = w->stamp;
+        w->markd[pi[s]] = pd[s];
+      }
+    for (b = a + 1; b < m; b++) {
+      const int q = rows[b];
+      float d;
+      if (w->mark[q] == w->stamp) {
+        d = w->markd[q];
+      } else {
+        d = nnd_kernel(X, p, q);
+        nnd_push(pd, pi, pf, K, d, q);
+      }
+      nnd_push(hd + (size_t)q * K, hi + (size_t)q * K, hf + (size_t)q * K, K,
+               d, p);
+    }
+  }
+}
+
+/* ------------------------------------------------------------------------ */
+/* NN-descent. */
+
+/* Candidate priority: a pure function of (iteration, unordered pair), so the
+ * forward and reverse offers of one pair agree. 24 bits, exact in a float. */
+static inline float nnd_priority(uint64_t key, int iter, int i, int j,
+                                 int n) {
+  const uint64_t lo = (uint64_t)(i < j ? i : j), hi = (uint64_t)(i < j ? j : i);
+  return (float)(umapc_rng_u64(key, NND_CTR(NND_TAG_CAND, iter),
+                               lo * (uint64_t)n + hi) >>
+                 40);
+}
+
+static int nnd_row_lo(int n, int t, int nt) {
+  return (int)(((long long)n * t) / nt);
+}
+
+#ifdef _OPENMP
+#define NND_TID() omp_get_thread_num()
+#define NND_NT() omp_get_num_threads()
+#else
+#define NND_TID() 0
+#define NND_NT() 1
+#endif
+
+typedef struct {
+  const umapc_data *X;
+  int n, K, M;
+  uint64_t key;
+  float *hd;
+  int *hi;
+  unsigned char *hf;
+  float *nd, *od; /* candidate priorities (n * M) */
+  int *ni, *oi;   /* candidate indices (n * M) */
+  int *order;     /* processing order of rows */
+  int *seg_tid;
+  size_t *seg_lo, *seg_hi;
+  nnd_thread *ws;
+  int T;
+} nnd_state;
+
+/* Sample new / old candidates of every row; mark sampled new entries old.
+ * Returns the number of rows with at least one new candidate. */
+static long nnd_candidates(nnd_state *S, int iter) {
+  const int n = S->n, K = S->K, M = S->M;
+  long n_active = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(S->T) reduction(+ : n_active)
+#endif
+  {
+    const int tid = NND_TID(), nt = NND_NT();
+    const int lo = nnd_row_lo(n, tid, nt), hi = nnd_row_lo(n, tid + 1, nt);
+    int i, s;
+    for (i = lo; i < hi; i++) {
+      umapc_heap_init(S->nd + (size_t)i * M, S->ni + (size_t)i * M, M);
+      umapc_heap_init(S->od + (size_t)i * M, S->oi + (size_t)i * M, M);
+    }
+    for (i = 0; i < n; i++) {
+      const int *ri = S->hi + (size_t)i * K;
+      const unsigned char *rf = S->hf + (size_t)i * K;
+      const int own_i = (i >= lo && i < hi);
+      for (s = 0; s < K; s++) {
+        const int j = ri[s];
+        int own_j;
+        float pr;
+        if (j == INT_MAX) continue;
+        own_j = (j >= lo && j < hi);
+        if (!own_i && !own_j) continue;
+        pr = nnd_priority(S->key, iter, i, j, n);
+        if (rf[s]) {
+          if (own_i)
+            nnd_cpush(S->nd + (size_t)i * M, S->ni + (size_t)i * M,
+                                   M, pr, j);
+          if (own_j)
+            nnd_cpush(S->nd + (size_t)j * M, S->ni + (size_t)j * M,
+                                   M, pr, i);
+        } else {
+          if (own_i)
+            nnd_cpush(S->od + (size_t)i * M, S->oi + (size_t)i * M,
+                                   M, pr, j);
+          if (own_j)
+            nnd_cpush(S->od + (size_t)j * M, S->oi + (size_t)j * M,
+                                   M, pr, i);
+        }
+      }
+    }
+    /* every thread reads every row's flags above: wait before changing them */
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+    /* new entries that made it into the sample are new no more */
+    for (i = lo; i < hi; i++) {
+      const float rd = S->nd[(size_t)i * M];
+      const int rix = S->ni[(size_t)i * M];
+      const int *ri = S->hi + (size_t)i * K;
+      unsigned char *rf = S->hf + (size_t)i * K;
+      for (s = 0; s < K; s++) {
+        if (rf[s] && ri[s] != INT_MAX) {
+          const float pr = nnd_priority(S->key, iter, i, ri[s], n);
+          if (!umapc_after(pr, ri[s], rd, rix)) rf[s] = 0;
+        }
+      }
+      for (s = 0; s < M; s++)
+        if (S->ni[(size_t)i * M + s] != INT_MAX) {
+          n_active++;
+          break;
+        }
+    }
+  }
+  return n_active;
+}
+
+/* Make room for `extra` more updates in w's buffer (0 on failure). */
+static int nnd_reserve(nnd_thread *w, size_t extra) {
+  size_t need = w->len + extra, cap;
+  nnd_update *nb;
+  if (need <= w->cap) return 1;
+  cap = w->cap ? w->cap : 4096;
+  while (cap < need) cap *= 2;
+  nb = (nnd_update *)realloc(w->buf, cap * sizeof(nnd_update));
+  if (nb == NULL) return 0;
+  w->buf = nb;
+  w->cap = cap;
+  return 1;
+}
+
+/* Local join of one row's candidates: updates (p, q, d) that may improve
+ * the list of p or of q (judged against the lists at the block start). */
+static void nnd_join_row(const nnd_state *S, int i, nnd_thread *w) {
+  const int K = S->K, M = S->M;
+  const int *nidx = S->ni + (size_t)i * M, *oidx = S->oi + (size_t)i * M;
+  int nn = 0, no = 0, a, b;
+  nnd_update *out = w->buf + w->len;
+  size_t len = 0;
+  for (a = 0; a < M; a++) {
+    const int p = nidx[a];
+    if (p == INT_MAX) continue;
+    w->cn[nn] = p;
+    w->cnd[nn] = S->hd[(size_t)p * K];
+    w->cni[nn] = S->hi[(size_t)p * K];
+    nn++;
+  }
+  if (nn == 0) return;
+  for (a = 0; a < M; a++) {
+    const int p = oidx[a];
+    if (p == INT_MAX) continue;
+    w->co[no] = p;
+    w->cod[no] = S->hd[(size_t)p * K];
+    w->coi[no] = S->hi[(size_t)p * K];
+    no++;
+  }
+  for (a = 0; a < nn; a++) {
+    const int p = w->cn[a];
+    const float rpd = w->cnd[a];
+    const int rpi = w->cni[a];
+    const float *pd = S->hd + (size_t)p * K;
+    const int *pi = S->hi + (size_t)p * K;
+    unsigned st;
+    int s;
+    /* rows already in p's list: their distance to p is known and they
+     * cannot improve p's list, only the other end's */
+    if (++w->stamp == 0) {
+      memset(w->mark, 0, (size_t)S->n * sizeof(unsigned));
+      w->stamp = 1;
+    }
+    st = w->stamp;
+    for (s = 0; s < K; s++) {
+      if (pi[s] == INT_MAX) continue; /* (lists are full after nnd_fill) */
+      w->mark[pi[s]] = st;
+      w->markd[pi[s]] = pd[s];
+    }
+    for (b = a + 1; b < nn; b++) {
+      const int q = w->cn[b];
+      if (w->mark[q] == st) {
+        const float d = w->markd[q];
+        if (umapc_after(w->cnd[b], w->cni[b], d, p)) {
+          out[len].p = p;
+          out[len].q = q;
+          out[len].d = d;
+          len++;
+        }
+      } else {
+        const float d = nnd_kernel(S->X, p, q);
+        if (umapc_after(rpd, rpi, d, q) ||
+            umapc_after(w->cnd[b], w->cni[b], d, p)) {
+          out[len].p = p;
+          out[len].q = q;
+          out[len].d = d;
+          len++;
+        }
+      }
+    }
+    for (b = 0; b < no; b++) {
+      const int q = w->co[b];
+      if (q == p) continue;
+      if (w->mark[q] == st) {
+        const float d = w->markd[q];
+        if (umapc_after(w->cod[b], w->coi[b], d, p)) {
+          out[len].p = p;
+          out[len].q = q;
+          out[len].d = d;
+          len++;
+        }
+      } else {
+        const float d = nnd_kernel(S->X, p, q);
+        if (umapc_after(rpd, rpi, d, q) ||
+            umapc_after(w->cod[b], w->coi[b], d, p)) {
+          out[len].p = p;
+          out[len].q = q;
+          out[len].d = d;
+          len++;
+        }
+      }
+    }
+  }
+  w->len += len;
+}
+
+/* Count candidates of row i (bound on its updates). */
+static size_t nnd_row_bound(const nnd_state *S, int i) {
+  const int M = S->M;
+  const int *nidx = S->ni + (size_t)i * M, *oidx = S->oi + (size_t)i * M;
+  size_t nn = 0, no = 0;
+  int a;
+  for (a = 0; a < M; a++) {
+    nn += (nidx[a] != INT_MAX);
+    no += (oidx[a] != INT_MAX);
+  }
+  return nn * (nn > 0 ? nn - 1 : 0) / 2 + nn * no;
+}
+
+/* One block of rows (positions [b0, b1) of the order): joins, then updates.
+ * Returns the number of successful list updates, or -1 when out of memory. */
+static long nnd_block(nnd_state *S, int b0, int b1) {
+  const int n = S->n, K = S->K;
+  const int n_chunks = (b1 - b0 + NND_CHUNK - 1) / NND_CHUNK;
+  int failed = 0, t;
+  long total = 0;
+  for (t = 0; t < S->T; t++) {
+    S->ws[t].len = 0;
+    S->ws[t].count = 0;
+  }
+#ifdef _OPENMP
+#pragma omp parallel num_threads(S->T)
+#endif
+  {
+    const int tid = NND_TID();
+    nnd_thread *w = S->ws + tid;
+    int c;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+    for (c = 0; c < n_chunks; c++) {
+      const int c0 = b0 + c * NND_CHUNK;
+      const int c1 = c0 + NND_CHUNK < b1 ? c0 + NND_CHUNK : b1;
+      size_t bound = 0;
+      int pos, f;
+#ifdef _OPENMP
+#pragma omp atomic read
+#endif
+      f = failed;
+      if (f) continue;
+      for (pos = c0; pos < c1; pos++) bound += nnd_row_bound(S, S->order[pos]);
+      if (!nnd_reserve(w, bound)) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+        failed = 1;
+        continue;
+      }
+      S->seg_tid[c] = tid;
+      S->seg_lo[c] = w->len;
+      for (pos = c0; pos < c1; pos++) nnd_join_row(S, S->order[pos], w);
+      S->seg_hi[c] = w->len;
+    }
+  }
+  if (failed) return -1;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(S->T)
+#endif
+  {
+    const int tid = NND_TID(), nt = NND_NT();
+    const int lo = nnd_row_lo(n, tid, nt), hi = nnd_row_lo(n, tid + 1, nt);
+    long cnt = 0;
+    int c;
+    for (c = 0; c < n_chunks; c++) {
+      const nnd_update *u = S->ws[S->seg_tid[c]].buf;
+      size_t e;
+      for (e = S->seg_lo[c]; e < S->seg_hi[c]; e++) {
+        const int p = u[e].p, q = u[e].q;
+        if (p >= lo && p < hi)
+          cnt += nnd_push(S->hd + (size_t)p * K, S->hi + (size_t)p * K,
+                          S->hf + (size_t)p * K, K, u[e].d, q);
+        if (q >= lo && q < hi)
+          cnt += nnd_push(S->hd + (size_t)q * K, S->hi + (size_t)q * K,
+                          S->hf + (size_t)q * K, K, u[e].d, p);
+      }
+    }
+    S->ws[tid].count = cnt;
+  }
+  for (t = 0; t < S->T; t++) total += S->ws[t].count;
+  return total;
+}
+
+/* Rows whose list is not full after the forest get random rows, then (when
+ * k is close to n) a sequential sweep. Each thread writes only its rows. */
+static void nnd_fill(nnd_state *S) {
+  const int n = S->n, K = S->K;
+  int i;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(S->T) schedule(dynamic, 256)
+#endif
+  for (i = 0; i < n; i++) {
+    float *pd = S->hd + (size_t)i * K;
+    int *pi = S->hi + (size_t)i * K;
+    unsigned char *pf = S->hf + (size_t)i * K;
+    int att, j0, t;
+    if (pi[0] != INT_MAX) continue; /* the root is the largest: list full */
+    for (att = 0; att < 4 * K && pi[0] == INT_MAX; att++) {
+      const int j = (int)umapc_rng_below(
+          umapc_rng_u64(S->key, NND_CTR(NND_TAG_FILL, att), (uint64_t)i),
+          (uint32_t)n);
+      if (j == i || nnd_contains(pi, K, j)) continue;
+      nnd_push(pd, pi, pf, K, nnd_kernel(S->X, i, j), j);
+    }
+    j0 = (int)umapc_rng_below(
+        umapc_rng_u64(S->key, NND_CTR(NND_TAG_FILL, 4 * K), (uint64_t)i),
+        (uint32_t)n);
+    for (t = 0; t < n && pi[0] == INT_MAX; t++) {
+      const int j = (j0 + t) % n;
+      if (j == i || nnd_contains(pi, K, j)) continue;
+      nnd_push(pd, pi, pf, K, nnd_kernel(S->X, i, j), j);
+    }
+  }
+}
+
+/* Sorted output: column 0 is the row itself. */
+static void nnd_output(nnd_state *S, int k, int *idx, double *dist) {
+  const int n = S->n, K = S->K;
+  int i;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(S->T) schedule(static)
+#endif
+  for (i = 0; i < n; i++) {
+    float *pd = S->hd + (size_t)i * K;
+    int *pi = S->hi + (size_t)i * K;
+    int *oi = idx + (size_t)i * k;
+    double *od = dist + (size_t)i * k;
+    int s;
+    if (K > 0) umapc_heap_sort(pd, pi, K);
+    oi[0] = i;
+    od[0] = 0.0;
+    for (s = 0; s < K; s++) {
+      if (pi[s] == INT_MAX) { /* not reachable: lists are filled */
+        oi[s + 1] = -1;
+        od[s + 1] = INFINITY;
+      } else {
+        oi[s + 1] = pi[s];
+        od[s + 1] = umapc_kernel_to_dist(S->X, pd[s]);
+      }
+    }
+  }
+}
+
+static void nnd_free_threads(nnd_thread *ws, int T) {
+  int t;
+  if (ws == NULL) return;
+  for (t = 0; t < T; t++) {
+    free(ws[t].side);
+    free(ws[t].h);
+    free(ws[t].mark);
+    free(ws[t].markd);
+    free(ws[t].buf);
+    free(ws[t].cn);
+    free(ws[t].co);
+    free(ws[t].cnd);
+    free(ws[t].cod);
+    free(ws[t].cni);
+    free(ws[t].coi);
+  }
+  free(ws);
+}
+
+int umapc_knn_nndescent(const umapc_data *ref, int k,
+                        const umapc_nnd_params *params, uint64_t seed,
+                        int n_threads, const umapc_interrupt *intr,
+                        const umapc_progress *prog, int *idx, double *dist) {
+  umapc_nnd_params P;
+  nnd_state S;
+  nnd_tree *trees = NULL;
+  float *proj = NULL;
+  const float *trows;
+  int tld;
+  int status = UMAPC_OK, n, K, M, T, t, iter, tree, block;
+  size_t nK;
+#ifdef NND_PROFILE
+  double prof_t0 = omp_get_wtime();
+#endif
+
+  if (ref == NULL || idx == NULL || dist == NULL || ref->x == NULL) return UMAPC_ERR_INVALID;
+  n = ref->n;
+  if (n < 1 || k < 1 || k > n) return UMAPC_ERR_INVALID;
+  umapc_nnd_defaults(n, k, &P);
+  if (params != NULL) {
+    if (params->n_trees > 0) P.n_trees = params->n_trees;
+    if (params->leaf_size > 0) P.leaf_size = params->leaf_size;
+    if (params->n_iters > 0) P.n_iters = params->n_iters;
+    if (params->max_candidates > 0) P.max_candidates = params->max_candidates;
+    if (params->delta > 0) P.delta = params->delta;
+  }
+  K = k - 1;
+  if (K == 0) {
+    for (t = 0; t < n; t++) {
+      idx[t] = t;
+      dist[t] = 0.0;
+    }
+    return UMAPC_OK;
+  }
+  M = P.max_candidates;
+  T = umapc_clamp_threads(n_threads);
+  nK = (size_t)n * (size_t)K;
+
+  memset(&S, 0, sizeof(S));
+  S.X = ref;
+  S.n = n;
+  S.K = K;
+  S.M = M;
+  S.T = T;
+  S.key = umapc_rng_key(seed, UMAPC_STREAM_KNN);
+  S.hd = (float *)malloc(nK * sizeof(float));
+  S.hi = (int *)malloc(nK * sizeof(int));
+  S.hf = (unsigned char *)calloc(nK, 1);
+  S.order = (int *)malloc((size_t)n * sizeof(int));
+  S.ws = (nnd_thread *)calloc((size_t)T, sizeof(nnd_thread));
+  trees = (nnd_tree *)calloc((size_t)T, sizeof(nnd_tree));
+  if (!S.hd || !S.hi || !S.hf || !S.order || !S.ws || !trees) {
+    status = UMAPC_ERR_NOMEM;
+    goto done;
+  }
+  for (t = 0; t < T; t++) {
+    nnd_thread *w = S.ws + t;
+    w->side = (unsigned char *)malloc((size_t)n);
+    w->h = (float *)malloc((size_t)ref->ld * sizeof(float));
+    w->mark = (unsigned *)calloc((size_t)n, sizeof(unsigned));
+    w->markd = (float *)malloc((size_t)n * sizeof(float));
+    w->cn = (int *)malloc((size_t)M * sizeof(int));
+    w->co = (int *)malloc((size_t)M * sizeof(int));
+    w->cnd = (float *)malloc((size_t)M * sizeof(float));
+    w->cod = (float *)malloc((size_t)M * sizeof(float));
+    w->cni = (int *)malloc((size_t)M * sizeof(int));
+    w->coi = (int *)malloc((size_t)M * sizeof(int));
+    trees[t].perm = (int *)malloc((size_t)n * sizeof(int));
+    trees[t].leaves = (int *)malloc(2 * (size_t)n * sizeof(int));
+    if (!w->side || !w->h || !w->mark || !w->markd || !w->cn || !w->co ||
+        !w->cnd || !w->cod || !w->cni || !w->coi || !trees[t].perm ||
+        !trees[t].leaves) {
+      status = UMAPC_ERR_NOMEM;
+      goto done;
+    }
+  }
+  for (t = 0; t < n; t++) umapc_heap_init(S.hd + (size_t)t * K, S.hi + (size_t)t * K, K);
+
+  /* ---- random-projection forest: build up to T trees at once, join them
+   * in tree order ---- */
+  if (P.n_trees > 0 && ref->d > NND_PROJ_MIN) {
+    proj = nnd_project(ref, S.key, T);
+    if (proj == NULL) {
+      status = UMAPC_ERR_NOMEM;
+      goto done;
+    }
+    trows = proj;
+    tld = NND_PROJ_DIM;
+  } else {
+    trows = ref->x;
+    tld = ref->ld;
+  }
+  for (tree = 0; tree < P.n_trees; tree += T) {
+    const int nb = P.n_trees - tree < T ? P.n_trees - tree : T;
+    int b;
+    if (umapc_interrupted(intr)) {
+      status = UMAPC_ERR_INTERRUPTED;
+      goto done;
+    }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(T) schedule(dynamic, 1)
+#endif
+    for (b = 0; b < nb; b++) {
+      nnd_thread *w = S.ws + NND_TID();
+      nnd_build_tree(trows, n, tld, S.key, tree + b, P.leaf_size, trees + b,
+                     w->side, w->h);
+    }
+    PROF("built %d trees t=%.2f", nb, omp_get_wtime() - prof_t0);
+    if (tree == 0) memcpy(S.order, trees[0].perm, (size_t)n * sizeof(int));
+    for (b = 0; b < nb; b++) {
+      const nnd_tree *tr = trees + b;
+      int l;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(T) schedule(dynamic, 4)
+#endif
+      for (l = 0; l < tr->n_leaves; l++) {
+        const int lo = tr->leaves[2 * l], hi = tr->leaves[2 * l + 1];
+        nnd_join_leaf(ref, tr->perm + lo, hi - lo, K, S.hd, S.hi, S.hf,
+                      S.ws + NND_TID());
+      }
+    }
+  }
+  if (P.n_trees < 1) {
+    for (t = 0; t < n; t++) S.order[t] = t;
+  }
+  PROF("forest %.2f", omp_get_wtime() - prof_t0);
+  nnd_fill(&S);
+  /* tree scratch no longer needed */
+  free(proj);
+  proj = NULL;
+  for (t = 0; t < T; t++) {
+    free(trees[t].perm);
+    free(trees[t].leaves);
+    free(S.ws[t].side);
+    trees[t].perm = trees[t].leaves = NULL;
+    S.ws[t].side = NULL;
+  }
+
+  /* ---- NN-descent ---- */
+  {
+    const size_t nM = (size_t)n * (size_t)M;
+    const size_t row_bound = (size_t)M * (size_t)(M - 1) / 2 + (size_t)M * M;
+    /* block size: fixed by M only (never by the thread count); bounds the
+     * update buffers at about 2^23 updates in the worst case */
+    size_t bs = ((size_t)1 << 23) / (row_bound > 0 ? row_bound : 1);
+    int B, n_chunks_max;
+    const double stop = P.delta * (double)n * (double)k;
+    if (bs < 256) bs = 256;
+    if (bs > 16384) bs = 16384;
+    B = (int)bs;
+    n_chunks_max = (B + NND_CHUNK - 1) / NND_CHUNK;
+    S.nd = (float *)malloc(nM * sizeof(float));
+    S.od = (float *)malloc(nM * sizeof(float));
+    S.ni = (int *)malloc(nM * sizeof(int));
+    S.oi = (int *)malloc(nM * sizeof(int));
+    S.seg_tid = (int *)malloc((size_t)n_chunks_max * sizeof(int));
+    S.seg_lo = (size_t *)malloc((size_t)n_chunks_max * sizeof(size_t));
+    S.seg_hi = (size_t *)malloc((size_t)n_chunks_max * sizeof(size_t));
+    if (!S.nd || !S.od || !S.ni || !S.oi || !S.seg_tid || !S.seg_lo ||
+        !S.seg_hi) {
+      status = UMAPC_ERR_NOMEM;
+      goto done;
+    }
+    for (iter = 0; iter < P.n_iters; iter++) {
+      long updates = 0;
+      if (umapc_interrupted(intr)) {
+        status = UMAPC_ERR_INTERRUPTED;
+        goto done;
+      }
+      if (nnd_candidates(&S, iter) == 0) break;
+      for (block = 0; block < n; block += B) {
+        const int b1 = block + B < n ? block + B : n;
+        long u;
+        if (block > 0 && umapc_interrupted(intr)) {
+          status = UMAPC_ERR_INTERRUPTED;
+          goto done;
+        }
+        u = nnd_block(&S, block, b1);
+        if (u < 0) {
+          status = UMAPC_ERR_NOMEM;
+          goto done;
+        }
+        updates += u;
+      }
+      umapc_report(prog, "nndescent", iter + 1, P.n_iters);
+      PROF("iter %d updates %ld t=%.2f", iter, updates, omp_get_wtime() - prof_t0);
+      if ((double)updates <= stop) break;
+    }
+  }
+  nnd_output(&S, k, idx, dist);
+
+done:
+  free(proj);
+  if (trees != NULL) {
+    for (t = 0; t < T; t++) {
+      free(trees[t].perm);
+      free(trees[t].leaves);
+    }
+    free(trees);
+  }
+  nnd_free_threads(S.ws, T);
+  free(S.hd);
+  free(S.hi);
+  free(S.hf);
+  free(S.order);
+  free(S.nd);
+  free(S.od);
+  free(S.ni);
+  free(S.oi);
+  free(S.seg_tid);
+  free(S.seg_lo);
+  free(S.seg_hi);
+  return status;
+}
