@@ -80,8 +80,23 @@ umap <- function(X, n_neighbors = 15, n_components = 2, metric = "euclidean",
                  negative_sample_rate = 5, a = NULL, b = NULL, knn = NULL,
                  seed = NULL, n_threads = NULL, verbose = FALSE,
                  method = c("auto", "exact", "nndescent"), keep_data = TRUE) {
-  call <- match.call()
-  nn_default <- missing(n_neighbors)
+  umap_impl(X, n_neighbors, n_components, metric, min_dist, spread, n_epochs,
+            learning_rate, init, set_op_mix_ratio, local_connectivity,
+            repulsion_strength, negative_sample_rate, a, b, knn, seed,
+            n_threads, verbose, method, keep_data,
+            nn_default = missing(n_neighbors), metric_given = !missing(metric),
+            call = match.call())
+}
+
+# The engine behind umap() and umap_grid(). `shared` (from a previous call
+# with the same knn, n_neighbors and graph parameters) lets the grid reuse
+# the fuzzy graph and initial layout, which do not depend on min_dist.
+umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
+                      n_epochs, learning_rate, init, set_op_mix_ratio,
+                      local_connectivity, repulsion_strength,
+                      negative_sample_rate, a, b, knn, seed, n_threads,
+                      verbose, method, keep_data, nn_default = FALSE,
+                      metric_given = TRUE, call = NULL, shared = NULL) {
   seed <- resolve_seed(seed)
   check_flag(verbose, "verbose")
   check_flag(keep_data, "keep_data")
@@ -101,7 +116,6 @@ umap <- function(X, n_neighbors = 15, n_components = 2, metric = "euclidean",
   } else {
     data <- prepare_data(X)
   }
-  metric_given <- !missing(metric)
   if (!is.null(data) && data$kind == "dist" && !metric_given) metric <- "precomputed"
   if (!is.null(knn)) {
     knn <- as_umap_knn(knn, n = if (is.null(data)) NULL else data$n)
@@ -157,59 +171,39 @@ umap <- function(X, n_neighbors = 15, n_components = 2, metric = "euclidean",
   knn_used <- prune_knn(knn, n_neighbors)
   tick("knn")
 
-  # --- fuzzy graph ------------------------------------------------------------
-  if (verbose) say("fuzzy simplicial set")
-  g <- .Call(C_umapc_fuzzy_graph, knn_used$indices, knn_used$distances,
-             set_op_mix_ratio, local_connectivity, 1.0, n_threads)
-  graph <- methods::new("dgCMatrix", i = g$i, p = g$p, x = g$x,
-                        Dim = c(n, n))
-  tick("graph")
-
+  # --- fuzzy graph, initial layout, optimisation ----------------------------
   if (is.null(a)) {
-    ab <- .Call(C_umapc_find_ab_r, spread, min_dist)
+    ab <- find_ab(spread, min_dist)
     a <- ab[1]
     b <- ab[2]
   }
-  default_epochs <- if (n <= 10000L) 500L else 200L
-  if (is.null(n_epochs)) n_epochs <- default_epochs
-  # umap-learn's pruning threshold: weak edges are never sampled
-  prune_epochs <- if (n_epochs > 10L) n_epochs else default_epochs
-  min_weight <- if (length(g$x)) max(g$x) / prune_epochs else 0
-
-  # --- initial layout ---------------------------------------------------------
-  if (verbose) say("initialisation: ", init_type)
-  emb0 <- switch(init_type,
-    spectral = {
-      e <- .Call(C_umapc_init_spectral, g$p, g$i, g$x, min_weight,
-                 n_components, seed, n_threads)
-      if (isTRUE(attr(e, "fallback"))) {
-        warning("spectral initialisation failed; a random initial layout was used instead.",
-                call. = FALSE)
-      }
-      attr(e, "fallback") <- NULL
-      e
-    },
-    pca = .Call(C_umapc_init_pca, dense_data(data), n_components, seed, n_threads),
-    random = .Call(C_umapc_init_random, n, n_components, seed),
-    matrix = {
-      m <- unname(init)
-      storage.mode(m) <- "double"
-      m
-    })
-  tick("init")
-
-  # --- optimisation -----------------------------------------------------------
+  n_epochs <- resolve_epochs(n_epochs, n)
+  if (is.null(shared)) {
+    if (verbose) say("fuzzy simplicial set")
+    g <- fuzzy_graph(knn_used, set_op_mix_ratio, local_connectivity, n_threads)
+    tick("graph")
+    min_weight <- prune_threshold(g, n_epochs, n)
+    if (verbose) say("initialisation: ", init_type)
+    emb0 <- initial_layout(init_type, init, g, min_weight, n_components, data,
+                           seed, n_threads)
+    tick("init")
+  } else {
+    g <- shared$g
+    min_weight <- shared$min_weight
+    emb0 <- shared$emb0
+  }
   if (verbose) say("optimising the layout: ", n_epochs, " epochs")
-  emb <- .Call(C_umapc_optimize, emb0, g$p, g$i, g$x, min_weight,
-               c(a, b, repulsion_strength, learning_rate, negative_sample_rate,
-                 n_epochs, 1), seed, n_threads, verbose)
+  emb <- optimize_layout(emb0, g, min_weight, a, b, repulsion_strength,
+                         learning_rate, negative_sample_rate, n_epochs, seed,
+                         n_threads, verbose)
   colnames(emb) <- paste0("UMAP", seq_len(n_components))
   rn <- if (!is.null(data)) data$rownames else NULL
   if (!is.null(rn)) rownames(emb) <- rn
   tick("optimize")
   if (verbose) say("done")
+  graph <- graph_matrix(g)
 
-  structure(list(
+  fit <- structure(list(
     embedding = emb,
     knn = knn,
     graph = graph,
@@ -233,6 +227,8 @@ umap <- function(X, n_neighbors = 15, n_components = 2, metric = "euclidean",
     timings = timings,
     call = call
   ), class = "umap")
+  if (is.null(call)) fit$.shared <- list(g = g, min_weight = min_weight, emb0 = emb0)
+  fit
 }
 
 check_init <- function(init, n, n_components, data) {
@@ -271,4 +267,62 @@ dense_data <- function(data) {
                                       index1 = FALSE))
   storage.mode(m) <- "double"
   m
+}
+
+# --- stages shared by umap() and umap_grid() ----------------------------------
+
+find_ab <- function(spread, min_dist) .Call(C_umapc_find_ab_r, spread, min_dist)
+
+resolve_epochs <- function(n_epochs, n) {
+  if (is.null(n_epochs)) default_epochs(n) else n_epochs
+}
+
+default_epochs <- function(n) if (n <= 10000L) 500L else 200L
+
+# The symmetric fuzzy graph as list(p, i, x) (0-based, dgCMatrix slots).
+fuzzy_graph <- function(knn, set_op_mix_ratio, local_connectivity, n_threads) {
+  .Call(C_umapc_fuzzy_graph, knn$indices, knn$distances, set_op_mix_ratio,
+        local_connectivity, 1.0, n_threads)
+}
+
+graph_matrix <- function(g) {
+  n <- length(g$p) - 1L
+  methods::new("dgCMatrix", i = g$i, p = g$p, x = g$x, Dim = c(n, n))
+}
+
+# umap-learn's pruning: edges below max(w) / n_epochs are never sampled
+# (with the default epoch count when n_epochs is 10 or less).
+prune_threshold <- function(g, n_epochs, n) {
+  e <- if (n_epochs > 10L) n_epochs else default_epochs(n)
+  if (length(g$x)) max(g$x) / e else 0
+}
+
+initial_layout <- function(init_type, init, g, min_weight, n_components, data,
+                           seed, n_threads) {
+  switch(init_type,
+    spectral = {
+      e <- .Call(C_umapc_init_spectral, g$p, g$i, g$x, min_weight,
+                 n_components, seed, n_threads)
+      if (isTRUE(attr(e, "fallback"))) {
+        warning("spectral initialisation failed; a random initial layout was used instead.",
+                call. = FALSE)
+      }
+      attr(e, "fallback") <- NULL
+      e
+    },
+    pca = .Call(C_umapc_init_pca, dense_data(data), n_components, seed, n_threads),
+    random = .Call(C_umapc_init_random, length(g$p) - 1L, n_components, seed),
+    matrix = {
+      m <- unname(init)
+      storage.mode(m) <- "double"
+      m
+    })
+}
+
+optimize_layout <- function(emb0, g, min_weight, a, b, repulsion_strength,
+                            learning_rate, negative_sample_rate, n_epochs,
+                            seed, n_threads, verbose) {
+  .Call(C_umapc_optimize, emb0, g$p, g$i, g$x, min_weight,
+        c(a, b, repulsion_strength, learning_rate, negative_sample_rate,
+          n_epochs, 1), seed, n_threads, verbose)
 }

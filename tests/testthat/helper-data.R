@@ -25,6 +25,7 @@ knn_label_accuracy <- function(emb, labels, k = 15) {
 
 # Plain-R brute force k-NN (self first, ties to the lower index).
 brute_knn <- function(D, k) {
+  D <- unname(as.matrix(D))
   n <- nrow(D)
   idx <- t(vapply(seq_len(n), function(i) {
     r <- D[i, ]

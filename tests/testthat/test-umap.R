@@ -41,8 +41,11 @@ test_that("results do not depend on the number of threads", {
     b <- umap(X, seed = 3, n_threads = 2, init = init)
     expect_identical(a$embedding, b$embedding, info = init)
   }
-  expect_identical(nearest_neighbors(X, 20, n_threads = 1),
-                   nearest_neighbors(X, 20, n_threads = 2, seed = nearest_neighbors(X, 20, n_threads = 1)$seed))
+  for (method in c("exact", "nndescent")) {
+    expect_identical(nearest_neighbors(X, 20, method = method, n_threads = 1, seed = 9),
+                     nearest_neighbors(X, 20, method = method, n_threads = 2, seed = 9),
+                     info = method)
+  }
 })
 
 test_that("umap(X, seed) equals umap(X, knn = nearest_neighbors(X, seed), seed)", {
