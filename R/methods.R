@@ -117,3 +117,36 @@ as.matrix.umap <- function(x, ...) x$embedding
 
 #' @export
 as.data.frame.umap <- function(x, ...) as.data.frame(x$embedding, ...)
+
+#' @export
+summary.umap <- function(object, ...) {
+  emb <- object$embedding
+  structure(list(
+    n = nrow(emb), n_components = ncol(emb), metric = object$metric,
+    method = object$method, n_neighbors = object$n_neighbors,
+    min_dist = object$min_dist, spread = object$spread, a = object$a,
+    b = object$b, n_epochs = object$n_epochs, init = object$init,
+    seed = object$seed, graph_edges = length(object$graph@x) / 2,
+    has_data = !is.null(object$data), timings = object$timings,
+    ranges = apply(emb, 2, range)
+  ), class = "summary.umap")
+}
+
+#' @export
+print.summary.umap <- function(x, ...) {
+  cat(sprintf("UMAP model: %s rows -> %d dimensions\n", format(x$n, big.mark = ","),
+              x$n_components))
+  cat(sprintf("  k-NN: %d neighbours, %s, %s; fuzzy graph: %s edges\n",
+              x$n_neighbors, x$metric, x$method, format(x$graph_edges, big.mark = ",")))
+  cat(sprintf("  layout: min_dist %g, spread %g (a %.4g, b %.4g), %d epochs, %s init\n",
+              x$min_dist, x$spread, x$a, x$b, x$n_epochs, x$init))
+  cat(sprintf("  seed: %s; training data kept for predict(): %s\n",
+              format(x$seed, scientific = FALSE), if (x$has_data) "yes" else "no"))
+  if (length(x$timings)) {
+    cat(sprintf("  seconds: %s\n", paste(sprintf("%s %.2f", names(x$timings), x$timings),
+                                        collapse = ", ")))
+  }
+  cat("  embedding ranges:\n")
+  print(x$ranges)
+  invisible(x)
+}

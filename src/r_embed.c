@@ -3,6 +3,7 @@
 #include "core/layout.h"
 #include "core/rng.h"
 #include "core/spectral.h"
+#include "core/transform.h"
 #include "r_util.h"
 
 /* A read-only view of a symmetric dgCMatrix's slots as a umapc_csr. */
@@ -121,4 +122,78 @@ SEXP umapc_optimize(SEXP init, SEXP p, SEXP i, SEXP x, SEXP s_minw,
                         emb);
   umapc_r_stop(status, "layout optimisation");
   return to_r_matrix(emb, n, dim);
+}
+
+/* A key per row of a column-major double matrix, from the row's values
+ * alone: the same row gets the same random numbers wherever it stands. */
+static uint64_t *row_keys_of(SEXP X) {
+  const int n = Rf_nrows(X), d = Rf_ncols(X);
+  const double *x = REAL(X);
+  uint64_t *keys = (uint64_t *)R_alloc((size_t)n, sizeof(uint64_t));
+  int i, j;
+  for (i = 0; i < n; i++) {
+    uint64_t h = 0x243F6A8885A308D3ULL;
+    for (j = 0; j < d; j++) {
+      union {
+        double f;
+        uint64_t u;
+      } v;
+      v.f = x[(size_t)j * n + i];
+      if (v.f == 0.0) v.u = 0; /* -0 and +0 alike */
+      h = umapc_mix64(h ^ v.u);
+    }
+    keys[i] = h;
+  }
+  return keys;
+}
+
+/*
+ * transform(indices, distances, embedding, newdata, params, seed, n_threads,
+ *           verbose): indices/distances n_new x k (1-based training rows),
+ * embedding n_train x dim, newdata n_new x d (for the per-row keys).
+ * params: double(7) a, b, gamma, alpha, negative_sample_rate, n_epochs,
+ * local_connectivity.
+ */
+SEXP umapc_transform_r(SEXP s_idx, SEXP s_dist, SEXP s_emb, SEXP s_new,
+                       SEXP s_par, SEXP s_seed, SEXP s_threads,
+                       SEXP s_verbose) {
+  const int n = Rf_nrows(s_idx), k = Rf_ncols(s_idx);
+  const int n_tail = Rf_nrows(s_emb), dim = Rf_ncols(s_emb);
+  const double *pp;
+  int *idx, i, t, status;
+  double *dist, *tail, *out;
+  uint64_t *keys;
+  umapc_layout_params par;
+  if (TYPEOF(s_idx) != INTSXP || TYPEOF(s_dist) != REALSXP ||
+      TYPEOF(s_emb) != REALSXP || TYPEOF(s_new) != REALSXP ||
+      Rf_nrows(s_dist) != n || Rf_ncols(s_dist) != k || Rf_nrows(s_new) != n ||
+      TYPEOF(s_par) != REALSXP || Rf_length(s_par) != 7)
+    Rf_error("internal: malformed transform arguments");
+  pp = REAL(s_par);
+  idx = (int *)R_alloc((size_t)n * k, sizeof(int));
+  dist = (double *)R_alloc((size_t)n * k, sizeof(double));
+  out = (double *)R_alloc((size_t)n * dim, sizeof(double));
+  for (t = 0; t < k; t++)
+    for (i = 0; i < n; i++) {
+      idx[(size_t)i * k + t] = INTEGER(s_idx)[(size_t)t * n + i] - 1;
+      dist[(size_t)i * k + t] = REAL(s_dist)[(size_t)t * n + i];
+    }
+  tail = from_r_matrix(s_emb);
+  keys = row_keys_of(s_new);
+  par.dim = dim;
+  par.a = pp[0];
+  par.b = pp[1];
+  par.gamma = pp[2];
+  par.alpha = pp[3];
+  par.negative_sample_rate = pp[4];
+  par.n_epochs = (int)pp[5];
+  par.seed = umapc_r_seed(s_seed);
+  par.stream = UMAPC_STREAM_TRANSFORM;
+  status = umapc_transform(idx, dist, n, k, tail, n_tail, keys, pp[6], &par,
+                           umapc_r_int(s_threads, "n_threads"),
+                           &umapc_r_interrupt,
+                           umapc_r_progress(umapc_r_int(s_verbose, "verbose")),
+                           out);
+  umapc_r_stop(status, "embedding new points");
+  return to_r_matrix(out, n, dim);
 }

@@ -59,7 +59,7 @@ SEXP umapc_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_mix, SEXP s_lc,
     }
   status = umapc_smooth_knn(dist, n, k, lc, bw, n_threads, rho, sigma);
   umapc_r_stop(status, "smooth k-NN distances");
-  umapc_memberships(idx, dist, n, k, rho, sigma, n_threads, w);
+  umapc_memberships(idx, dist, n, k, rho, sigma, 0, n_threads, w);
   status = umapc_fuzzy_union(idx, w, n, k, mix, n_threads, &g);
   umapc_r_stop(status, "fuzzy union");
   /* copying into R vectors may longjmp (out of memory): free g first */

@@ -106,8 +106,8 @@ int umapc_smooth_knn(const double *dist, int n, int k, double local_connectivity
 }
 
 void umapc_memberships(const int *idx, const double *dist, int n, int k,
-                       const double *rho, const double *sigma, int n_threads,
-                       double *w) {
+                       const double *rho, const double *sigma, int bipartite,
+                       int n_threads, double *w) {
   int i;
   n_threads = umapc_clamp_threads(n_threads);
 #ifdef _OPENMP
@@ -118,7 +118,7 @@ void umapc_memberships(const int *idx, const double *dist, int n, int k,
     for (t = 0; t < k; t++) {
       const size_t e = (size_t)i * k + t;
       double v;
-      if (idx[e] == i) {
+      if (!bipartite && idx[e] == i) {
         v = 0.0;
       } else {
         const double x = dist[e] - rho[i];

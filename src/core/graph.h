@@ -30,11 +30,12 @@ int umapc_smooth_knn(const double *dist, int n, int k, double local_connectivity
                      double bandwidth, int n_threads, double *rho,
                      double *sigma);
 
-/* Membership strengths of the directed k-NN graph, n x k row-major
- * (self edges get 0). */
+/* Membership strengths of the directed k-NN graph, n x k row-major. Self
+ * edges get 0 unless `bipartite` (rows and neighbours are different sets,
+ * as for new points against training points). */
 void umapc_memberships(const int *idx, const double *dist, int n, int k,
-                       const double *rho, const double *sigma, int n_threads,
-                       double *w);
+                       const double *rho, const double *sigma, int bipartite,
+                       int n_threads, double *w);
 
 /*
  * The fuzzy union W = r (P + P^T - P o P^T) + (1 - r) (P o P^T) of the

@@ -95,9 +95,10 @@ static void schedule_free(schedule *s) {
 }
 
 /* Keep the edges of g with weight >= min_weight; epochs per sample are
- * max_w / w, with max_w over the whole graph (per_row = 0) or per row. */
+ * max_w / w, with max_w over the whole graph (per_row = 0) or per row (then
+ * edges below max_w / n_epochs of their row are dropped too). */
 static int schedule_build(const umapc_csr *g, double min_weight, int per_row,
-                          double neg_rate, schedule *s) {
+                          int n_epochs, double neg_rate, schedule *s) {
   const int n = g->n;
   int i, c = 0;
   double gmax = 0.0;
@@ -127,6 +128,8 @@ static int schedule_build(const umapc_csr *g, double min_weight, int per_row,
     for (t = g->p[i]; t < g->p[i + 1]; t++) {
       const double w = g->w[t];
       if (!(w > 0.0) || w < min_weight) continue;
+      /* per-row pruning for transforms: weak edges of the row never sampled */
+      if (per_row && n_epochs > 0 && w < rmax / n_epochs) continue;
       s->j[c] = g->j[t];
       s->eps[c] = (float)(rmax / w);
       s->next[c] = s->eps[c];
@@ -182,7 +185,8 @@ static void vertex_epoch(int i, int self_index, float *y, float *g,
                     (double)s->eps[t]);
     for (q = 0; q < n_neg; q++) {
       const uint64_t bits =
-          umapc_rng_u64(key, ((uint64_t)epoch << 32) | (uint32_t)q, (uint64_t)t);
+          umapc_rng_u64(key, ((uint64_t)epoch << 32) | (uint32_t)q,
+                        (uint64_t)(t - s->p[i]));
       const int kk = (int)umapc_rng_below(bits, (uint32_t)n_others);
       const float *yk;
       float e2 = 0.0f;
@@ -206,7 +210,7 @@ static void vertex_epoch(int i, int self_index, float *y, float *g,
 
 static int run_epochs(schedule *s, const umapc_layout_params *par, int head_only,
                       float *cur, float *nxt, float *scratch,
-                      const float *tail, int n_tail,
+                      const float *tail, int n_tail, const uint64_t *row_keys,
                       int n_threads, const umapc_interrupt *intr,
                       const umapc_progress *prog) {
   const int n = s->n, dim = par->dim, n_epochs = par->n_epochs;
@@ -238,9 +242,13 @@ static int run_epochs(schedule *s, const umapc_layout_params *par, int head_only
       for (i = i0; i < i1; i++) {
         float *y = nxt + (size_t)i * dim;
         memcpy(y, cur + (size_t)i * dim, (size_t)dim * sizeof(float));
+        /* each vertex draws from its own key: (seed, stream, vertex) for a
+         * fit, the caller's per-row key for a transform */
+        const uint64_t vkey = row_keys != NULL ? umapc_rng_key(row_keys[i], key)
+                                               : umapc_rng_key((uint64_t)i, key);
         vertex_epoch(i, head_only ? -1 : i, y, g, others, n_others, dim, s, epoch,
                      alpha, (float)par->a, (float)par->b, (float)par->gamma,
-                     par->negative_sample_rate, head_only ? 1.0f : 2.0f, key);
+                     par->negative_sample_rate, head_only ? 1.0f : 2.0f, vkey);
       }
     }
     tmp = cur;
@@ -257,7 +265,7 @@ static int run_epochs(schedule *s, const umapc_layout_params *par, int head_only
 
 static int optimise(const umapc_csr *g, double min_weight, int per_row,
                     const umapc_layout_params *par, const double *tail,
-                    int n_tail, int n_threads, const umapc_interrupt *intr,
+                    int n_tail, const uint64_t *row_keys, int n_threads, const umapc_interrupt *intr,
                     const umapc_progress *prog, double *emb) {
   const int n = g->n, dim = par->dim;
   schedule s;
@@ -265,7 +273,8 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   int status, i;
   size_t t;
   if (par->n_epochs <= 0) return UMAPC_OK;
-  status = schedule_build(g, min_weight, per_row, par->negative_sample_rate, &s);
+  status = schedule_build(g, min_weight, per_row, par->n_epochs,
+                          par->negative_sample_rate, &s);
   if (status != UMAPC_OK) return status;
   a = (float *)malloc((size_t)n * dim * sizeof(float) + 1);
   b = (float *)malloc((size_t)n * dim * sizeof(float) + 1);
@@ -280,7 +289,7 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   if (tail != NULL)
     for (t = 0; t < (size_t)n_tail * dim; t++) ft[t] = (float)tail[t];
   status = run_epochs(&s, par, tail != NULL, a, b, scratch, ft, n_tail,
-                      n_threads, intr, prog);
+                      row_keys, n_threads, intr, prog);
   if (status == UMAPC_OK) {
     /* after an even number of epochs the result is in a, else in b (and
      * copied back into a by run_epochs) */
@@ -303,12 +312,15 @@ int umapc_layout(const umapc_csr *g, double min_weight,
                  const umapc_layout_params *par, int n_threads,
                  const umapc_interrupt *intr, const umapc_progress *prog,
                  double *emb) {
-  return optimise(g, min_weight, 0, par, NULL, 0, n_threads, intr, prog, emb);
+  return optimise(g, min_weight, 0, par, NULL, 0, NULL, n_threads, intr, prog,
+                  emb);
 }
 
 int umapc_layout_transform(const umapc_csr *g, const double *tail, int n_tail,
+                           const uint64_t *row_keys,
                            const umapc_layout_params *par, int n_threads,
                            const umapc_interrupt *intr,
                            const umapc_progress *prog, double *head) {
-  return optimise(g, 0.0, 1, par, tail, n_tail, n_threads, intr, prog, head);
+  return optimise(g, 0.0, 1, par, tail, n_tail, row_keys, n_threads, intr,
+                  prog, head);
 }

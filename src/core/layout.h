@@ -40,10 +40,13 @@ int umapc_layout(const umapc_csr *g, double min_weight,
 /*
  * Move only new points: `head` (n_new x dim, row-major, in/out) against the
  * fixed `tail` embedding (n_tail x dim). Row i of the graph (CSR over n_new
- * rows, columns index tail points) holds i's edges. Epochs-per-sample are
- * normalised per row, so each row's result is independent of the others.
+ * rows, columns index tail points) holds i's edges. Epochs-per-sample and
+ * the pruning of weak edges are per row, and row i draws its random numbers
+ * from row_keys[i], so each row's result is independent of the others and of
+ * its position in the batch.
  */
 int umapc_layout_transform(const umapc_csr *g, const double *tail, int n_tail,
+                           const uint64_t *row_keys,
                            const umapc_layout_params *par, int n_threads,
                            const umapc_interrupt *intr,
                            const umapc_progress *prog, double *head);

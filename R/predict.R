@@ -1,0 +1,104 @@
+#' Embed new rows into a fitted UMAP layout
+#'
+#' Places each row of `newdata` into the embedding of `object`: its nearest
+#' training rows are found with the model's metric, membership strengths are
+#' computed as for the training rows (with `local_connectivity - 1`), the row
+#' starts at the membership-weighted mean of its neighbours' coordinates, and
+#' a short optimisation moves only the new rows against the fixed training
+#' embedding (learning rate `learning_rate / 4`).
+#'
+#' Every row is placed independently of the others: its random numbers are
+#' keyed by its own values and the seed, and no quantity is normalised over
+#' the batch. Predicting rows one at a time, in any batches, or all together
+#' gives bit-identical coordinates, for any `n_threads`.
+#'
+#' @param object A `umap` object fitted with `keep_data = TRUE` (the default).
+#' @param newdata New rows with the same columns as the training data (a
+#'   numeric matrix, data frame, or `dgCMatrix`).
+#' @param n_epochs Optimisation epochs for the new rows; `NULL` means 100 for
+#'   models of up to 10,000 rows and 30 above (a third of the model's
+#'   `n_epochs` when it was set by hand).
+#' @param n_threads,verbose As for [umap()].
+#' @param ... Unused.
+#' @return A matrix with one row per row of `newdata` and the model's
+#'   `n_components` columns (`UMAP1`, ...), row names from `newdata`.
+#' @section Memory: a model keeps its training data (`object$data`) so that it
+#'   can find the neighbours of new rows: as much memory as `X` itself. Fit
+#'   with `keep_data = FALSE` when you will not predict.
+#' @examples
+#' train <- seq(1, 150, by = 2)
+#' fit <- umap(iris[train, 1:4], seed = 1, n_threads = 2)
+#' new <- predict(fit, iris[-train, 1:4], n_threads = 2)
+#' plot(fit, labels = iris$Species[train])
+#' points(new, col = "red", pch = 3)
+#' @export
+predict.umap <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
+                         verbose = FALSE, ...) {
+  if (is.null(object$data)) {
+    stop("this model has no training data (fitted with `keep_data = FALSE` or from `knn` alone); refit with keep_data = TRUE to predict.",
+         call. = FALSE)
+  }
+  n_threads <- resolve_threads(n_threads)
+  check_flag(verbose, "verbose")
+  train <- prepare_data(object$data, arg = "object$data")
+  if (train$kind == "dist") {
+    stop("a model fitted on a `dist` object cannot embed new rows: it has no coordinates to measure them against.",
+         call. = FALSE)
+  }
+  if (missing(newdata)) stop("`newdata` is missing: give the rows to embed.", call. = FALSE)
+  new <- prepare_newdata(newdata, object$data, train$d)
+  n_train <- train$n
+  if (is.null(n_epochs)) {
+    n_epochs <- if (identical(object$n_epochs, default_epochs(n_train))) {
+      if (n_train <= 10000L) 100L else 30L
+    } else max(1L, object$n_epochs %/% 3L)
+  } else {
+    n_epochs <- check_number(n_epochs, "n_epochs", lower = 0, upper = 1e7, integer = TRUE)
+  }
+  k <- object$n_neighbors
+  if (verbose) say("neighbours of ", nrow(new), " new rows among ", n_train, " (exact)")
+  nn <- .Call(C_umapc_knn, train$data, new, k, metric_codes[[object$metric]], 0L,
+              object$seed, n_threads, verbose, nnd_params())
+  if (verbose) say("placing the new rows: ", n_epochs, " epochs")
+  emb <- .Call(C_umapc_transform_r, nn$indices, nn$distances, object$embedding,
+               new, c(object$a, object$b, object$repulsion_strength,
+                      object$learning_rate / 4, object$negative_sample_rate,
+                      n_epochs, object$local_connectivity),
+               object$seed, n_threads, verbose)
+  colnames(emb) <- colnames(object$embedding)
+  rownames(emb) <- rownames(new)
+  emb
+}
+
+# newdata as a double matrix with the training data's columns.
+prepare_newdata <- function(newdata, train_data, d) {
+  if (inherits(newdata, "dist")) {
+    stop("`newdata` must hold coordinates (a matrix or data frame), not a `dist` object.",
+         call. = FALSE)
+  }
+  if (is.null(dim(newdata)) && is.numeric(newdata) && length(newdata) == d) {
+    newdata <- matrix(newdata, nrow = 1L, dimnames = list(NULL, colnames(train_data)))
+  }
+  if (inherits(newdata, "sparseMatrix")) newdata <- as.matrix(newdata)
+  nd <- prepare_data(newdata, arg = "newdata")
+  if (nd$n < 1L) stop("`newdata` has no rows.", call. = FALSE)
+  if (nd$d != d) {
+    stop(sprintf("`newdata` must have the %d columns of the training data, not %d.", d, nd$d),
+         call. = FALSE)
+  }
+  tn <- colnames(train_data)
+  nn <- colnames(nd$data)
+  if (!is.null(tn) && !is.null(nn) && !identical(tn, nn)) {
+    if (setequal(tn, nn)) {
+      nd$data <- nd$data[, tn, drop = FALSE]
+    } else {
+      stop(sprintf("`newdata` has columns the training data lack: %s (expected %s).",
+                   paste0("`", utils::head(setdiff(nn, tn), 5), "`", collapse = ", "),
+                   paste0("`", utils::head(tn, 5), "`", collapse = ", ")),
+           call. = FALSE)
+    }
+  }
+  m <- nd$data
+  if (!is.null(nd$rownames)) rownames(m) <- nd$rownames
+  m
+}

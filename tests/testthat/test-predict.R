@@ -1,0 +1,77 @@
+blobs <- three_blobs(n_per = 300)
+train <- c(1:250, 301:550, 601:850)
+Xtr <- blobs$X[train, ]
+Xte <- blobs$X[-train, ]
+fit <- umap(Xtr, seed = 2)
+
+test_that("predicted rows land in their own cluster", {
+  new <- predict(fit, Xte)
+  expect_equal(dim(new), c(150L, 2L))
+  expect_equal(colnames(new), c("UMAP1", "UMAP2"))
+  expect_true(all(is.finite(new)))
+  lab_tr <- blobs$labels[train]
+  lab_te <- blobs$labels[-train]
+  centres <- rowsum(fit$embedding, lab_tr) / as.vector(table(lab_tr))
+  nearest <- apply(new, 1, function(p) which.min(colSums((t(centres) - p)^2)))
+  expect_equal(as.vector(nearest), lab_te)
+})
+
+test_that("training rows predicted land near their own coordinates", {
+  new <- predict(fit, Xtr[1:60, ])
+  d_own <- sqrt(rowSums((new - fit$embedding[1:60, ])^2))
+  scale <- diff(range(fit$embedding[, 1]))
+  expect_lt(median(d_own), 0.1 * scale)
+})
+
+test_that("prediction is row-independent and thread-independent", {
+  all <- predict(fit, Xte, n_threads = 2)
+  one_by_one <- do.call(rbind, lapply(seq_len(nrow(Xte)), function(i) predict(fit, Xte[i, , drop = FALSE], n_threads = 1)))
+  expect_identical(one_by_one, all)
+  rev_order <- predict(fit, Xte[nrow(Xte):1, ], n_threads = 1)
+  expect_identical(rev_order[nrow(Xte):1, ], all)
+  batches <- rbind(predict(fit, Xte[1:37, ]), predict(fit, Xte[38:150, ]))
+  expect_identical(batches, all)
+})
+
+test_that("a saved and reloaded model predicts identical bits", {
+  path <- tempfile(fileext = ".rds")
+  on.exit(unlink(path))
+  saveRDS(fit, path)
+  loaded <- readRDS(path)
+  expect_identical(predict(loaded, Xte), predict(fit, Xte))
+})
+
+test_that("predict() checks newdata", {
+  expect_error(predict(fit, Xte[, 1:10]), "must have the 60 columns of the training data, not 10")
+  bad <- Xte
+  bad[2, 3] <- NA
+  expect_error(predict(fit, bad), "`newdata` contains NA")
+  expect_error(predict(fit), "`newdata` is missing")
+  nodata <- umap(Xtr, seed = 2, keep_data = FALSE, n_epochs = 5)
+  expect_error(predict(nodata, Xte), "keep_data = TRUE")
+  df <- data.frame(a = 1:5, b = 6:10, c = 11:15)
+  fdf <- umap(rbind(df, df + 0.5, df * 2), n_neighbors = 5, seed = 1, n_epochs = 5)
+  expect_error(predict(fdf, data.frame(a = 1, b = 2, z = 3)), "columns the training data lack: `z`")
+  # columns given in another order are matched by name
+  expect_identical(predict(fdf, data.frame(c = 11, a = 1, b = 6)),
+                   predict(fdf, data.frame(a = 1, b = 6, c = 11)))
+})
+
+test_that("summary(), as.matrix() and as.data.frame() describe the model", {
+  expect_output(print(summary(fit)), "UMAP model: 750 rows -> 2 dimensions")
+  expect_identical(as.matrix(fit), fit$embedding)
+  expect_equal(names(as.data.frame(fit)), c("UMAP1", "UMAP2"))
+})
+
+test_that("plot() works for factor, numeric and no labels", {
+  path <- tempfile(fileext = ".pdf")
+  on.exit(unlink(path))
+  pdf(path)
+  expect_invisible(plot(fit))
+  expect_invisible(plot(fit, labels = factor(blobs$labels[train])))
+  expect_invisible(plot(fit, labels = as.character(blobs$labels[train])))
+  expect_invisible(plot(fit, labels = fit$embedding[, 1]))
+  expect_error(plot(fit, labels = 1:3), "one value per row")
+  dev.off()
+  expect_gt(file.size(path), 1000)
+})
