@@ -416,30 +416,8 @@ typedef struct {
   const double *mu;
   int n, d, nt;
   size_t n_chunks;
-  double *u;       /* n */
   double *partial; /* n_chunks * d */
 } cov_op;
-
-/* u = Xc v, row by row in column order */
-static void xc_times(const cov_op *op, const double *v, double *u) {
-  const size_t n = (size_t)op->n;
-  const long nblk = (long)((n + 255) / 256);
-  long bk;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(op->nt) schedule(static) if (op->n >= PAR_MIN && op->nt > 1)
-#endif
-  for (bk = 0; bk < nblk; bk++) {
-    const size_t lo = (size_t)bk * 256, hi = lo + 256 < n ? lo + 256 : n;
-    size_t t;
-    int j;
-    for (t = lo; t < hi; t++) u[t] = 0.0;
-    for (j = 0; j < op->d; j++) {
-      const double *x = op->X + (size_t)j * n;
-      const double m = op->mu[j], vj = v[j];
-      for (t = lo; t < hi; t++) u[t] += (x[t] - m) * vj;
-    }
-  }
-}
 
 /* y_j = sum_t (X_tj - mu_j) u_t: chunk sums of UMAPC_SUM_CHUNK rows added in
  * order, so the value does not depend on how the work is split */
@@ -494,10 +472,51 @@ static void xct_times(const cov_op *op, const double *u, double *y) {
   }
 }
 
+/* y = Xc^T (Xc v) in one pass over X: for each fixed chunk of
+ * UMAPC_SUM_CHUNK rows, in sub-blocks of 64 rows (kept in cache),
+ * u = Xc v row by row in column order, then the chunk's partial sums of
+ * Xc^T u row by row; the chunk sums are added in chunk order. */
+#define PCA_SUB 64
 static void cov_matvec(void *ctx, const double *v, double *y) {
   const cov_op *op = (const cov_op *)ctx;
-  xc_times(op, v, op->u);
-  xct_times(op, op->u, y);
+  const size_t n = (size_t)op->n, nc = op->n_chunks;
+  const int d = op->d;
+  long c;
+  int j;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(op->nt) schedule(static) if ((size_t)d * n >= PAR_MIN && op->nt > 1)
+#endif
+  for (c = 0; c < (long)nc; c++) {
+    const size_t lo = (size_t)c * UMAPC_SUM_CHUNK;
+    const size_t hi = lo + UMAPC_SUM_CHUNK < n ? lo + UMAPC_SUM_CHUNK : n;
+    double *part = op->partial + (size_t)c * d;
+    double ub[PCA_SUB];
+    size_t sb, t;
+    int jj;
+    for (jj = 0; jj < d; jj++) part[jj] = 0.0;
+    for (sb = lo; sb < hi; sb += PCA_SUB) {
+      const size_t se = sb + PCA_SUB < hi ? sb + PCA_SUB : hi;
+      for (t = sb; t < se; t++) ub[t - sb] = 0.0;
+      for (jj = 0; jj < d; jj++) {
+        const double *x = op->X + (size_t)jj * n;
+        const double m = op->mu[jj], vj = v[jj];
+        for (t = sb; t < se; t++) ub[t - sb] += (x[t] - m) * vj;
+      }
+      for (jj = 0; jj < d; jj++) {
+        const double *x = op->X + (size_t)jj * n;
+        const double m = op->mu[jj];
+        double s = part[jj];
+        for (t = sb; t < se; t++) s += (x[t] - m) * ub[t - sb];
+        part[jj] = s;
+      }
+    }
+  }
+  for (j = 0; j < d; j++) {
+    double tot = 0.0;
+    size_t cc;
+    for (cc = 0; cc < nc; cc++) tot += op->partial[cc * d + j];
+    y[j] = tot;
+  }
 }
 
 int umapc_pca_init(const double *X, int n, int d, int dim, uint64_t seed,
@@ -535,7 +554,6 @@ int umapc_pca_init(const double *X, int n, int d, int dim, uint64_t seed,
   op.d = d;
   op.nt = nt;
   op.n_chunks = nc;
-  op.u = u;
   op.partial = partial;
   xct_times(&op, u, mu);
   for (j = 0; j < d; j++) {
