@@ -333,7 +333,7 @@ int umapc_spectral_init(const umapc_csr *g, double min_weight, int dim,
       eo.tol = 1e-6;
       /* a work cap: a Ritz vector that is not converged to 1e-6 is still a
        * smooth low-frequency vector, all an initial layout needs */
-      eo.max_restarts = 80;
+      eo.max_restarts = 50;
       status = umapc_eigsh_largest(nc, dim, norm_matvec, &op, &eo, intr,
                                    evals, evecs, &info);
       if (status == UMAPC_ERR_NUMERIC || status == UMAPC_ERR_INVALID) {
