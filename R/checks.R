@@ -8,7 +8,9 @@ describe_value <- function(x) {
   if (inherits(x, "dist")) return(sprintf("a `dist` object of size %d", attr(x, "Size")))
   if (is.data.frame(x)) return(sprintf("a data frame with %d rows and %d columns", nrow(x), ncol(x)))
   if (!is.null(dim(x))) {
-    return(sprintf("a %s with dimensions %s", class(x)[1], paste(dim(x), collapse = " x ")))
+    cl <- class(x)[1]
+    return(sprintf("%s %s with dimensions %s", if (grepl("^[aeiouAEIOU]", cl)) "an" else "a",
+                   cl, paste(dim(x), collapse = " x ")))
   }
   if (is.atomic(x) && length(x) == 1L) {
     if (is.character(x)) return(sprintf("\"%s\"", x))
@@ -112,7 +114,7 @@ check_metric <- function(metric) {
 # Convert X to what the C code reads: a double matrix, or the slots of a
 # dgCMatrix (list(p, i, x, dim)), or a dist (precomputed distances).
 # Never modifies the caller's object.
-prepare_data <- function(X, arg = "X") {
+prepare_data <- function(X, arg = "X", accept_dist = TRUE) {
   if (inherits(X, "dist")) {
     if (anyNA(X) || any(!is.finite(range(X))) || any(X < 0)) {
       stop(sprintf("`%s` is a `dist` object with NA, infinite or negative distances; distances must be finite and >= 0.", arg),
@@ -126,6 +128,8 @@ prepare_data <- function(X, arg = "X") {
       stop(sprintf("`%s` contains NA, NaN or infinite values; all values must be finite.", arg),
            call. = FALSE)
     }
+    if (ncol(X) < 1L) stop_arg(arg, X, "a sparse matrix with at least one column")
+    if (length(X@x)) check_magnitude(max(abs(X@x)), arg)
     return(list(kind = "sparse", n = nrow(X), d = ncol(X),
                 data = list(X@p, X@i, X@x, dim(X)),
                 rownames = rownames(X)))
@@ -146,7 +150,12 @@ prepare_data <- function(X, arg = "X") {
     if (!is.character(rn)) rownames(X) <- NULL
   }
   if (!is.matrix(X) || !(is.numeric(X) || is.logical(X))) {
-    stop_arg(arg, X, "a numeric matrix, a data frame of numeric columns, a sparse dgCMatrix or a `dist` object")
+    stop_arg(arg, X, paste0("a numeric matrix, a data frame of numeric columns",
+                            if (accept_dist) ", a sparse dgCMatrix or a `dist` object"
+                            else " or a sparse dgCMatrix"))
+  }
+  if (ncol(X) < 1L) {
+    stop_arg(arg, X, "a numeric matrix with at least one column")
   }
   if (storage.mode(X) != "double") storage.mode(X) <- "double"
   if (length(X) > 0L) {
@@ -161,8 +170,19 @@ prepare_data <- function(X, arg = "X") {
       stop(sprintf("`%s` contains infinite values (first at row %d, column %d); all values must be finite.",
                    arg, where[1], where[2]), call. = FALSE)
     }
+    check_magnitude(max(abs(r)), arg)
   }
   list(kind = "dense", n = nrow(X), d = ncol(X), data = X, rownames = rownames(X))
+}
+
+# Differences of values beyond a quarter of the largest double overflow.
+check_magnitude <- function(max_abs, arg) {
+  if (max_abs > .Machine$double.xmax / 4) {
+    stop(sprintf("`%s` has values up to %s in magnitude; values must be below %s (rescale the data).",
+                 arg, format(max_abs, digits = 3), format(.Machine$double.xmax / 4, digits = 3)),
+         call. = FALSE)
+  }
+  invisible(TRUE)
 }
 
 check_rows <- function(n, arg = "X") {

@@ -247,8 +247,7 @@ knn_check_n <- function(n) {
   if (!is.numeric(n) || length(n) != 1L || is.na(n) || n < 1 ||
       n != trunc(n) || !is.finite(n)) {
     stop("`n` must be NULL or a single whole number >= 1 (the number of data ",
-         "rows); got ", paste(format(utils::head(n, 3L)), collapse = ", "),
-         if (length(n) > 3L) ", ...", ".", call. = FALSE)
+         "rows), not ", describe_value(n), ".", call. = FALSE)
   }
   as.integer(n)
 }

@@ -72,7 +72,7 @@ predict.umap <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
 
 # newdata as a double matrix with the training data's columns.
 prepare_newdata <- function(newdata, train_data, d) {
-  if (inherits(newdata, "dist")) {
+  if (inherits(newdata, "dist") || inherits(newdata, "umap_knn")) {
     stop("`newdata` must hold coordinates (a matrix or data frame), not a `dist` object.",
          call. = FALSE)
   }
@@ -80,7 +80,7 @@ prepare_newdata <- function(newdata, train_data, d) {
     newdata <- matrix(newdata, nrow = 1L, dimnames = list(NULL, colnames(train_data)))
   }
   if (inherits(newdata, "sparseMatrix")) newdata <- as.matrix(newdata)
-  nd <- prepare_data(newdata, arg = "newdata")
+  nd <- prepare_data(newdata, arg = "newdata", accept_dist = FALSE)
   if (nd$n < 1L) stop("`newdata` has no rows.", call. = FALSE)
   if (nd$d != d) {
     stop(sprintf("`newdata` must have the %d columns of the training data, not %d.", d, nd$d),

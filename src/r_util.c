@@ -1,4 +1,5 @@
 /* Interrupts, progress, errors and argument unpacking for the glue. */
+#include <signal.h>
 #include <time.h>
 
 #include "r_util.h"
@@ -33,7 +34,10 @@ const umapc_progress *umapc_r_progress(int verbose) {
 void umapc_r_stop(int status, const char *what) {
   if (status == UMAPC_OK) return;
   if (status == UMAPC_ERR_INTERRUPTED) {
-    /* the pending interrupt is delivered here, outside the core */
+    /* the interrupt was consumed by the check under R_ToplevelExec: post it
+     * again so R raises a genuine interrupt condition, now that the core
+     * has freed everything */
+    raise(SIGINT);
     R_CheckUserInterrupt();
     Rf_error("%s: interrupted", what);
   }

@@ -66,7 +66,7 @@ static void finish_rows(umapc_data *out, double *rows, int n_threads) {
     s = pow2_scale_for(max_abs);
     out->scale = 1.0 / s;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
 #endif
     for (i = 0; i < n; i++) {
       int j;
@@ -77,7 +77,7 @@ static void finish_rows(umapc_data *out, double *rows, int n_threads) {
     return;
   }
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
 #endif
   for (i = 0; i < n; i++) {
     int j;
@@ -120,11 +120,11 @@ static int centre_columns(umapc_data *out, double *rows) {
     return UMAPC_OK;
   out->center = (double *)calloc((size_t)(d > 0 ? d : 1), sizeof(double));
   if (out->center == NULL) return UMAPC_ERR_NOMEM;
+  /* mean as the sum of x / n: cannot overflow for finite x */
   for (i = 0; i < n; i++) {
     const double *r = rows + (size_t)i * d;
-    for (j = 0; j < d; j++) out->center[j] += r[j];
+    for (j = 0; j < d; j++) out->center[j] += r[j] / (double)n;
   }
-  for (j = 0; j < d; j++) out->center[j] /= (double)n;
   for (i = 0; i < n; i++) {
     double *r = rows + (size_t)i * d;
     for (j = 0; j < d; j++) r[j] -= out->center[j];

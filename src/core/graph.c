@@ -67,13 +67,19 @@ int umapc_smooth_knn(const double *dist, int n, int k, double local_connectivity
   mean_all /= (double)n * (double)k;
 
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
 #endif
   for (i = 0; i < n; i++) {
     const double *d = dist + (size_t)i * k;
     const double r = row_rho(d, k, local_connectivity);
     double lo = 0.0, hi = INFINITY, mid = 1.0, mean_row = 0.0;
     int it, t;
+    for (t = 0; t < k; t++) mean_row += d[t];
+    mean_row /= (double)k;
+    /* start at the power of two nearest the row's scale (1 for distances
+     * of order 1, as umap-learn), so any scale of the data converges within
+     * the iteration budget and scaling the data by 2^e scales sigma by 2^e */
+    if (mean_row > 0.0 && isfinite(mean_row)) mid = ldexp(1.0, ilogb(mean_row));
     for (it = 0; it < SMOOTH_K_ITER; it++) {
       double psum = 0.0;
       for (t = 1; t < k; t++) {
@@ -92,8 +98,6 @@ int umapc_smooth_knn(const double *dist, int n, int k, double local_connectivity
           mid = (lo + hi) / 2.0;
       }
     }
-    for (t = 0; t < k; t++) mean_row += d[t];
-    mean_row /= (double)k;
     if (r > 0.0) {
       if (mid < MIN_K_DIST_SCALE * mean_row) mid = MIN_K_DIST_SCALE * mean_row;
     } else {
@@ -111,7 +115,7 @@ void umapc_memberships(const int *idx, const double *dist, int n, int k,
   int i;
   n_threads = umapc_clamp_threads(n_threads);
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
 #endif
   for (i = 0; i < n; i++) {
     int t;
@@ -161,7 +165,7 @@ int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
     /* per row: sort entries, drop self/zero weights, merge duplicates */
     int failed = 0;
 #ifdef _OPENMP
-#pragma omp parallel num_threads(n_threads)
+#pragma omp parallel num_threads(n_threads) if (n > 2048)
 #endif
     {
       entry *buf = (entry *)malloc((size_t)k * sizeof(entry));
@@ -240,7 +244,7 @@ int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
 
   /* merge row i of P and of P^T: count, then fill (row-parallel) */
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
 #endif
   for (i = 0; i < n; i++) {
     int a = pp[i], ae = pp[i + 1], b = tp[i], be = tp[i + 1], c = 0;
@@ -267,7 +271,7 @@ int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
     goto done;
   }
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
 #endif
   for (i = 0; i < n; i++) {
     int a = pp[i], ae = pp[i + 1], b = tp[i], be = tp[i + 1], c = cnt[i];

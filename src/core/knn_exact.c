@@ -44,14 +44,20 @@ int umapc_knn_exact(const umapc_data *ref, const umapc_data *query, int k,
   const int nq = qd->n, nr = ref->n;
   const int hk = self ? k - 1 : k; /* heap size: neighbours besides self */
   const int n_blocks = (nq + QBLOCK - 1) / QBLOCK;
-  /* blocks handed out per round between interrupt checks */
-  const int round = 64;
   float *hd = NULL;
+  int round; /* query blocks per round between interrupt checks */
   int *hi = NULL, status = UMAPC_OK, b0;
 
   if (k < 1 || hk > nr - (self ? 1 : 0) || (!self && qd->d != ref->d))
     return UMAPC_ERR_INVALID;
   n_threads = umapc_clamp_threads(n_threads);
+  {
+    /* about 2^27 kernel elements per round: well under a second */
+    const double per_block = (double)QBLOCK * nr * ref->ld;
+    const double r = 134217728.0 / (per_block > 1.0 ? per_block : 1.0);
+    round = r > 64.0 ? 64 : (int)r;
+    if (round < n_threads) round = n_threads;
+  }
   if (hk > 0) {
     hd = (float *)malloc((size_t)nq * (size_t)hk * sizeof(float));
     hi = (int *)malloc((size_t)nq * (size_t)hk * sizeof(int));
