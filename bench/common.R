@@ -1,0 +1,44 @@
+# Shared helpers for the benchmarks: run one measured step in a fresh R
+# process so its wall time and peak resident memory (VmHWM) are its own.
+# Every step gets the same preamble (packages, data loader, metrics).
+
+bench_root <- normalizePath(".")
+bench_out <- file.path(bench_root, "bench", "out")
+dir.create(bench_out, showWarnings = FALSE, recursive = TRUE)
+
+# Run `code` (a string of R code that must assign `result`, a list) in a
+# child Rscript. Returns result plus seconds (of the timed part, set by the
+# code as `result$seconds`) and peak_mb (the child's VmHWM).
+run_step <- function(name, code, setup = "") {
+  script <- tempfile(fileext = ".R")
+  res_file <- tempfile(fileext = ".rds")
+  writeLines(c(
+    sprintf("setwd(%s)", deparse(bench_root)),
+    "source('tools/fmnist.R'); source('bench/metrics.R')",
+    "suppressPackageStartupMessages(library(umapc))",
+    setup, code,
+    "st <- readLines('/proc/self/status')",
+    "result$peak_mb <- as.numeric(gsub('[^0-9]', '', grep('^VmHWM', st, value = TRUE))) / 1024",
+    sprintf("saveRDS(result, %s)", deparse(res_file))
+  ), script)
+  t0 <- proc.time()[["elapsed"]]
+  status <- system2(file.path(R.home("bin"), "Rscript"), script, stdout = "", stderr = "")
+  if (status != 0 || !file.exists(res_file)) stop("bench step failed: ", name)
+  res <- readRDS(res_file)
+  res$step <- name
+  res$process_seconds <- proc.time()[["elapsed"]] - t0
+  cat(sprintf("%-34s %8.2f s  %8.0f MB\n", name, res$seconds, res$peak_mb))
+  res
+}
+
+machine_info <- function() {
+  cpu <- tryCatch(sub(".*: ", "", grep("model name", readLines("/proc/cpuinfo"), value = TRUE)[1]),
+                  error = function(e) NA)
+  data.frame(
+    cpu = cpu, cores = parallel::detectCores(),
+    R = R.version.string,
+    umapc = as.character(utils::packageVersion("umapc")),
+    uwot = if (requireNamespace("uwot", quietly = TRUE)) as.character(utils::packageVersion("uwot")) else NA,
+    date = format(Sys.time(), "%Y-%m-%d %H:%M")
+  )
+}
