@@ -192,11 +192,93 @@ static inline float nnd_l1dist(const float *x, const float *y, int ld) {
   }
   return nnd_lanes(a0, a1, a2, a3);
 }
+
+/* The same lanes as 8-wide AVX vectors, chosen at run time when the CPU has
+ * AVX2 (no FMA: each lane still rounds the product, then the sum, so the
+ * results are bit-identical to the 4-wide code and to kernels.h). */
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(__AVX2__) && \
+    !defined(NND_NO_AVX2) && \
+    (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 5))
+#define NND_AVX2 1
+typedef float nnd_v8 __attribute__((vector_size(32)));
+typedef int nnd_v8i __attribute__((vector_size(32)));
+
+__attribute__((target("avx2"))) static float nnd_lanes8(nnd_v8 a0, nnd_v8 a1) {
+  float acc[UMAPC_LANES];
+  memcpy(acc, &a0, sizeof(a0));
+  memcpy(acc + 8, &a1, sizeof(a1));
+  return umapc_lane_sum(acc);
+}
+
+__attribute__((target("avx2"))) static float nnd_sqdist_avx2(const float *x,
+                                                             const float *y,
+                                                             int ld) {
+  nnd_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0;
+  int k;
+  for (k = 0; k < ld; k += UMAPC_LANES) {
+    nnd_v8 x0, x1, y0, y1, t0, t1;
+    memcpy(&x0, x + k, sizeof(x0));
+    memcpy(&x1, x + k + 8, sizeof(x1));
+    memcpy(&y0, y + k, sizeof(y0));
+    memcpy(&y1, y + k + 8, sizeof(y1));
+    t0 = x0 - y0;
+    t1 = x1 - y1;
+    a0 += t0 * t0;
+    a1 += t1 * t1;
+  }
+  return nnd_lanes8(a0, a1);
+}
+
+__attribute__((target("avx2"))) static float nnd_dotp_avx2(const float *x,
+                                                           const float *y,
+                                                           int ld) {
+  nnd_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0;
+  int k;
+  for (k = 0; k < ld; k += UMAPC_LANES) {
+    nnd_v8 x0, x1, y0, y1;
+    memcpy(&x0, x + k, sizeof(x0));
+    memcpy(&x1, x + k + 8, sizeof(x1));
+    memcpy(&y0, y + k, sizeof(y0));
+    memcpy(&y1, y + k + 8, sizeof(y1));
+    a0 += x0 * y0;
+    a1 += x1 * y1;
+  }
+  return nnd_lanes8(a0, a1);
+}
+
+__attribute__((target("avx2"))) static float nnd_l1dist_avx2(const float *x,
+                                                             const float *y,
+                                                             int ld) {
+  const nnd_v8i m = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff,
+                     0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
+  nnd_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0;
+  int k;
+  for (k = 0; k < ld; k += UMAPC_LANES) {
+    nnd_v8 x0, x1, y0, y1;
+    memcpy(&x0, x + k, sizeof(x0));
+    memcpy(&x1, x + k + 8, sizeof(x1));
+    memcpy(&y0, y + k, sizeof(y0));
+    memcpy(&y1, y + k + 8, sizeof(y1));
+    a0 += (nnd_v8)((nnd_v8i)(x0 - y0) & m);
+    a1 += (nnd_v8)((nnd_v8i)(x1 - y1) & m);
+  }
+  return nnd_lanes8(a0, a1);
+}
+
+static int nnd_have_avx2(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") ? 1 : 0;
+}
+#endif
 #else
 #define nnd_sqdist umapc_sqdist
 #define nnd_dotp umapc_dot
 #define nnd_l1dist umapc_l1dist
 #endif
+
+/* 1 when the AVX2 kernels are in use (set once per call, before any
+ * parallel region; every value of it gives the same results). */
+static int nnd_avx2 = 0;
 
 static inline float nnd_kernel(const umapc_data *X, int a, int b) {
   const float *x = X->x + (size_t)a * (size_t)X->ld;
@@ -204,8 +286,14 @@ static inline float nnd_kernel(const umapc_data *X, int a, int b) {
   NND_COUNT();
   switch (X->metric) {
     case UMAPC_METRIC_EUCLIDEAN:
+#ifdef NND_AVX2
+      if (nnd_avx2) return nnd_sqdist_avx2(x, y, X->ld);
+#endif
       return nnd_sqdist(x, y, X->ld);
     case UMAPC_METRIC_MANHATTAN:
+#ifdef NND_AVX2
+      if (nnd_avx2) return nnd_l1dist_avx2(x, y, X->ld);
+#endif
       return nnd_l1dist(x, y, X->ld);
     case UMAPC_METRIC_HAMMING:
       return umapc_hamming(x, y, X->ld) / (float)X->d;
@@ -213,7 +301,12 @@ static inline float nnd_kernel(const umapc_data *X, int a, int b) {
       const int za = X->zero[a], zb = X->zero[b];
       float v;
       if (za || zb) return (za && zb) ? 0.0f : 1.0f;
-      v = 1.0f - nnd_dotp(x, y, X->ld);
+#ifdef NND_AVX2
+      if (nnd_avx2)
+        v = 1.0f - nnd_dotp_avx2(x, y, X->ld);
+      else
+#endif
+        v = 1.0f - nnd_dotp(x, y, X->ld);
       return v > 0.0f ? v : 0.0f;
     }
   }
@@ -222,14 +315,35 @@ static inline float nnd_kernel(const umapc_data *X, int a, int b) {
 /* ------------------------------------------------------------------------ */
 /* Neighbour lists with "new" flags. */
 
-/* 1 when iv is among idx[0..k). Branch-free so the compiler can unroll. */
+/* 1 when iv is among idx[0..k). Branch-free; 4-wide compares with
+ * GCC/clang vectors (the scan dominates list updates for large k). */
 static inline int nnd_contains(const int *idx, int k, int iv) {
-  int t, found = 0;
-  for (t = 0; t + 4 <= k; t += 4)
+  int t = 0, found = 0;
+#ifdef NND_VEC
+  {
+    const nnd_v4i v = {iv, iv, iv, iv};
+    nnd_v4i acc = {0, 0, 0, 0};
+    for (; t + 16 <= k; t += 16) {
+      nnd_v4i a0, a1, a2, a3;
+      memcpy(&a0, idx + t, sizeof(a0));
+      memcpy(&a1, idx + t + 4, sizeof(a1));
+      memcpy(&a2, idx + t + 8, sizeof(a2));
+      memcpy(&a3, idx + t + 12, sizeof(a3));
+      acc |= (a0 == v) | (a1 == v) | (a2 == v) | (a3 == v);
+    }
+    for (; t + 4 <= k; t += 4) {
+      nnd_v4i a0;
+      memcpy(&a0, idx + t, sizeof(a0));
+      acc |= (a0 == v);
+    }
+    found = acc[0] | acc[1] | acc[2] | acc[3];
+  }
+#endif
+  for (; t + 4 <= k; t += 4)
     found |= (idx[t] == iv) | (idx[t + 1] == iv) | (idx[t + 2] == iv) |
              (idx[t + 3] == iv);
   for (; t < k; t++) found |= (idx[t] == iv);
-  return found;
+  return found != 0;
 }
 
 /* umapc_heap_push_unique that also keeps a flag per slot (set to 1 for the
@@ -256,11 +370,42 @@ static inline int nnd_push(float *d, int *idx, unsigned char *f, int k,
   return 1;
 }
 
-/* umapc_heap_push_unique with a branch-free duplicate scan (same result). */
-static inline void nnd_cpush(float *d, int *idx, int k, float dv, int iv) {
-  if (!umapc_after(d[0], idx[0], dv, iv)) return;
-  if (nnd_contains(idx, k, iv)) return;
-  umapc_heap_replace_root(d, idx, k, dv, iv);
+/* A set of n lists of length k, with each list's root (its largest
+ * element) also kept in compact arrays: most offers are refused by the root
+ * test, which then reads a few hundred kB instead of a cache line per row. */
+typedef struct {
+  float *d;         /* n * k */
+  int *i;           /* n * k */
+  unsigned char *f; /* n * k "new" flags (neighbour lists only) */
+  float *rd;        /* n: root distance / priority */
+  int *ri;          /* n: root index */
+  int k;
+} nnd_lists;
+
+static void nnd_lists_init_row(const nnd_lists *L, int row) {
+  umapc_heap_init(L->d + (size_t)row * L->k, L->i + (size_t)row * L->k, L->k);
+  L->rd[row] = INFINITY;
+  L->ri[row] = INT_MAX;
+}
+
+/* Offer (dv, iv) to neighbour list `row`; 1 if it entered. */
+static inline int nnd_lpush(const nnd_lists *L, int row, float dv, int iv) {
+  const size_t o = (size_t)row * L->k;
+  if (!umapc_after(L->rd[row], L->ri[row], dv, iv)) return 0;
+  if (!nnd_push(L->d + o, L->i + o, L->f + o, L->k, dv, iv)) return 0;
+  L->rd[row] = L->d[o];
+  L->ri[row] = L->i[o];
+  return 1;
+}
+
+/* Offer (priority, iv) to candidate list `row`. */
+static inline void nnd_lcpush(const nnd_lists *L, int row, float dv, int iv) {
+  const size_t o = (size_t)row * L->k;
+  if (!umapc_after(L->rd[row], L->ri[row], dv, iv)) return;
+  if (nnd_contains(L->i + o, L->k, iv)) return;
+  umapc_heap_replace_root(L->d + o, L->i + o, L->k, dv, iv);
+  L->rd[row] = L->d[o];
+  L->ri[row] = L->i[o];
 }
 
 /* ------------------------------------------------------------------------ */
@@ -431,15 +576,14 @@ static float *nnd_project(const umapc_data *X, uint64_t key, int T) {
 
 /* All pairs of one leaf offered to both rows' lists. Rows of a leaf belong
  * to no other leaf of the same tree, so leaves may run in parallel. */
-static void nnd_join_leaf(const umapc_data *X, const int *rows, int m, int K,
-                          float *hd, int *hi, unsigned char *hf,
-                          nnd_thread *w) {
+static void nnd_join_leaf(const umapc_data *X, const int *rows, int m,
+                          const nnd_lists *L, nnd_thread *w) {
+  const int K = L->k;
   int a, b;
   for (a = 0; a < m; a++) {
     const int p = rows[a];
-    float *pd = hd + (size_t)p * K;
-    int *pi = hi + (size_t)p * K;
-    unsigned char *pf = hf + (size_t)p * K;
+    const float *pd = L->d + (size_t)p * K;
+    const int *pi = L->i + (size_t)p * K;
     int s;
     if (++w->stamp == 0) {
       memset(w->mark, 0, (size_t)X->n * sizeof(unsigned));
@@ -458,10 +602,9 @@ static void nnd_join_leaf(const umapc_data *X, const int *rows, int m, int K,
         d = w->markd[q];
       } else {
         d = nnd_kernel(X, p, q);
-        nnd_push(pd, pi, pf, K, d, q);
+        nnd_lpush(L, p, d, q);
       }
-      nnd_push(hd + (size_t)q * K, hi + (size_t)q * K, hf + (size_t)q * K, K,
-               d, p);
+      nnd_lpush(L, q, d, p);
     }
   }
 }
@@ -495,11 +638,8 @@ typedef struct {
   const umapc_data *X;
   int n, K, M;
   uint64_t key;
-  float *hd;
-  int *hi;
-  unsigned char *hf;
-  float *nd, *od; /* candidate priorities (n * M) */
-  int *ni, *oi;   /* candidate indices (n * M) */
+  nnd_lists nb;     /* neighbour lists (n * K) */
+  nnd_lists cn, co; /* new / old candidates (n * M; d = priority) */
   int *order;     /* processing order of rows */
   int *seg_tid;
   size_t *seg_lo, *seg_hi;
@@ -520,12 +660,12 @@ static long nnd_candidates(nnd_state *S, int iter) {
     const int lo = nnd_row_lo(n, tid, nt), hi = nnd_row_lo(n, tid + 1, nt);
     int i, s;
     for (i = lo; i < hi; i++) {
-      umapc_heap_init(S->nd + (size_t)i * M, S->ni + (size_t)i * M, M);
-      umapc_heap_init(S->od + (size_t)i * M, S->oi + (size_t)i * M, M);
+      nnd_lists_init_row(&S->cn, i);
+      nnd_lists_init_row(&S->co, i);
     }
     for (i = 0; i < n; i++) {
-      const int *ri = S->hi + (size_t)i * K;
-      const unsigned char *rf = S->hf + (size_t)i * K;
+      const int *ri = S->nb.i + (size_t)i * K;
+      const unsigned char *rf = S->nb.f + (size_t)i * K;
       const int own_i = (i >= lo && i < hi);
       for (s = 0; s < K; s++) {
         const int j = ri[s];
@@ -536,19 +676,11 @@ static long nnd_candidates(nnd_state *S, int iter) {
         if (!own_i && !own_j) continue;
         pr = nnd_priority(S->key, iter, i, j, n);
         if (rf[s]) {
-          if (own_i)
-            nnd_cpush(S->nd + (size_t)i * M, S->ni + (size_t)i * M,
-                                   M, pr, j);
-          if (own_j)
-            nnd_cpush(S->nd + (size_t)j * M, S->ni + (size_t)j * M,
-                                   M, pr, i);
+          if (own_i) nnd_lcpush(&S->cn, i, pr, j);
+          if (own_j) nnd_lcpush(&S->cn, j, pr, i);
         } else {
-          if (own_i)
-            nnd_cpush(S->od + (size_t)i * M, S->oi + (size_t)i * M,
-                                   M, pr, j);
-          if (own_j)
-            nnd_cpush(S->od + (size_t)j * M, S->oi + (size_t)j * M,
-                                   M, pr, i);
+          if (own_i) nnd_lcpush(&S->co, i, pr, j);
+          if (own_j) nnd_lcpush(&S->co, j, pr, i);
         }
       }
     }
@@ -558,10 +690,10 @@ static long nnd_candidates(nnd_state *S, int iter) {
 #endif
     /* new entries that made it into the sample are new no more */
     for (i = lo; i < hi; i++) {
-      const float rd = S->nd[(size_t)i * M];
-      const int rix = S->ni[(size_t)i * M];
-      const int *ri = S->hi + (size_t)i * K;
-      unsigned char *rf = S->hf + (size_t)i * K;
+      const float rd = S->cn.rd[i];
+      const int rix = S->cn.ri[i];
+      const int *ri = S->nb.i + (size_t)i * K;
+      unsigned char *rf = S->nb.f + (size_t)i * K;
       for (s = 0; s < K; s++) {
         if (rf[s] && ri[s] != INT_MAX) {
           const float pr = nnd_priority(S->key, iter, i, ri[s], n);
@@ -569,7 +701,7 @@ static long nnd_candidates(nnd_state *S, int iter) {
         }
       }
       for (s = 0; s < M; s++)
-        if (S->ni[(size_t)i * M + s] != INT_MAX) {
+        if (S->cn.i[(size_t)i * M + s] != INT_MAX) {
           n_active++;
           break;
         }
@@ -596,7 +728,7 @@ static int nnd_reserve(nnd_thread *w, size_t extra) {
  * the list of p or of q (judged against the lists at the block start). */
 static void nnd_join_row(const nnd_state *S, int i, nnd_thread *w) {
   const int K = S->K, M = S->M;
-  const int *nidx = S->ni + (size_t)i * M, *oidx = S->oi + (size_t)i * M;
+  const int *nidx = S->cn.i + (size_t)i * M, *oidx = S->co.i + (size_t)i * M;
   int nn = 0, no = 0, a, b;
   nnd_update *out = w->buf + w->len;
   size_t len = 0;
@@ -604,8 +736,8 @@ static void nnd_join_row(const nnd_state *S, int i, nnd_thread *w) {
     const int p = nidx[a];
     if (p == INT_MAX) continue;
     w->cn[nn] = p;
-    w->cnd[nn] = S->hd[(size_t)p * K];
-    w->cni[nn] = S->hi[(size_t)p * K];
+    w->cnd[nn] = S->nb.rd[p];
+    w->cni[nn] = S->nb.ri[p];
     nn++;
   }
   if (nn == 0) return;
@@ -613,16 +745,16 @@ static void nnd_join_row(const nnd_state *S, int i, nnd_thread *w) {
     const int p = oidx[a];
     if (p == INT_MAX) continue;
     w->co[no] = p;
-    w->cod[no] = S->hd[(size_t)p * K];
-    w->coi[no] = S->hi[(size_t)p * K];
+    w->cod[no] = S->nb.rd[p];
+    w->coi[no] = S->nb.ri[p];
     no++;
   }
   for (a = 0; a < nn; a++) {
     const int p = w->cn[a];
     const float rpd = w->cnd[a];
     const int rpi = w->cni[a];
-    const float *pd = S->hd + (size_t)p * K;
-    const int *pi = S->hi + (size_t)p * K;
+    const float *pd = S->nb.d + (size_t)p * K;
+    const int *pi = S->nb.i + (size_t)p * K;
     unsigned st;
     int s;
     /* rows already in p's list: their distance to p is known and they
@@ -687,7 +819,7 @@ static void nnd_join_row(const nnd_state *S, int i, nnd_thread *w) {
 /* Count candidates of row i (bound on its updates). */
 static size_t nnd_row_bound(const nnd_state *S, int i) {
   const int M = S->M;
-  const int *nidx = S->ni + (size_t)i * M, *oidx = S->oi + (size_t)i * M;
+  const int *nidx = S->cn.i + (size_t)i * M, *oidx = S->co.i + (size_t)i * M;
   size_t nn = 0, no = 0;
   int a;
   for (a = 0; a < M; a++) {
@@ -700,7 +832,7 @@ static size_t nnd_row_bound(const nnd_state *S, int i) {
 /* One block of rows (positions [b0, b1) of the order): joins, then updates.
  * Returns the number of successful list updates, or -1 when out of memory. */
 static long nnd_block(nnd_state *S, int b0, int b1) {
-  const int n = S->n, K = S->K;
+  const int n = S->n;
   const int n_chunks = (b1 - b0 + NND_CHUNK - 1) / NND_CHUNK;
   int failed = 0, t;
   long total = 0;
@@ -756,12 +888,8 @@ static long nnd_block(nnd_state *S, int b0, int b1) {
       size_t e;
       for (e = S->seg_lo[c]; e < S->seg_hi[c]; e++) {
         const int p = u[e].p, q = u[e].q;
-        if (p >= lo && p < hi)
-          cnt += nnd_push(S->hd + (size_t)p * K, S->hi + (size_t)p * K,
-                          S->hf + (size_t)p * K, K, u[e].d, q);
-        if (q >= lo && q < hi)
-          cnt += nnd_push(S->hd + (size_t)q * K, S->hi + (size_t)q * K,
-                          S->hf + (size_t)q * K, K, u[e].d, p);
+        if (p >= lo && p < hi) cnt += nnd_lpush(&S->nb, p, u[e].d, q);
+        if (q >= lo && q < hi) cnt += nnd_lpush(&S->nb, q, u[e].d, p);
       }
     }
     S->ws[tid].count = cnt;
@@ -779,9 +907,7 @@ static void nnd_fill(nnd_state *S) {
 #pragma omp parallel for num_threads(S->T) schedule(dynamic, 256)
 #endif
   for (i = 0; i < n; i++) {
-    float *pd = S->hd + (size_t)i * K;
-    int *pi = S->hi + (size_t)i * K;
-    unsigned char *pf = S->hf + (size_t)i * K;
+    const int *pi = S->nb.i + (size_t)i * K;
     int att, j0, t;
     if (pi[0] != INT_MAX) continue; /* the root is the largest: list full */
     for (att = 0; att < 4 * K && pi[0] == INT_MAX; att++) {
@@ -789,7 +915,7 @@ static void nnd_fill(nnd_state *S) {
           umapc_rng_u64(S->key, NND_CTR(NND_TAG_FILL, att), (uint64_t)i),
           (uint32_t)n);
       if (j == i || nnd_contains(pi, K, j)) continue;
-      nnd_push(pd, pi, pf, K, nnd_kernel(S->X, i, j), j);
+      nnd_lpush(&S->nb, i, nnd_kernel(S->X, i, j), j);
     }
     j0 = (int)umapc_rng_below(
         umapc_rng_u64(S->key, NND_CTR(NND_TAG_FILL, 4 * K), (uint64_t)i),
@@ -797,7 +923,7 @@ static void nnd_fill(nnd_state *S) {
     for (t = 0; t < n && pi[0] == INT_MAX; t++) {
       const int j = (j0 + t) % n;
       if (j == i || nnd_contains(pi, K, j)) continue;
-      nnd_push(pd, pi, pf, K, nnd_kernel(S->X, i, j), j);
+      nnd_lpush(&S->nb, i, nnd_kernel(S->X, i, j), j);
     }
   }
 }
@@ -810,8 +936,8 @@ static void nnd_output(nnd_state *S, int k, int *idx, double *dist) {
 #pragma omp parallel for num_threads(S->T) schedule(static)
 #endif
   for (i = 0; i < n; i++) {
-    float *pd = S->hd + (size_t)i * K;
-    int *pi = S->hi + (size_t)i * K;
+    float *pd = S->nb.d + (size_t)i * K;
+    int *pi = S->nb.i + (size_t)i * K;
     int *oi = idx + (size_t)i * k;
     double *od = dist + (size_t)i * k;
     int s;
@@ -886,6 +1012,9 @@ int umapc_knn_nndescent(const umapc_data *ref, int k,
   }
   M = P.max_candidates;
   T = umapc_clamp_threads(n_threads);
+#ifdef NND_AVX2
+  nnd_avx2 = nnd_have_avx2();
+#endif
   nK = (size_t)n * (size_t)K;
 
   memset(&S, 0, sizeof(S));
@@ -895,13 +1024,16 @@ int umapc_knn_nndescent(const umapc_data *ref, int k,
   S.M = M;
   S.T = T;
   S.key = umapc_rng_key(seed, UMAPC_STREAM_KNN);
-  S.hd = (float *)malloc(nK * sizeof(float));
-  S.hi = (int *)malloc(nK * sizeof(int));
-  S.hf = (unsigned char *)calloc(nK, 1);
+  S.nb.k = K;
+  S.nb.d = (float *)malloc(nK * sizeof(float));
+  S.nb.i = (int *)malloc(nK * sizeof(int));
+  S.nb.f = (unsigned char *)calloc(nK, 1);
+  S.nb.rd = (float *)malloc((size_t)n * sizeof(float));
+  S.nb.ri = (int *)malloc((size_t)n * sizeof(int));
   S.order = (int *)malloc((size_t)n * sizeof(int));
   S.ws = (nnd_thread *)calloc((size_t)T, sizeof(nnd_thread));
   trees = (nnd_tree *)calloc((size_t)T, sizeof(nnd_tree));
-  if (!S.hd || !S.hi || !S.hf || !S.order || !S.ws || !trees) {
+  if (!S.nb.d || !S.nb.i || !S.nb.f || !S.nb.rd || !S.nb.ri || !S.order || !S.ws || !trees) {
     status = UMAPC_ERR_NOMEM;
     goto done;
   }
@@ -926,7 +1058,7 @@ int umapc_knn_nndescent(const umapc_data *ref, int k,
       goto done;
     }
   }
-  for (t = 0; t < n; t++) umapc_heap_init(S.hd + (size_t)t * K, S.hi + (size_t)t * K, K);
+  for (t = 0; t < n; t++) nnd_lists_init_row(&S.nb, t);
 
   /* ---- random-projection forest: build up to T trees at once, join them
    * in tree order ---- */
@@ -967,7 +1099,7 @@ int umapc_knn_nndescent(const umapc_data *ref, int k,
 #endif
       for (l = 0; l < tr->n_leaves; l++) {
         const int lo = tr->leaves[2 * l], hi = tr->leaves[2 * l + 1];
-        nnd_join_leaf(ref, tr->perm + lo, hi - lo, K, S.hd, S.hi, S.hf,
+        nnd_join_leaf(ref, tr->perm + lo, hi - lo, &S.nb,
                       S.ws + NND_TID());
       }
     }
@@ -1001,14 +1133,20 @@ int umapc_knn_nndescent(const umapc_data *ref, int k,
     if (bs > 16384) bs = 16384;
     B = (int)bs;
     n_chunks_max = (B + NND_CHUNK - 1) / NND_CHUNK;
-    S.nd = (float *)malloc(nM * sizeof(float));
-    S.od = (float *)malloc(nM * sizeof(float));
-    S.ni = (int *)malloc(nM * sizeof(int));
-    S.oi = (int *)malloc(nM * sizeof(int));
+    S.cn.k = S.co.k = M;
+    S.cn.d = (float *)malloc(nM * sizeof(float));
+    S.co.d = (float *)malloc(nM * sizeof(float));
+    S.cn.i = (int *)malloc(nM * sizeof(int));
+    S.co.i = (int *)malloc(nM * sizeof(int));
+    S.cn.rd = (float *)malloc((size_t)n * sizeof(float));
+    S.co.rd = (float *)malloc((size_t)n * sizeof(float));
+    S.cn.ri = (int *)malloc((size_t)n * sizeof(int));
+    S.co.ri = (int *)malloc((size_t)n * sizeof(int));
     S.seg_tid = (int *)malloc((size_t)n_chunks_max * sizeof(int));
     S.seg_lo = (size_t *)malloc((size_t)n_chunks_max * sizeof(size_t));
     S.seg_hi = (size_t *)malloc((size_t)n_chunks_max * sizeof(size_t));
-    if (!S.nd || !S.od || !S.ni || !S.oi || !S.seg_tid || !S.seg_lo ||
+    if (!S.cn.d || !S.co.d || !S.cn.i || !S.co.i || !S.cn.rd || !S.co.rd ||
+        !S.cn.ri || !S.co.ri || !S.seg_tid || !S.seg_lo ||
         !S.seg_hi) {
       status = UMAPC_ERR_NOMEM;
       goto done;
@@ -1051,14 +1189,20 @@ done:
     free(trees);
   }
   nnd_free_threads(S.ws, T);
-  free(S.hd);
-  free(S.hi);
-  free(S.hf);
+  free(S.nb.d);
+  free(S.nb.i);
+  free(S.nb.f);
+  free(S.nb.rd);
+  free(S.nb.ri);
   free(S.order);
-  free(S.nd);
-  free(S.od);
-  free(S.ni);
-  free(S.oi);
+  free(S.cn.d);
+  free(S.co.d);
+  free(S.cn.i);
+  free(S.co.i);
+  free(S.cn.rd);
+  free(S.co.rd);
+  free(S.cn.ri);
+  free(S.co.ri);
   free(S.seg_tid);
   free(S.seg_lo);
   free(S.seg_hi);
