@@ -5,9 +5,18 @@
  * threads); each block is compared with the reference rows one cache-sized
  * block at a time. Every query row owns its heap, so the result does not
  * depend on the number of threads or on scheduling.
+ *
+ * Euclidean, cosine and correlation distances come from blocks of dot
+ * products (|x|^2 + |y|^2 - 2 x.y, or 1 - x.y on unit rows), the fast path.
+ * Because that formula loses precision to cancellation, each row keeps a few
+ * more candidates than it needs, and at the end their distances are
+ * recomputed directly (difference by difference) and re-ranked: the result
+ * is the exact k nearest under the direct kernel, with precise distances.
+ * Manhattan and hamming use the direct kernels throughout.
  */
 #include <stdlib.h>
 
+#include "dotblock.h"
 #include "heap.h"
 #include "kernels.h"
 #include "knn.h"
@@ -15,24 +24,63 @@
 #define QBLOCK 32   /* query rows per task */
 #define RBLOCK 256  /* reference rows per cache block */
 
-/* Kernel values of one query row against reference rows [r0, r1). */
-static void kernel_row_block(const umapc_data *ref, const umapc_data *qd,
-                             int q, int r0, int r1, float *out) {
-  const int ld = ref->ld;
-  const float *x = qd->x + (size_t)q * ld;
-  int r;
-  switch (ref->metric) {
-    case UMAPC_METRIC_EUCLIDEAN:
-      for (r = r0; r < r1; r++)
-        out[r - r0] = umapc_sqdist(x, ref->x + (size_t)r * ld, ld);
-      break;
-    case UMAPC_METRIC_MANHATTAN:
-      for (r = r0; r < r1; r++)
-        out[r - r0] = umapc_l1dist(x, ref->x + (size_t)r * ld, ld);
-      break;
-    default:
-      for (r = r0; r < r1; r++) out[r - r0] = umapc_kernel(qd, q, ref, r);
-      break;
+static int uses_dot(int metric) {
+  return metric == UMAPC_METRIC_EUCLIDEAN || metric == UMAPC_METRIC_COSINE ||
+         metric == UMAPC_METRIC_CORRELATION;
+}
+
+/* Squared norms of the rows (euclidean only). */
+static float *row_norms(const umapc_data *d) {
+  float *nr = (float *)malloc((size_t)(d->n > 0 ? d->n : 1) * sizeof(float));
+  int i;
+  if (nr == NULL) return NULL;
+  for (i = 0; i < d->n; i++) {
+    const float *x = d->x + (size_t)i * d->ld;
+    nr[i] = umapc_dot(x, x, d->ld);
+  }
+  return nr;
+}
+
+/* Kernel values of query rows [q0, q1) against reference rows [r0, r1),
+ * into buf (QBLOCK x RBLOCK, row stride RBLOCK). */
+static void kernel_block(const umapc_data *ref, const umapc_data *qd,
+                         umapc_dot_block_fn dot, const float *qn,
+                         const float *rn, int q0, int q1, int r0, int r1,
+                         float *buf) {
+  const int ld = ref->ld, nqb = q1 - q0, nrb = r1 - r0;
+  int a, b;
+  if (uses_dot(ref->metric)) {
+    dot(qd->x + (size_t)q0 * ld, nqb, ref->x + (size_t)r0 * ld, nrb, ld, buf,
+        RBLOCK);
+    for (a = 0; a < nqb; a++) {
+      float *o = buf + (size_t)a * RBLOCK;
+      if (ref->metric == UMAPC_METRIC_EUCLIDEAN) {
+        const float nq = qn[q0 + a];
+        for (b = 0; b < nrb; b++) {
+          const float v = nq + rn[r0 + b] - 2.0f * o[b];
+          o[b] = v > 0.0f ? v : 0.0f;
+        }
+      } else {
+        const int zq = qd->zero[q0 + a];
+        for (b = 0; b < nrb; b++) {
+          const int zr = ref->zero[r0 + b];
+          float v = 1.0f - o[b];
+          if (zq || zr) v = (zq && zr) ? 0.0f : 1.0f;
+          o[b] = v > 0.0f ? v : 0.0f;
+        }
+      }
+    }
+    return;
+  }
+  for (a = 0; a < nqb; a++) {
+    const float *x = qd->x + (size_t)(q0 + a) * ld;
+    float *o = buf + (size_t)a * RBLOCK;
+    for (b = 0; b < nrb; b++) {
+      const float *y = ref->x + (size_t)(r0 + b) * ld;
+      o[b] = ref->metric == UMAPC_METRIC_MANHATTAN
+                 ? umapc_l1dist(x, y, ld)
+                 : umapc_kernel(qd, q0 + a, ref, r0 + b);
+    }
   }
 }
 
@@ -42,15 +90,21 @@ int umapc_knn_exact(const umapc_data *ref, const umapc_data *query, int k,
   const int self = (query == NULL);
   const umapc_data *qd = self ? ref : query;
   const int nq = qd->n, nr = ref->n;
-  const int hk = self ? k - 1 : k; /* heap size: neighbours besides self */
+  const int hk = self ? k - 1 : k; /* neighbours besides self */
+  const int avail = nr - (self ? 1 : 0);
   const int n_blocks = (nq + QBLOCK - 1) / QBLOCK;
-  float *hd = NULL;
-  int round; /* query blocks per round between interrupt checks */
+  const umapc_dot_block_fn dot = umapc_dot_block_select();
+  int hc;          /* candidates kept per row: hk plus a refinement margin */
+  int round;       /* query blocks per round between interrupt checks */
+  float *hd = NULL, *qn = NULL, *rn = NULL;
   int *hi = NULL, status = UMAPC_OK, b0;
 
-  if (k < 1 || hk > nr - (self ? 1 : 0) || (!self && qd->d != ref->d))
+  if (k < 1 || hk > avail || (!self && qd->d != ref->d))
     return UMAPC_ERR_INVALID;
   n_threads = umapc_clamp_threads(n_threads);
+  hc = hk;
+  if (uses_dot(ref->metric)) hc = hk + 8 + hk / 8;
+  if (hc > avail) hc = avail;
   {
     /* about 2^27 kernel elements per round: well under a second */
     const double per_block = (double)QBLOCK * nr * ref->ld;
@@ -59,12 +113,16 @@ int umapc_knn_exact(const umapc_data *ref, const umapc_data *query, int k,
     if (round < n_threads) round = n_threads;
   }
   if (hk > 0) {
-    hd = (float *)malloc((size_t)nq * (size_t)hk * sizeof(float));
-    hi = (int *)malloc((size_t)nq * (size_t)hk * sizeof(int));
-    if (hd == NULL || hi == NULL) {
-      free(hd);
-      free(hi);
-      return UMAPC_ERR_NOMEM;
+    hd = (float *)malloc((size_t)nq * (size_t)hc * sizeof(float));
+    hi = (int *)malloc((size_t)nq * (size_t)hc * sizeof(int));
+    if (ref->metric == UMAPC_METRIC_EUCLIDEAN) {
+      rn = row_norms(ref);
+      qn = self ? rn : row_norms(qd);
+    }
+    if (hd == NULL || hi == NULL ||
+        (ref->metric == UMAPC_METRIC_EUCLIDEAN && (rn == NULL || qn == NULL))) {
+      status = UMAPC_ERR_NOMEM;
+      goto done;
     }
   }
 
@@ -72,10 +130,10 @@ int umapc_knn_exact(const umapc_data *ref, const umapc_data *query, int k,
     const int b1 = b0 + round < n_blocks ? b0 + round : n_blocks;
     int b, alloc_failed = 0;
 #ifdef _OPENMP
-#pragma omp parallel num_threads(n_threads)
+#pragma omp parallel num_threads(n_threads) if (b1 - b0 > 1)
 #endif
     {
-      float *buf = (float *)malloc(RBLOCK * sizeof(float));
+      float *buf = (float *)malloc((size_t)QBLOCK * RBLOCK * sizeof(float));
       if (buf == NULL) {
 #ifdef _OPENMP
 #pragma omp atomic write
@@ -91,23 +149,49 @@ int umapc_knn_exact(const umapc_data *ref, const umapc_data *query, int k,
         int q, r0;
         if (buf == NULL) continue;
         for (q = q0; q < q1; q++)
-          umapc_heap_init(hd + (size_t)q * hk, hi + (size_t)q * hk, hk);
+          umapc_heap_init(hd + (size_t)q * hc, hi + (size_t)q * hc, hc);
         for (r0 = 0; r0 < nr; r0 += RBLOCK) {
           const int r1 = r0 + RBLOCK < nr ? r0 + RBLOCK : nr;
+          kernel_block(ref, qd, dot, qn, rn, q0, q1, r0, r1, buf);
           for (q = q0; q < q1; q++) {
-            float *d = hd + (size_t)q * hk;
-            int *ix = hi + (size_t)q * hk, r;
-            kernel_row_block(ref, qd, q, r0, r1, buf);
+            const float *v = buf + (size_t)(q - q0) * RBLOCK;
+            float *d = hd + (size_t)q * hc;
+            int *ix = hi + (size_t)q * hc, r;
             for (r = r0; r < r1; r++) {
-              const float v = buf[r - r0];
+              const float x = v[r - r0];
+              if (x > d[0]) continue;
               if (self && r == q) continue;
-              if (v < d[0] || (v == d[0] && r < ix[0]))
-                umapc_heap_replace_root(d, ix, hk, v, r);
+              if (x < d[0] || r < ix[0]) umapc_heap_replace_root(d, ix, hc, x, r);
             }
           }
         }
-        for (q = q0; q < q1; q++)
-          umapc_heap_sort(hd + (size_t)q * hk, hi + (size_t)q * hk, hk);
+        for (q = q0; q < q1; q++) {
+          float *d = hd + (size_t)q * hc;
+          int *ix = hi + (size_t)q * hc, t;
+          if (uses_dot(ref->metric)) {
+            /* re-rank the candidates by the direct kernel */
+            for (t = 0; t < hc; t++) d[t] = umapc_kernel(qd, q, ref, ix[t]);
+            for (t = hc / 2 - 1; t >= 0; t--) {
+              /* heapify (sift down from t) */
+              float dv = d[t];
+              int iv = ix[t], pos = t;
+              for (;;) {
+                int c = 2 * pos + 1, big;
+                if (c >= hc) break;
+                big = c;
+                if (c + 1 < hc && umapc_after(d[c + 1], ix[c + 1], d[c], ix[c]))
+                  big = c + 1;
+                if (!umapc_after(d[big], ix[big], dv, iv)) break;
+                d[pos] = d[big];
+                ix[pos] = ix[big];
+                pos = big;
+              }
+              d[pos] = dv;
+              ix[pos] = iv;
+            }
+          }
+          umapc_heap_sort(d, ix, hc);
+        }
       }
       free(buf);
     }
@@ -128,8 +212,8 @@ int umapc_knn_exact(const umapc_data *ref, const umapc_data *query, int k,
     for (q = 0; q < nq; q++) {
       int *oi = idx + (size_t)q * k;
       double *od = dist + (size_t)q * k;
-      const float *d = hd + (size_t)q * hk;
-      const int *ix = hi + (size_t)q * hk;
+      const float *d = hd + (size_t)q * hc;
+      const int *ix = hi + (size_t)q * hc;
       int c = 0, t;
       if (self) {
         oi[0] = q;
@@ -142,7 +226,10 @@ int umapc_knn_exact(const umapc_data *ref, const umapc_data *query, int k,
       }
     }
   }
+done:
   free(hd);
   free(hi);
+  if (qn != rn) free(qn);
+  free(rn);
   return status;
 }
