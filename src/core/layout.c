@@ -234,57 +234,43 @@ static void vertex_epoch(int i, int self_index, float *y, float *g,
   }
 }
 
-/* vertex_epoch for dim = 2, with the coordinates in registers. */
-static void vertex_epoch_2d(int i, int self_index, float *y,
-                            const float *others, int n_others, schedule *s,
-                            int epoch, float alpha, float a, float b,
-                            float gamma, float attract_mult,
-                            uint64_t key) {
-  const float rep_num = 2.0f * gamma * b, att_num = -2.0f * a * b;
-  float y0 = y[0], y1 = y[1];
-  int t;
-  for (t = s->p[i]; t < s->p[i + 1]; t++) {
-    const float *yj;
-    float d0, d1, d2, g0 = 0.0f, g1 = 0.0f;
-    int n_neg, q;
-    if (s->next[t] > (float)epoch) continue;
-    yj = others + (size_t)2 * s->j[t];
-    d0 = y0 - yj[0];
-    d1 = y1 - yj[1];
-    d2 = d0 * d0 + d1 * d1;
-    if (d2 > 0.0f) {
-      const float pbm1 = fast_powf(d2, b - 1.0f);
-      const float coef = att_num * pbm1 / (a * pbm1 * d2 + 1.0f);
-      g0 = attract_mult * clip4(coef * d0);
-      g1 = attract_mult * clip4(coef * d1);
-    }
-    s->next[t] += s->eps[t];
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(UMAPC_NO_VECTOR)
+/* eight-lane negative sampling for dim = 2 (see layout2d.h) */
+#define UMAPC_HAVE_L2D 1
+typedef float v8f __attribute__((vector_size(32)));
+typedef int v8i __attribute__((vector_size(32)));
 
-    n_neg = due_negatives(s, t, epoch);
-    for (q = 0; q < n_neg; q++) {
-      const int kk = negative_vertex(key, t - s->p[i], q, (uint32_t)n_others);
-      const float *yk;
-      float e0, e1, e2;
-      if (kk == self_index) continue;
-      yk = others + (size_t)2 * kk;
-      e0 = y0 - yk[0];
-      e1 = y1 - yk[1];
-      e2 = e0 * e0 + e1 * e1;
-      if (e2 > 0.0f) {
-        const float coef =
-            rep_num / ((0.001f + e2) * (a * fast_powf(e2, b) + 1.0f));
-        g0 += clip4(coef * e0);
-        g1 += clip4(coef * e1);
-      } else {
-        g0 += 4.0f;
-        g1 += 4.0f;
-      }
-    }
-    y0 += g0 * alpha;
-    y1 += g1 * alpha;
-  }
-  y[0] = y0;
-  y[1] = y1;
+#define UMAPC_L2D_NAME(suffix) epoch2d_generic##suffix
+#define UMAPC_L2D_ATTR
+#include "layout2d.h"
+#undef UMAPC_L2D_NAME
+#undef UMAPC_L2D_ATTR
+
+#if defined(__x86_64__)
+#define UMAPC_HAVE_L2D_AVX2 1
+#define UMAPC_L2D_NAME(suffix) epoch2d_avx2##suffix
+#define UMAPC_L2D_ATTR __attribute__((target("avx2,fma")))
+#include "layout2d.h"
+#undef UMAPC_L2D_NAME
+#undef UMAPC_L2D_ATTR
+#endif
+#endif
+
+typedef void (*epoch2d_fn)(int, int, float *, const float *, int, schedule *,
+                           int, float, float, float, float, float, uint64_t);
+
+/* The 2-d vertex update for this processor (chosen once, before threads). */
+static epoch2d_fn select_epoch2d(void) {
+#ifdef UMAPC_HAVE_L2D_AVX2
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return epoch2d_avx2;
+#endif
+#ifdef UMAPC_HAVE_L2D
+  return epoch2d_generic;
+#else
+  return NULL; /* no vector extensions: the general-dimension code runs */
+#endif
 }
 
 static int run_epochs(schedule *s, const umapc_layout_params *par, int head_only,
@@ -296,10 +282,14 @@ static int run_epochs(schedule *s, const umapc_layout_params *par, int head_only
   const uint64_t key = umapc_rng_key(par->seed, (uint64_t)par->stream);
   const int n_chunks = (n + VERTEX_CHUNK - 1) / VERTEX_CHUNK;
   const long report_every = n_epochs >= 10 ? n_epochs / 10 : 1;
+  const epoch2d_fn epoch2d = select_epoch2d();
   int epoch, team;
   n_threads = umapc_clamp_threads(n_threads);
   /* no more threads than chunks of work: tiny graphs run serially */
   team = n_threads < n_chunks ? n_threads : n_chunks;
+#ifndef _OPENMP
+  (void)team;
+#endif
   for (epoch = 0; epoch < n_epochs; epoch++) {
     const float alpha = (float)(par->alpha * (1.0 - (double)epoch / n_epochs));
     const float *others = head_only ? tail : cur;
@@ -329,8 +319,8 @@ static int run_epochs(schedule *s, const umapc_layout_params *par, int head_only
         const uint64_t vkey =
             umapc_rng_u64(key, row_keys != NULL ? row_keys[i] : (uint64_t)i,
                           (uint64_t)epoch);
-        if (dim == 2)
-          vertex_epoch_2d(i, head_only ? -1 : i, y, others, n_others, s, epoch,
+        if (dim == 2 && epoch2d != NULL)
+          epoch2d(i, head_only ? -1 : i, y, others, n_others, s, epoch,
                           alpha, (float)par->a, (float)par->b,
                           (float)par->gamma, head_only ? 1.0f : 2.0f, vkey);
         else
