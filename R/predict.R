@@ -1,7 +1,10 @@
 #' Embed new rows into a fitted UMAP layout
 #'
 #' Places each row of `newdata` into the embedding of `object`: its nearest
-#' training rows are found with the model's metric, membership strengths are
+#' training rows are found with the model's metric (exactly, or, for models
+#' whose neighbours came from NN-descent, by a best-first search of the
+#' training rows' k-NN graph started from points drawn with the row's own
+#' key), membership strengths are
 #' computed as for the training rows (with `local_connectivity - 1`), the row
 #' starts at the membership-weighted mean of its neighbours' coordinates, and
 #' a short optimisation moves only the new rows against the fixed training
@@ -56,9 +59,17 @@ predict.umap <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
     n_epochs <- check_number(n_epochs, "n_epochs", lower = 0, upper = 1e7, integer = TRUE)
   }
   k <- object$n_neighbors
-  if (verbose) say("neighbours of ", nrow(new), " new rows among ", n_train, " (exact)")
-  nn <- .Call(C_umapc_knn, train$data, new, k, metric_codes[[object$metric]], 0L,
-              object$seed, n_threads, verbose, nnd_params())
+  approximate <- identical(object$method, "nndescent") && !is.null(object$knn) &&
+    nrow(object$knn$indices) == n_train
+  if (verbose) say("neighbours of ", nrow(new), " new rows among ", n_train,
+                   if (approximate) " (search of the training k-NN graph)" else " (exact)")
+  nn <- if (approximate) {
+    .Call(C_umapc_knn_query_r, train$data, new, k, metric_codes[[object$metric]],
+          object$knn$indices, object$seed, n_threads)
+  } else {
+    .Call(C_umapc_knn, train$data, new, k, metric_codes[[object$metric]], 0L,
+          object$seed, n_threads, verbose, nnd_params())
+  }
   if (verbose) say("placing the new rows: ", n_epochs, " epochs")
   emb <- .Call(C_umapc_transform_r, nn$indices, nn$distances, object$embedding,
                new, c(object$a, object$b, object$repulsion_strength,

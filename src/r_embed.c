@@ -124,29 +124,6 @@ SEXP umapc_optimize(SEXP init, SEXP p, SEXP i, SEXP x, SEXP s_minw,
   return to_r_matrix(emb, n, dim);
 }
 
-/* A key per row of a column-major double matrix, from the row's values
- * alone: the same row gets the same random numbers wherever it stands. */
-static uint64_t *row_keys_of(SEXP X) {
-  const int n = Rf_nrows(X), d = Rf_ncols(X);
-  const double *x = REAL(X);
-  uint64_t *keys = (uint64_t *)R_alloc((size_t)n, sizeof(uint64_t));
-  int i, j;
-  for (i = 0; i < n; i++) {
-    uint64_t h = 0x243F6A8885A308D3ULL;
-    for (j = 0; j < d; j++) {
-      union {
-        double f;
-        uint64_t u;
-      } v;
-      v.f = x[(size_t)j * n + i];
-      if (v.f == 0.0) v.u = 0; /* -0 and +0 alike */
-      h = umapc_mix64(h ^ v.u);
-    }
-    keys[i] = h;
-  }
-  return keys;
-}
-
 /*
  * transform(indices, distances, embedding, newdata, params, seed, n_threads,
  *           verbose): indices/distances n_new x k (1-based training rows),
@@ -179,7 +156,7 @@ SEXP umapc_transform_r(SEXP s_idx, SEXP s_dist, SEXP s_emb, SEXP s_new,
       dist[(size_t)i * k + t] = REAL(s_dist)[(size_t)t * n + i];
     }
   tail = from_r_matrix(s_emb);
-  keys = row_keys_of(s_new);
+  keys = umapc_r_row_keys(s_new);
   par.dim = dim;
   par.a = pp[0];
   par.b = pp[1];

@@ -106,3 +106,48 @@ SEXP umapc_knn(SEXP X, SEXP query, SEXP s_k, SEXP s_metric, SEXP s_method,
   umapc_r_stop(status, "nearest neighbour search");
   return knn_result(idx, dist, nq, k);
 }
+
+/*
+ * knn_query(X, query, k, metric, graph, seed, n_threads): approximate
+ * neighbours of the rows of `query` (double matrix) among the rows of X by
+ * searching X's k-NN graph (`graph`: n x K integer matrix, 1-based).
+ */
+SEXP umapc_knn_query_r(SEXP X, SEXP query, SEXP s_k, SEXP s_metric,
+                       SEXP s_graph, SEXP s_seed, SEXP s_threads) {
+  const int k = umapc_r_int(s_k, "k"), metric = umapc_r_int(s_metric, "metric");
+  const int n_threads = umapc_r_int(s_threads, "n_threads");
+  int nq, nr, K, *idx, *gidx, i, t, status;
+  double *dist;
+  uint64_t *keys;
+  umapc_data ref, qd;
+  if (!Rf_isMatrix(query) || TYPEOF(query) != REALSXP || !Rf_isMatrix(s_graph) ||
+      TYPEOF(s_graph) != INTSXP)
+    Rf_error("internal: malformed query arguments");
+  nq = Rf_nrows(query);
+  nr = Rf_nrows(s_graph);
+  K = Rf_ncols(s_graph);
+  idx = (int *)R_alloc((size_t)nq * k, sizeof(int));
+  dist = (double *)R_alloc((size_t)nq * k, sizeof(double));
+  gidx = (int *)R_alloc((size_t)nr * K, sizeof(int));
+  for (t = 0; t < K; t++)
+    for (i = 0; i < nr; i++)
+      gidx[(size_t)i * K + t] = INTEGER(s_graph)[(size_t)t * nr + i] - 1;
+  keys = umapc_r_row_keys(query);
+  status = data_from_sexp(X, metric, n_threads, &ref);
+  umapc_r_stop(status, "preparing the data");
+  if (ref.n != nr || Rf_ncols(query) != ref.d) {
+    umapc_data_free(&ref);
+    Rf_error("internal: graph or query does not match the data");
+  }
+  status = umapc_data_like(&ref, REAL(query), nq, n_threads, &qd);
+  if (status != UMAPC_OK) {
+    umapc_data_free(&ref);
+    umapc_r_stop(status, "preparing the query data");
+  }
+  status = umapc_knn_query(&ref, &qd, gidx, K, k, keys, umapc_r_seed(s_seed),
+                           n_threads, &umapc_r_interrupt, idx, dist);
+  umapc_data_free(&ref);
+  umapc_data_free(&qd);
+  umapc_r_stop(status, "nearest neighbour search of new rows");
+  return knn_result(idx, dist, nq, k);
+}

@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <time.h>
 
+#include "core/rng.h"
 #include "r_util.h"
 
 static void check_interrupt_fn(void *dummy) {
@@ -91,3 +92,27 @@ SEXP umapc_openmp_threads(void) {
   return Rf_ScalarInteger(0);
 #endif
 }
+
+/* A key per row of a column-major double matrix, from the row's values
+ * alone: the same row gets the same random numbers wherever it stands. */
+uint64_t *umapc_r_row_keys(SEXP X) {
+  const int n = Rf_nrows(X), d = Rf_ncols(X);
+  const double *x = REAL(X);
+  uint64_t *keys = (uint64_t *)R_alloc((size_t)n, sizeof(uint64_t));
+  int i, j;
+  for (i = 0; i < n; i++) {
+    uint64_t h = 0x243F6A8885A308D3ULL;
+    for (j = 0; j < d; j++) {
+      union {
+        double f;
+        uint64_t u;
+      } v;
+      v.f = x[(size_t)j * n + i];
+      if (v.f == 0.0) v.u = 0; /* -0 and +0 alike */
+      h = umapc_mix64(h ^ v.u);
+    }
+    keys[i] = h;
+  }
+  return keys;
+}
+

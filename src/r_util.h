@@ -27,6 +27,11 @@ void umapc_r_stop(int status, const char *what);
 SEXP umapc_r_unwind_protect(SEXP (*fn)(void *), void *data,
                             void (*cleanup)(void *), void *cdata);
 
+/* A key per row of a column-major double matrix, from the row's values
+ * alone (R_alloc'd): the same row gets the same random numbers wherever it
+ * stands in a batch. */
+uint64_t *umapc_r_row_keys(SEXP X);
+
 /* Scalar accessors that check type and length (internal errors only: the
  * R layer validates user input before calling). */
 int umapc_r_int(SEXP x, const char *name);

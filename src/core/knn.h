@@ -20,6 +20,18 @@ int umapc_knn_exact(const umapc_data *ref, const umapc_data *query, int k,
                     int n_threads, const umapc_interrupt *intr,
                     const umapc_progress *prog, int *idx, double *dist);
 
+/*
+ * Approximate neighbours of `query` rows among `ref` rows by best-first
+ * search of ref's k-NN graph `gidx` (n_ref x K, row-major, 0-based; reverse
+ * edges are added). Row i starts from rows drawn with key row_keys[i], so
+ * its result depends only on its own values. No self is added: row i holds
+ * the k nearest rows of ref found.
+ */
+int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
+                    const int *gidx, int K, int k, const uint64_t *row_keys,
+                    uint64_t seed, int n_threads, const umapc_interrupt *intr,
+                    int *idx, double *dist);
+
 /* NN-descent tuning; fields <= 0 take the documented defaults for (n, k). */
 typedef struct {
   int n_trees;        /* random-projection trees for the initial graph */

@@ -75,3 +75,24 @@ test_that("plot() works for factor, numeric and no labels", {
   dev.off()
   expect_gt(file.size(path), 1000)
 })
+
+test_that("models fitted with NN-descent predict through a graph search", {
+  X <- three_blobs(n_per = 1500)$X
+  lab <- rep(1:3, each = 1500)
+  tr <- c(1:1300, 1501:2800, 3001:4300)
+  fit <- umap(X[tr, ], seed = 5, method = "nndescent", n_epochs = 100)
+  expect_equal(fit$method, "nndescent")
+  te <- setdiff(seq_len(nrow(X)), tr)
+  new <- predict(fit, X[te, ])
+  # the same neighbours as an exact search for nearly every row
+  exact_fit <- fit
+  exact_fit$method <- "exact"
+  new_exact <- predict(exact_fit, X[te, ])
+  centres <- rowsum(fit$embedding, lab[tr]) / 1300
+  nearest <- apply(new, 1, function(p) which.min(colSums((t(centres) - p)^2)))
+  expect_equal(as.vector(nearest), lab[te])
+  expect_gt(mean(abs(new - new_exact) < 1e-6), 0.8)
+  # still row- and thread-independent
+  expect_identical(rbind(predict(fit, X[te[1:50], ], n_threads = 1),
+                         predict(fit, X[te[-(1:50)], ], n_threads = 2)), new)
+})
