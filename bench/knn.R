@@ -8,22 +8,7 @@
 source("bench/common.R")
 suppressPackageStartupMessages(library(umapc))
 
-# exact neighbours of the query rows, by a plain blocked computation in R
-# (double precision, ties to the lower index), computed once and cached
-truth_file <- file.path(bench_out, "knn_truth.rds")
-if (!file.exists(truth_file)) {
-  source("tools/fmnist.R")
-  X <- load_fmnist()$X
-  set.seed(1)
-  q <- sample.int(nrow(X), 1000)
-  sq <- rowSums(X^2)
-  truth <- matrix(0L, length(q), 251)
-  for (b in split(seq_along(q), ceiling(seq_along(q) / 100))) {
-    d2 <- outer(sq[q[b]], sq, "+") - 2 * tcrossprod(X[q[b], , drop = FALSE], X)
-    truth[b, ] <- t(apply(d2, 1, function(r) order(r)[1:251]))
-  }
-  saveRDS(list(q = q, truth = truth), truth_file)
-}
+source("bench/truth.R")
 
 setup <- sprintf("X <- load_fmnist()$X; tr <- readRDS(%s)", deparse(truth_file))
 recall_code <- "

@@ -3,11 +3,9 @@
 # plus the layout alone with both given the same k-NN and initial layout.
 # Quality: neighbourhood preservation and 15-NN label accuracy on the 1,000
 # query rows of bench/knn.R (set.seed(1); sample.int(70000, 1000)).
-# Run from the repository root: Rscript bench/speed.R  (after bench/knn.R,
-# which caches the exact neighbours of the query rows)
+# Run from the repository root: Rscript bench/speed.R
 source("bench/common.R")
-truth_file <- file.path(bench_out, "knn_truth.rds")
-if (!file.exists(truth_file)) source("bench/knn.R")
+source("bench/truth.R")
 setup <- sprintf("fm <- load_fmnist(); X <- fm$X; tr <- readRDS(%s)
 quality <- function(emb) {
   nn_X <- t(vapply(seq_along(tr$q), function(r) setdiff(tr$truth[r, 1:16], tr$q[r])[1:15], integer(15)))
