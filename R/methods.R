@@ -68,8 +68,9 @@ draw_embedding <- function(emb, labels, main, xlab, ylab, pch = NULL, cex = NULL
                            axes = TRUE, ...) {
   n <- nrow(emb)
   if (is.null(pch)) pch <- if (n > 2000) 16 else 19
-  if (is.null(cex)) cex <- min(1, max(0.15, 3 / sqrt(n / 10 + 1) + 0.1))
-  if (is.null(alpha)) alpha <- min(1, max(0.15, 40 / sqrt(n)))
+  # from about 1 and opaque at 100 points to 0.25 and 30% opaque at 100,000
+  if (is.null(cex)) cex <- min(1, max(0.25, 2.5 / log10(max(n, 10))^1.2 - 0.1))
+  if (is.null(alpha)) alpha <- min(1, max(0.3, 60 / sqrt(n)))
   col_info <- label_colours(labels, palette, alpha)
   # a fixed pseudo-random drawing order (independent of R's RNG state)
   ord <- order((seq_len(n) * 2654435761) %% 4294967296)

@@ -19,12 +19,14 @@ steps <- list(
   run_step("umapc umap() end to end", sprintf("
     t <- system.time(fit <- umap(X, n_neighbors = 15, min_dist = 0.1, seed = 1, n_threads = 2))[['elapsed']]
     saveRDS(fit$knn, %s)
+    saveRDS(fit$embedding, file.path(bench_out, "speed_umapc_embedding.rds"))
     saveRDS(.Call(umapc:::C_umapc_init_spectral, fit$graph@p, fit$graph@i, fit$graph@x,
                   max(fit$graph@x) / 200, 2L, 1, 2L), %s)
     result <- c(list(seconds = t, stages = fit$timings), quality(fit$embedding))",
     deparse(knn_file), deparse(init_file)), setup),
   run_step("uwot umap() end to end", "
     t <- system.time(emb <- uwot::umap(X, n_neighbors = 15, min_dist = 0.1, n_threads = 2))[['elapsed']]
+    saveRDS(emb, file.path(bench_out, 'speed_uwot_embedding.rds'))
     result <- c(list(seconds = t), quality(emb))", setup),
   run_step("umapc layout (same knn + init)", sprintf("
     knn <- readRDS(%s); init <- readRDS(%s)
@@ -50,3 +52,16 @@ print(tab, row.names = FALSE)
 cat("\numapc stage times (end to end):\n")
 print(round(steps[[1]]$stages, 2))
 write.csv(tab, file.path(bench_out, "speed.csv"), row.names = FALSE)
+
+# the two end-to-end embeddings side by side
+source("tools/fmnist.R")
+labels <- load_fmnist()$labels
+png(file.path(bench_out, "speed.png"), width = 2000, height = 1000, res = 130)
+op <- par(mfrow = c(1, 2))
+for (who in c("umapc", "uwot")) {
+  emb <- readRDS(file.path(bench_out, sprintf("speed_%s_embedding.rds", who)))
+  umapc:::draw_embedding(emb, labels, main = sprintf("%s: Fashion-MNIST (70,000)", who),
+                         xlab = "", ylab = "", legend = who == "uwot")
+}
+par(op)
+invisible(dev.off())
