@@ -218,6 +218,107 @@ int umapc_data_like(const umapc_data *ref, const double *X, int n,
   return UMAPC_OK;
 }
 
+/* ------------------------------------------------------------------------ */
+/* AVX2 kernels (see kernels.h): the 16 lanes as two 8-wide vectors, no FMA,
+ * so the same bits as the scalar and 4-wide kernels. */
+#ifdef UMAPC_KERNEL_AVX2
+typedef float umapc_v8 __attribute__((vector_size(32)));
+typedef int umapc_v8i __attribute__((vector_size(32)));
+
+int umapc_kernel_avx2 = 0;
+
+int umapc_kernel_cpu_has_avx2(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") ? 1 : 0;
+}
+
+/* Runs once when the library is loaded, before any caller can start a
+ * parallel region; umapc_kernel_avx2 is never written again. */
+__attribute__((constructor)) static void umapc_kernel_select(void) {
+  umapc_kernel_avx2 = umapc_kernel_cpu_has_avx2();
+}
+
+__attribute__((target("avx2"))) static inline float lanes8(umapc_v8 a0,
+                                                           umapc_v8 a1) {
+  float acc[UMAPC_LANES];
+  memcpy(acc, &a0, sizeof(a0));
+  memcpy(acc + 8, &a1, sizeof(a1));
+  return umapc_lane_sum(acc);
+}
+
+#define LOAD2(p, v0, v1)                 \
+  do {                                   \
+    memcpy(&(v0), (p), sizeof(v0));      \
+    memcpy(&(v1), (p) + 8, sizeof(v1));  \
+  } while (0)
+
+__attribute__((target("avx2"))) float umapc_sqdist_avx2(const float *x,
+                                                        const float *y,
+                                                        int ld) {
+  umapc_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0;
+  int k;
+  for (k = 0; k < ld; k += UMAPC_LANES) {
+    umapc_v8 x0, x1, y0, y1, t0, t1;
+    LOAD2(x + k, x0, x1);
+    LOAD2(y + k, y0, y1);
+    t0 = x0 - y0;
+    t1 = x1 - y1;
+    a0 += t0 * t0;
+    a1 += t1 * t1;
+  }
+  return lanes8(a0, a1);
+}
+
+__attribute__((target("avx2"))) float umapc_dot_avx2(const float *x,
+                                                     const float *y, int ld) {
+  umapc_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0;
+  int k;
+  for (k = 0; k < ld; k += UMAPC_LANES) {
+    umapc_v8 x0, x1, y0, y1;
+    LOAD2(x + k, x0, x1);
+    LOAD2(y + k, y0, y1);
+    a0 += x0 * y0;
+    a1 += x1 * y1;
+  }
+  return lanes8(a0, a1);
+}
+
+__attribute__((target("avx2"))) float umapc_l1dist_avx2(const float *x,
+                                                        const float *y,
+                                                        int ld) {
+  const umapc_v8i m = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff,
+                       0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
+  umapc_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0;
+  int k;
+  for (k = 0; k < ld; k += UMAPC_LANES) {
+    umapc_v8 x0, x1, y0, y1;
+    LOAD2(x + k, x0, x1);
+    LOAD2(y + k, y0, y1);
+    a0 += (umapc_v8)((umapc_v8i)(x0 - y0) & m);
+    a1 += (umapc_v8)((umapc_v8i)(x1 - y1) & m);
+  }
+  return lanes8(a0, a1);
+}
+
+__attribute__((target("avx2"))) float umapc_hamming_avx2(const float *x,
+                                                         const float *y,
+                                                         int ld) {
+  const umapc_v8i one = {0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000,
+                         0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000};
+  umapc_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0;
+  int k;
+  for (k = 0; k < ld; k += UMAPC_LANES) {
+    umapc_v8 x0, x1, y0, y1;
+    LOAD2(x + k, x0, x1);
+    LOAD2(y + k, y0, y1);
+    a0 += (umapc_v8)((umapc_v8i)(x0 != y0) & one);
+    a1 += (umapc_v8)((umapc_v8i)(x1 != y1) & one);
+  }
+  return lanes8(a0, a1);
+}
+#undef LOAD2
+#endif
+
 float umapc_kernel(const umapc_data *da, int a, const umapc_data *db, int b) {
   const float *x = da->x + (size_t)a * da->ld;
   const float *y = db->x + (size_t)b * db->ld;

@@ -30,10 +30,10 @@
  * list during the search; it is put in column 0 at the end.
  *
  * Speed (every item leaves the results unchanged unless stated):
- *   - distances use the kernels.h lane arithmetic written with GCC/clang
- *     vector types (GCC -O2 does not vectorise the scalar lane loops), and
- *     8-wide AVX2 versions when the CPU has AVX2 (same lanes, no FMA, so the
- *     same bits);
+ *   - distances use the shared kernels of kernels.h: the lane arithmetic
+ *     written with GCC/clang vector types (GCC -O2 does not vectorise the
+ *     scalar lane loops), and 8-wide AVX2 versions when the CPU has AVX2
+ *     (same lanes, no FMA, so the same bits);
  *   - rows are joined in the order of the first tree's leaves, so that
  *     consecutive rows share candidates and their data stays in cache;
  *   - a pair (p, q) whose q is already in p's list reuses the stored
@@ -124,190 +124,29 @@ void umapc_nnd_defaults(int n, int k, umapc_nnd_params *p) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Kernels: the same arithmetic as umapc_kernel() (kernels.h): 16 lane sums
- * in row order, lanes added by umapc_lane_sum. With GCC/clang the lanes are
- * written as four 4-wide vectors, because GCC at -O2 (R's default) does not
- * vectorise the scalar lane loops; each lane performs exactly the same
- * operations in the same order, so the values are the same. */
+/* Kernels: umapc_kernel() (data.c) inlined; the distance kernels are the
+ * shared ones of kernels.h (vector types, AVX2 chosen at load time). */
 
 #if defined(__GNUC__) || defined(__clang__)
 #define NND_VEC 1
-typedef float nnd_v4 __attribute__((vector_size(16)));
 typedef int nnd_v4i __attribute__((vector_size(16)));
-
-static inline nnd_v4 nnd_ld4(const float *p) {
-  nnd_v4 v;
-  memcpy(&v, p, sizeof(v));
-  return v;
-}
-
-static inline float nnd_lanes(nnd_v4 a0, nnd_v4 a1, nnd_v4 a2, nnd_v4 a3) {
-  float acc[UMAPC_LANES];
-  memcpy(acc, &a0, sizeof(a0));
-  memcpy(acc + 4, &a1, sizeof(a1));
-  memcpy(acc + 8, &a2, sizeof(a2));
-  memcpy(acc + 12, &a3, sizeof(a3));
-  return umapc_lane_sum(acc);
-}
-
-static inline float nnd_sqdist(const float *x, const float *y, int ld) {
-  nnd_v4 a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;
-  int k;
-  for (k = 0; k < ld; k += UMAPC_LANES) {
-    const nnd_v4 t0 = nnd_ld4(x + k) - nnd_ld4(y + k);
-    const nnd_v4 t1 = nnd_ld4(x + k + 4) - nnd_ld4(y + k + 4);
-    const nnd_v4 t2 = nnd_ld4(x + k + 8) - nnd_ld4(y + k + 8);
-    const nnd_v4 t3 = nnd_ld4(x + k + 12) - nnd_ld4(y + k + 12);
-    a0 += t0 * t0;
-    a1 += t1 * t1;
-    a2 += t2 * t2;
-    a3 += t3 * t3;
-  }
-  return nnd_lanes(a0, a1, a2, a3);
-}
-
-static inline float nnd_dotp(const float *x, const float *y, int ld) {
-  nnd_v4 a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;
-  int k;
-  for (k = 0; k < ld; k += UMAPC_LANES) {
-    a0 += nnd_ld4(x + k) * nnd_ld4(y + k);
-    a1 += nnd_ld4(x + k + 4) * nnd_ld4(y + k + 4);
-    a2 += nnd_ld4(x + k + 8) * nnd_ld4(y + k + 8);
-    a3 += nnd_ld4(x + k + 12) * nnd_ld4(y + k + 12);
-  }
-  return nnd_lanes(a0, a1, a2, a3);
-}
-
-static inline nnd_v4 nnd_abs4(nnd_v4 v) {
-  const nnd_v4i m = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
-  return (nnd_v4)((nnd_v4i)v & m);
-}
-
-static inline float nnd_l1dist(const float *x, const float *y, int ld) {
-  nnd_v4 a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;
-  int k;
-  for (k = 0; k < ld; k += UMAPC_LANES) {
-    a0 += nnd_abs4(nnd_ld4(x + k) - nnd_ld4(y + k));
-    a1 += nnd_abs4(nnd_ld4(x + k + 4) - nnd_ld4(y + k + 4));
-    a2 += nnd_abs4(nnd_ld4(x + k + 8) - nnd_ld4(y + k + 8));
-    a3 += nnd_abs4(nnd_ld4(x + k + 12) - nnd_ld4(y + k + 12));
-  }
-  return nnd_lanes(a0, a1, a2, a3);
-}
-
-/* The same lanes as 8-wide AVX vectors, chosen at run time when the CPU has
- * AVX2 (no FMA: each lane still rounds the product, then the sum, so the
- * results are bit-identical to the 4-wide code and to kernels.h). */
-#if (defined(__x86_64__) || defined(__i386__)) && !defined(__AVX2__) && \
-    !defined(NND_NO_AVX2) && \
-    (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 5))
-#define NND_AVX2 1
-typedef float nnd_v8 __attribute__((vector_size(32)));
-typedef int nnd_v8i __attribute__((vector_size(32)));
-
-__attribute__((target("avx2"))) static float nnd_lanes8(nnd_v8 a0, nnd_v8 a1) {
-  float acc[UMAPC_LANES];
-  memcpy(acc, &a0, sizeof(a0));
-  memcpy(acc + 8, &a1, sizeof(a1));
-  return umapc_lane_sum(acc);
-}
-
-__attribute__((target("avx2"))) static float nnd_sqdist_avx2(const float *x,
-                                                             const float *y,
-                                                             int ld) {
-  nnd_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0;
-  int k;
-  for (k = 0; k < ld; k += UMAPC_LANES) {
-    nnd_v8 x0, x1, y0, y1, t0, t1;
-    memcpy(&x0, x + k, sizeof(x0));
-    memcpy(&x1, x + k + 8, sizeof(x1));
-    memcpy(&y0, y + k, sizeof(y0));
-    memcpy(&y1, y + k + 8, sizeof(y1));
-    t0 = x0 - y0;
-    t1 = x1 - y1;
-    a0 += t0 * t0;
-    a1 += t1 * t1;
-  }
-  return nnd_lanes8(a0, a1);
-}
-
-__attribute__((target("avx2"))) static float nnd_dotp_avx2(const float *x,
-                                                           const float *y,
-                                                           int ld) {
-  nnd_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0;
-  int k;
-  for (k = 0; k < ld; k += UMAPC_LANES) {
-    nnd_v8 x0, x1, y0, y1;
-    memcpy(&x0, x + k, sizeof(x0));
-    memcpy(&x1, x + k + 8, sizeof(x1));
-    memcpy(&y0, y + k, sizeof(y0));
-    memcpy(&y1, y + k + 8, sizeof(y1));
-    a0 += x0 * y0;
-    a1 += x1 * y1;
-  }
-  return nnd_lanes8(a0, a1);
-}
-
-__attribute__((target("avx2"))) static float nnd_l1dist_avx2(const float *x,
-                                                             const float *y,
-                                                             int ld) {
-  const nnd_v8i m = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff,
-                     0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
-  nnd_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0;
-  int k;
-  for (k = 0; k < ld; k += UMAPC_LANES) {
-    nnd_v8 x0, x1, y0, y1;
-    memcpy(&x0, x + k, sizeof(x0));
-    memcpy(&x1, x + k + 8, sizeof(x1));
-    memcpy(&y0, y + k, sizeof(y0));
-    memcpy(&y1, y + k + 8, sizeof(y1));
-    a0 += (nnd_v8)((nnd_v8i)(x0 - y0) & m);
-    a1 += (nnd_v8)((nnd_v8i)(x1 - y1) & m);
-  }
-  return nnd_lanes8(a0, a1);
-}
-
-static int nnd_have_avx2(void) {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") ? 1 : 0;
-}
 #endif
-#else
-#define nnd_sqdist umapc_sqdist
-#define nnd_dotp umapc_dot
-#define nnd_l1dist umapc_l1dist
-#endif
-
-/* 1 when the AVX2 kernels are in use (set once per call, before any
- * parallel region; every value of it gives the same results). */
-static int nnd_avx2 = 0;
 
 static inline float nnd_kernel(const umapc_data *X, int a, int b) {
   const float *x = X->x + (size_t)a * (size_t)X->ld;
   const float *y = X->x + (size_t)b * (size_t)X->ld;
   switch (X->metric) {
     case UMAPC_METRIC_EUCLIDEAN:
-#ifdef NND_AVX2
-      if (nnd_avx2) return nnd_sqdist_avx2(x, y, X->ld);
-#endif
-      return nnd_sqdist(x, y, X->ld);
+      return umapc_sqdist(x, y, X->ld);
     case UMAPC_METRIC_MANHATTAN:
-#ifdef NND_AVX2
-      if (nnd_avx2) return nnd_l1dist_avx2(x, y, X->ld);
-#endif
-      return nnd_l1dist(x, y, X->ld);
+      return umapc_l1dist(x, y, X->ld);
     case UMAPC_METRIC_HAMMING:
       return umapc_hamming(x, y, X->ld) / (float)X->d;
     default: {
       const int za = X->zero[a], zb = X->zero[b];
       float v;
       if (za || zb) return (za && zb) ? 0.0f : 1.0f;
-#ifdef NND_AVX2
-      if (nnd_avx2)
-        v = 1.0f - nnd_dotp_avx2(x, y, X->ld);
-      else
-#endif
-        v = 1.0f - nnd_dotp(x, y, X->ld);
+      v = 1.0f - umapc_dot(x, y, X->ld);
       return v > 0.0f ? v : 0.0f;
     }
   }
@@ -413,7 +252,7 @@ static inline void nnd_lcpush(const nnd_lists *L, int row, float dv, int iv) {
 /* Random-projection trees. */
 
 static inline float nnd_dot(const float *x, const float *y, int ld) {
-  return nnd_dotp(x, y, ld);
+  return umapc_dot(x, y, ld);
 }
 
 /* Build tree `tree` over all rows into t (perm + leaves); side/h scratch. */
@@ -1010,9 +849,6 @@ int umapc_knn_nndescent(const umapc_data *ref, int k,
   }
   M = P.max_candidates;
   T = umapc_clamp_threads(n_threads);
-#ifdef NND_AVX2
-  nnd_avx2 = nnd_have_avx2();
-#endif
   nK = (size_t)n * (size_t)K;
 
   memset(&S, 0, sizeof(S));
