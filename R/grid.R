@@ -15,7 +15,9 @@
 #' @return An object of class `umap_grid`: a list with `embeddings` (a list
 #'   matrix, `embeddings[[i, j]]` the layout for `n_neighbors[i]` and
 #'   `min_dist[j]`), `n_neighbors`, `min_dist`, `knn`, `seed`, `a`, `b`
-#'   (matrices like `embeddings`), and `timings`.
+#'   (matrices like `embeddings`), `layout_seconds` (seconds per layout,
+#'   the shared graph and initial layout counted in the first of each row),
+#'   and `timings` (k-NN and total seconds).
 #' @seealso [plot.umap_grid()]
 #' @examples
 #' grid <- umap_grid(iris[, 1:4], n_neighbors = c(5, 30), min_dist = c(0, 0.5),
@@ -66,6 +68,7 @@ umap_grid <- function(X, n_neighbors = c(5, 50, 100, 250),
   emb <- matrix(list(), nk, nd, dimnames = list(paste0("n_neighbors=", n_neighbors),
                                                   paste0("min_dist=", min_dist)))
   a <- b <- matrix(NA_real_, nk, nd, dimnames = dimnames(emb))
+  layout_seconds <- a
   for (i in seq_len(nk)) {
     # graph and initial layout once per n_neighbors, then one layout per
     # min_dist (fit_layouts() runs exactly umap()'s stages)
@@ -75,10 +78,11 @@ umap_grid <- function(X, n_neighbors = c(5, 50, 100, 250),
       emb[[i, j]] <- fits[[j]]$embedding
       a[i, j] <- fits[[j]]$a
       b[i, j] <- fits[[j]]$b
+      layout_seconds[i, j] <- sum(fits[[j]]$timings[c("graph", "init", "optimize")], na.rm = TRUE)
     }
   }
   structure(list(embeddings = emb, n_neighbors = n_neighbors, min_dist = min_dist,
-                 knn = knn, seed = seed, a = a, b = b,
+                 knn = knn, seed = seed, a = a, b = b, layout_seconds = layout_seconds,
                  timings = c(knn = t_knn, total = proc.time()[["elapsed"]] - t0)),
             class = "umap_grid")
 }
@@ -127,16 +131,19 @@ print.umap_grid <- function(x, ...) {
 #' @param x A `umap_grid` from [umap_grid()].
 #' @param labels Optional labels, one per row of the data.
 #' @param main Overall title.
+#' @param legend Draw a legend of the labels below the panels.
 #' @param ... Passed to the point drawing (e.g. `cex`, `alpha`, `pch`).
 #' @return `x`, invisibly.
 #' @export
 plot.umap_grid <- function(x, labels = NULL,
                            main = "UMAP embeddings with a grid of parameters",
-                           ...) {
+                           legend = TRUE, ...) {
   nk <- length(x$n_neighbors)
   nd <- length(x$min_dist)
+  info <- if (!is.null(labels)) label_colours(labels, NULL, 1) else NULL
+  show_legend <- legend && !is.null(info$legend)
   old <- graphics::par(mfrow = c(nk, nd), mar = c(0.4, 0.4, 0.4, 0.4),
-                       oma = c(1, 3, 5, 1))
+                       oma = c(if (show_legend) 3 else 1, 3, 5, 1))
   on.exit(graphics::par(old))
   for (i in seq_len(nk)) {
     for (j in seq_len(nd)) {
@@ -148,5 +155,11 @@ plot.umap_grid <- function(x, labels = NULL,
     }
   }
   graphics::mtext(main, side = 3, outer = TRUE, line = 2.5, cex = 1.1, font = 2)
+  if (show_legend) {
+    graphics::par(fig = c(0, 1, 0, 1), oma = c(0, 0, 0, 0), mar = c(0, 0, 0, 0), new = TRUE)
+    graphics::plot.new()
+    graphics::legend("bottom", legend = info$legend, col = info$key, pch = 19,
+                     horiz = TRUE, bty = "n", cex = 0.8, xpd = NA)
+  }
   invisible(x)
 }

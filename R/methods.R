@@ -72,14 +72,23 @@ draw_embedding <- function(emb, labels, main, xlab, ylab, pch = NULL, cex = NULL
   if (is.null(cex)) cex <- min(1, max(0.25, 2.5 / log10(max(n, 10))^1.2 - 0.1))
   if (is.null(alpha)) alpha <- min(1, max(0.3, 60 / sqrt(n)))
   col_info <- label_colours(labels, palette, alpha)
+  show_legend <- legend && !is.null(col_info$legend)
+  if (show_legend) {
+    # room for the legend right of the points, so it never hides any
+    width <- max(graphics::strwidth(col_info$legend, units = "inches", cex = 0.8)) + 0.45
+    mar <- graphics::par("mar")
+    old <- graphics::par(mar = c(mar[1:3], max(mar[4], width / graphics::par("csi") + 1)))
+    on.exit(graphics::par(old), add = TRUE)
+  }
   # a fixed pseudo-random drawing order (independent of R's RNG state)
   ord <- order((seq_len(n) * 2654435761) %% 4294967296)
   graphics::plot(emb[ord, 1], emb[ord, 2], col = col_info$col[ord], pch = pch,
                  cex = cex, main = main, xlab = xlab, ylab = ylab, axes = axes,
                  ...)
-  if (legend && !is.null(col_info$legend)) {
-    graphics::legend("topright", legend = col_info$legend, col = col_info$key,
-                     pch = 19, bty = "n", cex = 0.8, inset = 0.01,
+  if (show_legend) {
+    usr <- graphics::par("usr")
+    graphics::legend(usr[2], usr[4], legend = col_info$legend, col = col_info$key,
+                     pch = 19, bty = "n", cex = 0.8, xpd = NA, xjust = 0,
                      title = col_info$title)
   }
 }
