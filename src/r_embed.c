@@ -19,6 +19,23 @@ static umapc_csr csr_view(SEXP p, SEXP i, SEXP x) {
   return g;
 }
 
+/* params: double(>= 6) a, b, gamma, alpha, negative_sample_rate, n_epochs */
+static umapc_layout_params layout_params(SEXP s_par, int dim, SEXP s_seed,
+                                         int stream) {
+  const double *pp = REAL(s_par);
+  umapc_layout_params par;
+  par.dim = dim;
+  par.a = pp[0];
+  par.b = pp[1];
+  par.gamma = pp[2];
+  par.alpha = pp[3];
+  par.negative_sample_rate = pp[4];
+  par.n_epochs = (int)pp[5];
+  par.seed = umapc_r_seed(s_seed);
+  par.stream = stream;
+  return par;
+}
+
 /* Row-major core layout <-> R's column-major n x dim matrix. */
 static SEXP to_r_matrix(const double *rm, int n, int dim) {
   SEXP out = PROTECT(Rf_allocMatrix(REALSXP, n, dim));
@@ -106,15 +123,7 @@ SEXP umapc_optimize(SEXP init, SEXP p, SEXP i, SEXP x, SEXP s_minw,
   if (TYPEOF(init) != REALSXP || n != g.n || Rf_length(s_par) != 7)
     Rf_error("internal: malformed layout arguments");
   emb = from_r_matrix(init);
-  par.dim = dim;
-  par.a = pp[0];
-  par.b = pp[1];
-  par.gamma = pp[2];
-  par.alpha = pp[3];
-  par.negative_sample_rate = pp[4];
-  par.n_epochs = (int)pp[5];
-  par.seed = umapc_r_seed(s_seed);
-  par.stream = UMAPC_STREAM_LAYOUT;
+  par = layout_params(s_par, dim, s_seed, UMAPC_STREAM_LAYOUT);
   if (pp[6] != 0.0) umapc_rescale_init(emb, n, dim);
   status = umapc_layout(&g, umapc_r_double(s_minw, "min_weight"), &par,
                         umapc_r_int(s_threads, "n_threads"), &umapc_r_interrupt,
@@ -137,7 +146,7 @@ SEXP umapc_transform_r(SEXP s_idx, SEXP s_dist, SEXP s_emb, SEXP s_new,
   const int n = Rf_nrows(s_idx), k = Rf_ncols(s_idx);
   const int n_tail = Rf_nrows(s_emb), dim = Rf_ncols(s_emb);
   const double *pp;
-  int *idx, i, t, status;
+  int *idx, status;
   double *dist, *tail, *out;
   uint64_t *keys;
   umapc_layout_params par;
@@ -147,25 +156,11 @@ SEXP umapc_transform_r(SEXP s_idx, SEXP s_dist, SEXP s_emb, SEXP s_new,
       TYPEOF(s_par) != REALSXP || Rf_length(s_par) != 7)
     Rf_error("internal: malformed transform arguments");
   pp = REAL(s_par);
-  idx = (int *)R_alloc((size_t)n * k, sizeof(int));
-  dist = (double *)R_alloc((size_t)n * k, sizeof(double));
   out = (double *)R_alloc((size_t)n * dim, sizeof(double));
-  for (t = 0; t < k; t++)
-    for (i = 0; i < n; i++) {
-      idx[(size_t)i * k + t] = INTEGER(s_idx)[(size_t)t * n + i] - 1;
-      dist[(size_t)i * k + t] = REAL(s_dist)[(size_t)t * n + i];
-    }
+  umapc_r_knn_rows(s_idx, s_dist, &idx, &dist);
   tail = from_r_matrix(s_emb);
   keys = umapc_r_row_keys(s_new);
-  par.dim = dim;
-  par.a = pp[0];
-  par.b = pp[1];
-  par.gamma = pp[2];
-  par.alpha = pp[3];
-  par.negative_sample_rate = pp[4];
-  par.n_epochs = (int)pp[5];
-  par.seed = umapc_r_seed(s_seed);
-  par.stream = UMAPC_STREAM_TRANSFORM;
+  par = layout_params(s_par, dim, s_seed, UMAPC_STREAM_TRANSFORM);
   status = umapc_transform(idx, dist, n, k, tail, n_tail, keys, pp[6], &par,
                            umapc_r_int(s_threads, "n_threads"),
                            &umapc_r_interrupt,

@@ -37,9 +37,7 @@ SEXP umapc_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_mix, SEXP s_lc,
   const double mix = umapc_r_double(s_mix, "set_op_mix_ratio");
   const double lc = umapc_r_double(s_lc, "local_connectivity");
   const double bw = umapc_r_double(s_bw, "bandwidth");
-  const int *ri = INTEGER(s_idx);
-  const double *rd = REAL(s_dist);
-  int *idx, i, t, status;
+  int *idx, status;
   double *dist, *rho, *sigma, *w;
   umapc_csr g;
   SEXP out;
@@ -47,16 +45,10 @@ SEXP umapc_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_mix, SEXP s_lc,
   if (TYPEOF(s_idx) != INTSXP || TYPEOF(s_dist) != REALSXP ||
       Rf_nrows(s_dist) != n || Rf_ncols(s_dist) != k)
     Rf_error("internal: malformed k-NN matrices");
-  idx = (int *)R_alloc((size_t)n * k, sizeof(int));
-  dist = (double *)R_alloc((size_t)n * k, sizeof(double));
+  umapc_r_knn_rows(s_idx, s_dist, &idx, &dist);
   w = (double *)R_alloc((size_t)n * k, sizeof(double));
   rho = (double *)R_alloc((size_t)n, sizeof(double));
   sigma = (double *)R_alloc((size_t)n, sizeof(double));
-  for (t = 0; t < k; t++)
-    for (i = 0; i < n; i++) {
-      idx[(size_t)i * k + t] = ri[(size_t)t * n + i] - 1;
-      dist[(size_t)i * k + t] = rd[(size_t)t * n + i];
-    }
   status = umapc_smooth_knn(dist, n, k, lc, bw, n_threads, rho, sigma);
   umapc_r_stop(status, "smooth k-NN distances");
   umapc_memberships(idx, dist, n, k, rho, sigma, 0, n_threads, w);

@@ -116,7 +116,7 @@ SEXP umapc_knn_query_r(SEXP X, SEXP query, SEXP s_k, SEXP s_metric,
                        SEXP s_graph, SEXP s_seed, SEXP s_threads) {
   const int k = umapc_r_int(s_k, "k"), metric = umapc_r_int(s_metric, "metric");
   const int n_threads = umapc_r_int(s_threads, "n_threads");
-  int nq, nr, K, *idx, *gidx, i, t, status;
+  int nq, nr, K, *idx, *gidx, status;
   double *dist;
   uint64_t *keys;
   umapc_data ref, qd;
@@ -128,10 +128,7 @@ SEXP umapc_knn_query_r(SEXP X, SEXP query, SEXP s_k, SEXP s_metric,
   K = Rf_ncols(s_graph);
   idx = (int *)R_alloc((size_t)nq * k, sizeof(int));
   dist = (double *)R_alloc((size_t)nq * k, sizeof(double));
-  gidx = (int *)R_alloc((size_t)nr * K, sizeof(int));
-  for (t = 0; t < K; t++)
-    for (i = 0; i < nr; i++)
-      gidx[(size_t)i * K + t] = INTEGER(s_graph)[(size_t)t * nr + i] - 1;
+  umapc_r_knn_rows(s_graph, R_NilValue, &gidx, NULL);
   keys = umapc_r_row_keys(query);
   status = data_from_sexp(X, metric, n_threads, &ref);
   umapc_r_stop(status, "preparing the data");

@@ -116,3 +116,17 @@ uint64_t *umapc_r_row_keys(SEXP X) {
   return keys;
 }
 
+
+void umapc_r_knn_rows(SEXP s_idx, SEXP s_dist, int **idx, double **dist) {
+  const int n = Rf_nrows(s_idx), k = Rf_ncols(s_idx);
+  const int *ri = INTEGER(s_idx);
+  int i, t;
+  *idx = (int *)R_alloc((size_t)n * k, sizeof(int));
+  for (t = 0; t < k; t++)
+    for (i = 0; i < n; i++) (*idx)[(size_t)i * k + t] = ri[(size_t)t * n + i] - 1;
+  if (dist == NULL || s_dist == R_NilValue) return;
+  *dist = (double *)R_alloc((size_t)n * k, sizeof(double));
+  for (t = 0; t < k; t++)
+    for (i = 0; i < n; i++)
+      (*dist)[(size_t)i * k + t] = REAL(s_dist)[(size_t)t * n + i];
+}

@@ -32,6 +32,10 @@ SEXP umapc_r_unwind_protect(SEXP (*fn)(void *), void *data,
  * stands in a batch. */
 uint64_t *umapc_r_row_keys(SEXP X);
 
+/* R's n x k neighbour matrices (column-major, 1-based indices; dist may be
+ * R_NilValue) as row-major 0-based R_alloc'd arrays for the core. */
+void umapc_r_knn_rows(SEXP s_idx, SEXP s_dist, int **idx, double **dist);
+
 /* Scalar accessors that check type and length (internal errors only: the
  * R layer validates user input before calling). */
 int umapc_r_int(SEXP x, const char *name);
