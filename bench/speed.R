@@ -19,7 +19,7 @@ steps <- list(
   run_step("umapc umap() end to end", sprintf("
     t <- system.time(fit <- umap(X, n_neighbors = 15, min_dist = 0.1, seed = 1, n_threads = 2))[['elapsed']]
     saveRDS(fit$knn, %s)
-    saveRDS(fit$embedding, file.path(bench_out, "speed_umapc_embedding.rds"))
+    saveRDS(fit$embedding, file.path(bench_out, 'speed_umapc_embedding.rds'))
     saveRDS(.Call(umapc:::C_umapc_init_spectral, fit$graph@p, fit$graph@i, fit$graph@x,
                   max(fit$graph@x) / 200, 2L, 1, 2L), %s)
     result <- c(list(seconds = t, stages = fit$timings), quality(fit$embedding))",
