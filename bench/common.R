@@ -8,7 +8,9 @@ dir.create(bench_out, showWarnings = FALSE, recursive = TRUE)
 
 # Run `code` (a string of R code that must assign `result`, a list) in a
 # child Rscript. Returns result plus seconds (of the timed part, set by the
-# code as `result$seconds`) and peak_mb (the child's VmHWM).
+# code as `result$seconds`) and peak_mb: the child's peak resident memory
+# (VmHWM) during the step, the high-water mark being reset after `setup`
+# (data loading) so it counts the data held plus what the step adds.
 run_step <- function(name, code, setup = "") {
   script <- tempfile(fileext = ".R")
   res_file <- tempfile(fileext = ".rds")
@@ -16,7 +18,10 @@ run_step <- function(name, code, setup = "") {
     sprintf("setwd(%s)", deparse(bench_root)),
     "source('tools/fmnist.R'); source('bench/metrics.R')",
     "suppressPackageStartupMessages(library(umapc))",
-    setup, code,
+    setup,
+    "# peak memory of the step itself: reset the high-water mark after setup",
+    "invisible(gc()); try(writeLines('5', '/proc/self/clear_refs'), silent = TRUE)",
+    code,
     "st <- readLines('/proc/self/status')",
     "result$peak_mb <- as.numeric(gsub('[^0-9]', '', grep('^VmHWM', st, value = TRUE))) / 1024",
     sprintf("saveRDS(result, %s)", deparse(res_file))
