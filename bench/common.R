@@ -21,9 +21,11 @@ run_step <- function(name, code, setup = "") {
     setup,
     "# peak memory of the step itself: reset the high-water mark after setup",
     "invisible(gc()); try(writeLines('5', '/proc/self/clear_refs'), silent = TRUE)",
+    "base_mb <- as.numeric(gsub('[^0-9]', '', grep('^VmRSS', readLines('/proc/self/status'), value = TRUE))) / 1024",
     code,
     "st <- readLines('/proc/self/status')",
     "result$peak_mb <- as.numeric(gsub('[^0-9]', '', grep('^VmHWM', st, value = TRUE))) / 1024",
+    "result$base_mb <- base_mb",
     sprintf("saveRDS(result, %s)", deparse(res_file))
   ), script)
   t0 <- proc.time()[["elapsed"]]
@@ -32,7 +34,8 @@ run_step <- function(name, code, setup = "") {
   res <- readRDS(res_file)
   res$step <- name
   res$process_seconds <- proc.time()[["elapsed"]] - t0
-  cat(sprintf("%-34s %8.2f s  %8.0f MB\n", name, res$seconds, res$peak_mb))
+  cat(sprintf("%-34s %8.2f s  peak %6.0f MB (after loading the data: %6.0f MB)\n",
+              name, res$seconds, res$peak_mb, res$base_mb))
   res
 }
 
