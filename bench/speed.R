@@ -43,7 +43,7 @@ steps <- list(
 tab <- do.call(rbind, lapply(steps, function(s) data.frame(
   step = s$step, seconds = round(s$seconds, 2),
   preservation = round(s$preservation, 4), accuracy = round(s$accuracy, 4),
-  peak_mb = round(s$peak_mb))))
+  peak_mb = round(s$peak_mb), after_data_mb = round(s$base_mb))))
 tab$ratio <- NA
 tab$ratio[1] <- round(tab$seconds[1] / tab$seconds[2], 3)
 tab$ratio[3] <- round(tab$seconds[3] / tab$seconds[4], 3)
