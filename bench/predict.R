@@ -19,7 +19,7 @@ steps <- list(
 )
 tab <- do.call(rbind, lapply(steps, function(s) data.frame(
   step = s$step, fit_seconds = round(s$fit_seconds, 2), predict_seconds = round(s$seconds, 2),
-  accuracy = round(s$accuracy, 4), peak_mb = round(s$peak_mb))))
+  accuracy = round(s$accuracy, 4), peak_mb = round(s$peak_mb), after_data_mb = round(s$base_mb))))
 print(machine_info())
 print(tab, row.names = FALSE)
 write.csv(tab, file.path(bench_out, "predict.csv"), row.names = FALSE)
