@@ -17,6 +17,7 @@ run_step <- function(name, code, setup = "") {
   writeLines(c(
     sprintf("setwd(%s)", deparse(bench_root)),
     "source('tools/fmnist.R'); source('bench/metrics.R')",
+    sprintf("bench_out <- %s", deparse(bench_out)),
     "suppressPackageStartupMessages(library(umapc))",
     setup,
     "# peak memory of the step itself: reset the high-water mark after setup",
