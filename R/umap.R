@@ -22,6 +22,22 @@
 #' Results are reproducible on the same machine and build; other compilers or
 #' processors give statistically equivalent, not identical, embeddings.
 #'
+#' @section Edge cases:
+#' * Duplicate rows are neighbours at distance 0; ties are broken by the
+#'   lower row index, and every row keeps itself in column 1, so results stay
+#'   deterministic. Rows that are all identical give a finite embedding.
+#' * Constant columns change nothing (distances ignore them).
+#' * Scale does not matter: data multiplied by 1e30 or 1e-30 give the same
+#'   neighbours and the same graph (values beyond 4.5e307 in magnitude are
+#'   refused, since their differences overflow).
+#' * Small data: `X` needs at least 3 rows; with fewer than 16 rows the
+#'   default `n_neighbors = 15` is reduced to `nrow(X) - 1` with a warning,
+#'   while an explicit `n_neighbors >= nrow(X)` is an error.
+#' * A graph with several connected components (e.g. far-apart clusters with
+#'   a small `n_neighbors`) is initialised component by component, the
+#'   components placed apart; if the eigensolver fails, a random layout is
+#'   used with a warning. The result never contains NaN.
+#'
 #' @inheritParams nearest_neighbors
 #' @param X The data, as for [nearest_neighbors()]. May be `NULL` when `knn`
 #'   is given (then `init = "pca"` is not available).

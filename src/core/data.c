@@ -48,41 +48,22 @@ static double pow2_scale_for(double max_abs) {
 }
 
 /*
- * Row preprocessing shared by every constructor. `rows` holds n rows of
- * `d` doubles each, row-major (a scratch copy), already centred by columns
- * where the metric asks for it. Writes the float copy.
+ * Row preprocessing for cosine, correlation and hamming. `rows` holds `cnt`
+ * rows (starting at row i0) of `d` doubles each, row-major: a small scratch
+ * block. Writes those rows of the float copy.
  */
-static void finish_rows(umapc_data *out, double *rows, int n_threads) {
-  const int n = out->n, d = out->d, ld = out->ld, metric = out->metric;
+static void finish_block(umapc_data *out, double *rows, int i0, int cnt,
+                         int n_threads) {
+  const int d = out->d, ld = out->ld, metric = out->metric;
   int i;
   (void)n_threads;
-  if (metric == UMAPC_METRIC_EUCLIDEAN || metric == UMAPC_METRIC_MANHATTAN) {
-    double max_abs = 0.0, s;
-    size_t t, nd = (size_t)n * (size_t)d;
-    for (t = 0; t < nd; t++) {
-      double a = fabs(rows[t]);
-      if (a > max_abs) max_abs = a;
-    }
-    s = pow2_scale_for(max_abs);
-    out->scale = 1.0 / s;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (cnt > 256)
 #endif
-    for (i = 0; i < n; i++) {
-      int j;
-      const double *r = rows + (size_t)i * d;
-      float *o = out->x + (size_t)i * ld;
-      for (j = 0; j < d; j++) o[j] = (float)(r[j] * s);
-    }
-    return;
-  }
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
-#endif
-  for (i = 0; i < n; i++) {
+  for (i = 0; i < cnt; i++) {
     int j;
     double *r = rows + (size_t)i * d;
-    float *o = out->x + (size_t)i * ld;
+    float *o = out->x + (size_t)(i0 + i) * ld;
     if (metric == UMAPC_METRIC_CORRELATION) {
       double m = 0.0;
       for (j = 0; j < d; j++) m += r[j];
@@ -102,9 +83,9 @@ static void finish_rows(umapc_data *out, double *rows, int n_threads) {
       if (ss > 0.0) {
         double inv = 1.0 / sqrt(ss);
         for (j = 0; j < d; j++) o[j] = (float)(r[j] * inv);
-        out->zero[i] = 0;
+        out->zero[i0 + i] = 0;
       } else {
-        out->zero[i] = 1;
+        out->zero[i0 + i] = 1;
       }
     } else {
       for (j = 0; j < d; j++) o[j] = (float)r[j];
@@ -112,73 +93,161 @@ static void finish_rows(umapc_data *out, double *rows, int n_threads) {
   }
 }
 
-static int centre_columns(umapc_data *out, double *rows) {
-  const int n = out->n, d = out->d;
+/* Rows per scratch block for the row-wise metrics. */
+#define ROW_BLOCK 512
+
+static int centred_metric(int metric) {
+  return metric == UMAPC_METRIC_EUCLIDEAN || metric == UMAPC_METRIC_MANHATTAN;
+}
+
+/*
+ * Euclidean and manhattan from a column-major matrix, with no scratch copy:
+ * column means (sum of x / n, which cannot overflow), the largest |centred
+ * value|, then the scaled float rows written in column tiles.
+ */
+static int dense_centred(const double *X, umapc_data *out, int n_threads) {
+  const int n = out->n, d = out->d, ld = out->ld;
+  double max_abs = 0.0, s;
   int i, j;
-  if (out->metric != UMAPC_METRIC_EUCLIDEAN &&
-      out->metric != UMAPC_METRIC_MANHATTAN)
-    return UMAPC_OK;
-  out->center = (double *)calloc((size_t)(d > 0 ? d : 1), sizeof(double));
+  out->center = (double *)calloc((size_t)d, sizeof(double));
   if (out->center == NULL) return UMAPC_ERR_NOMEM;
-  /* mean as the sum of x / n: cannot overflow for finite x */
-  for (i = 0; i < n; i++) {
-    const double *r = rows + (size_t)i * d;
-    for (j = 0; j < d; j++) out->center[j] += r[j] / (double)n;
+  for (j = 0; j < d; j++) {
+    const double *c = X + (size_t)j * n;
+    double m = 0.0;
+    for (i = 0; i < n; i++) m += c[i] / (double)n;
+    out->center[j] = m;
   }
-  for (i = 0; i < n; i++) {
-    double *r = rows + (size_t)i * d;
-    for (j = 0; j < d; j++) r[j] -= out->center[j];
+  for (j = 0; j < d; j++) {
+    const double *c = X + (size_t)j * n, m = out->center[j];
+    for (i = 0; i < n; i++) {
+      const double v = fabs(c[i] - m);
+      if (v > max_abs) max_abs = v;
+    }
+  }
+  s = pow2_scale_for(max_abs);
+  out->scale = 1.0 / s;
+  (void)n_threads;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
+#endif
+  for (i = 0; i < n; i += 64) {
+    const int ie = i + 64 < n ? i + 64 : n;
+    int jj, ii;
+    for (jj = 0; jj < d; jj++) {
+      const double *c = X + (size_t)jj * n, m = out->center[jj];
+      for (ii = i; ii < ie; ii++)
+        out->x[(size_t)ii * ld + jj] = (float)((c[ii] - m) * s);
+    }
   }
   return UMAPC_OK;
 }
 
-/* Rows are converted in blocks so the double scratch stays small. */
 int umapc_data_from_dense(const double *X, int n, int d, int metric,
                           int n_threads, umapc_data *out) {
-  int st, i, j;
+  int st, i0;
   double *rows;
   if (n < 1 || d < 1) return UMAPC_ERR_INVALID;
   st = data_alloc(out, n, d, metric);
   if (st != UMAPC_OK) return st;
-  rows = (double *)malloc((size_t)n * (size_t)d * sizeof(double));
+  n_threads = umapc_clamp_threads(n_threads);
+  if (centred_metric(metric)) {
+    st = dense_centred(X, out, n_threads);
+    if (st != UMAPC_OK) umapc_data_free(out);
+    return st;
+  }
+  rows = (double *)malloc((size_t)ROW_BLOCK * (size_t)d * sizeof(double));
   if (rows == NULL) {
     umapc_data_free(out);
     return UMAPC_ERR_NOMEM;
   }
-  /* transpose column-major -> row-major, in tiles for cache friendliness */
-  for (j = 0; j < d; j += 64) {
-    int je = j + 64 < d ? j + 64 : d;
-    for (i = 0; i < n; i++) {
-      int jj;
-      for (jj = j; jj < je; jj++)
-        rows[(size_t)i * d + jj] = X[(size_t)jj * n + i];
+  for (i0 = 0; i0 < n; i0 += ROW_BLOCK) {
+    const int cnt = i0 + ROW_BLOCK < n ? ROW_BLOCK : n - i0;
+    int i, j;
+    for (j = 0; j < d; j++) {
+      const double *c = X + (size_t)j * n + i0;
+      for (i = 0; i < cnt; i++) rows[(size_t)i * d + j] = c[i];
     }
+    finish_block(out, rows, i0, cnt, n_threads);
   }
-  st = centre_columns(out, rows);
-  if (st == UMAPC_OK) finish_rows(out, rows, umapc_clamp_threads(n_threads));
   free(rows);
-  if (st != UMAPC_OK) umapc_data_free(out);
-  return st;
+  return UMAPC_OK;
 }
 
+/*
+ * Sparse columns: the rows are rebuilt block by block from a row-wise copy
+ * of the non-zeros; the centred metrics get exactly the dense path's column
+ * means (zeros add nothing and the stored entries come in row order).
+ */
 int umapc_data_from_csc(const int *p, const int *ri, const double *x, int n,
                         int d, int metric, int n_threads, umapc_data *out) {
-  int st, j;
-  double *rows;
+  int st = UMAPC_ERR_NOMEM, j, i0, nnz = p[d];
+  int *rp = NULL, *rj = NULL, *fill = NULL;
+  double *rx = NULL, *rows = NULL;
   if (n < 1 || d < 1) return UMAPC_ERR_INVALID;
   st = data_alloc(out, n, d, metric);
   if (st != UMAPC_OK) return st;
-  rows = (double *)calloc((size_t)n * (size_t)d, sizeof(double));
-  if (rows == NULL) {
-    umapc_data_free(out);
-    return UMAPC_ERR_NOMEM;
-  }
+  st = UMAPC_ERR_NOMEM;
+  n_threads = umapc_clamp_threads(n_threads);
+  rp = (int *)calloc((size_t)n + 1, sizeof(int));
+  rj = (int *)malloc((size_t)nnz * sizeof(int) + 1);
+  rx = (double *)malloc((size_t)nnz * sizeof(double) + 1);
+  fill = (int *)malloc((size_t)n * sizeof(int) + 1);
+  rows = (double *)malloc((size_t)ROW_BLOCK * (size_t)d * sizeof(double));
+  if (!rp || !rj || !rx || !fill || !rows) goto done;
+  for (j = 0; j < nnz; j++) rp[ri[j] + 1]++;
+  for (j = 0; j < n; j++) rp[j + 1] += rp[j];
+  memcpy(fill, rp, (size_t)n * sizeof(int));
   for (j = 0; j < d; j++) {
     int t;
-    for (t = p[j]; t < p[j + 1]; t++) rows[(size_t)ri[t] * d + j] = x[t];
+    for (t = p[j]; t < p[j + 1]; t++) {
+      rj[fill[ri[t]]] = j;
+      rx[fill[ri[t]]++] = x[t];
+    }
   }
-  st = centre_columns(out, rows);
-  if (st == UMAPC_OK) finish_rows(out, rows, umapc_clamp_threads(n_threads));
+  if (centred_metric(metric)) {
+    double max_abs = 0.0, s;
+    out->center = (double *)calloc((size_t)d, sizeof(double));
+    if (out->center == NULL) goto done;
+    for (j = 0; j < d; j++) {
+      int t;
+      double m = 0.0;
+      for (t = p[j]; t < p[j + 1]; t++) m += x[t] / (double)n;
+      out->center[j] = m;
+    }
+    /* largest |centred value|: stored entries, and zeros where present */
+    for (j = 0; j < d; j++) {
+      int t;
+      const double m = out->center[j];
+      for (t = p[j]; t < p[j + 1]; t++)
+        if (fabs(x[t] - m) > max_abs) max_abs = fabs(x[t] - m);
+      if (p[j + 1] - p[j] < n && fabs(m) > max_abs) max_abs = fabs(m);
+    }
+    s = pow2_scale_for(max_abs);
+    out->scale = 1.0 / s;
+    for (i0 = 0; i0 < n; i0++) {
+      float *o = out->x + (size_t)i0 * out->ld;
+      int t;
+      for (j = 0; j < d; j++) o[j] = (float)((0.0 - out->center[j]) * s);
+      for (t = rp[i0]; t < rp[i0 + 1]; t++)
+        o[rj[t]] = (float)((rx[t] - out->center[rj[t]]) * s);
+    }
+  } else {
+    for (i0 = 0; i0 < n; i0 += ROW_BLOCK) {
+      const int cnt = i0 + ROW_BLOCK < n ? ROW_BLOCK : n - i0;
+      int i, t;
+      memset(rows, 0, (size_t)cnt * d * sizeof(double));
+      for (i = 0; i < cnt; i++)
+        for (t = rp[i0 + i]; t < rp[i0 + i + 1]; t++)
+          rows[(size_t)i * d + rj[t]] = rx[t];
+      finish_block(out, rows, i0, cnt, n_threads);
+    }
+  }
+  st = UMAPC_OK;
+done:
+  free(rp);
+  free(rj);
+  free(rx);
+  free(fill);
   free(rows);
   if (st != UMAPC_OK) umapc_data_free(out);
   return st;
@@ -212,7 +281,7 @@ int umapc_data_like(const umapc_data *ref, const double *X, int n,
       for (j = 0; j < d; j++) o[j] = (float)(rows[(size_t)i * d + j] * s);
     }
   } else {
-    finish_rows(out, rows, umapc_clamp_threads(n_threads));
+    finish_block(out, rows, 0, n, umapc_clamp_threads(n_threads));
   }
   free(rows);
   return UMAPC_OK;

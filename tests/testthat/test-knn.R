@@ -99,3 +99,30 @@ test_that("the umap_knn object prints", {
   knn <- nearest_neighbors(Xk, 5)
   expect_output(print(knn), "300")
 })
+
+test_that("NN-descent finds >= 99% of the exact neighbours on clustered data", {
+  set.seed(7)
+  centres <- matrix(rnorm(10 * 20, sd = 5), 10)
+  X <- centres[rep(1:10, each = 500), ] + matrix(rnorm(5000 * 20), 5000)
+  exact <- nearest_neighbors(X, 15, method = "exact")
+  for (metric in c("euclidean", "cosine")) {
+    ex <- if (metric == "euclidean") exact else nearest_neighbors(X, 15, metric = metric, method = "exact")
+    nnd <- nearest_neighbors(X, 15, metric = metric, method = "nndescent", seed = 3)
+    expect_equal(nnd$method, "nndescent")
+    expect_identical(nnd$indices[, 1], 1:5000)
+    recall <- mean(vapply(1:5000, function(i) {
+      length(intersect(ex$indices[i, -1], nnd$indices[i, -1])) / 14
+    }, numeric(1)))
+    expect_gte(recall, 0.99, label = paste(metric, "recall"))
+    # distances of the neighbours found are the exact ones
+    expect_equal(nnd$distances[, 15] >= ex$distances[, 15] - 1e-6, rep(TRUE, 5000))
+  }
+  # "auto" switches to NN-descent at 4,096 rows
+  expect_equal(nearest_neighbors(X[1:4095, ], 5)$method, "exact")
+  expect_equal(nearest_neighbors(X[1:4096, ], 5)$method, "nndescent")
+  # tuning can be overridden
+  few <- nearest_neighbors(X, 15, method = "nndescent", seed = 3, n_trees = 1, n_iters = 1,
+                           max_candidates = 5)
+  expect_s3_class(few, "umap_knn")
+  expect_error(nearest_neighbors(X, 15, method = "nndescent", n_trees = 0), "`n_trees`")
+})
