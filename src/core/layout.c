@@ -256,8 +256,9 @@ typedef int v8i __attribute__((vector_size(32)));
 #endif
 #endif
 
-typedef void (*epoch2d_fn)(int, int, float *, const float *, int, schedule *,
-                           int, float, float, float, float, float, uint64_t);
+typedef void (*epoch2d_fn)(int, int, const float *, float *, const float *,
+                           int, schedule *, int, float, float, float, float,
+                           float, uint64_t);
 
 /* The 2-d vertex update for this processor (chosen once, before threads). */
 static epoch2d_fn select_epoch2d(void) {
@@ -311,22 +312,23 @@ static int run_epochs(schedule *s, const umapc_layout_params *par, int head_only
       const int i1 = i0 + VERTEX_CHUNK < n ? i0 + VERTEX_CHUNK : n;
       int i;
       for (i = i0; i < i1; i++) {
-        float *y = nxt + (size_t)i * dim;
-        memcpy(y, cur + (size_t)i * dim, (size_t)dim * sizeof(float));
         /* each vertex draws from its own key per epoch: (seed, stream,
          * vertex, epoch) for a fit, the caller's per-row key for a
          * transform */
         const uint64_t vkey =
             umapc_rng_u64(key, row_keys != NULL ? row_keys[i] : (uint64_t)i,
                           (uint64_t)epoch);
-        if (dim == 2 && epoch2d != NULL)
-          epoch2d(i, head_only ? -1 : i, y, others, n_others, s, epoch,
-                          alpha, (float)par->a, (float)par->b,
-                          (float)par->gamma, head_only ? 1.0f : 2.0f, vkey);
-        else
+        float *y = nxt + (size_t)i * dim;
+        if (dim == 2 && epoch2d != NULL) {
+          epoch2d(i, head_only ? -1 : i, cur + (size_t)i * 2, y, others,
+                  n_others, s, epoch, alpha, (float)par->a, (float)par->b,
+                  (float)par->gamma, head_only ? 1.0f : 2.0f, vkey);
+        } else {
+          memcpy(y, cur + (size_t)i * dim, (size_t)dim * sizeof(float));
           vertex_epoch(i, head_only ? -1 : i, y, g, others, n_others, dim, s,
                        epoch, alpha, (float)par->a, (float)par->b,
                        (float)par->gamma, head_only ? 1.0f : 2.0f, vkey);
+        }
       }
     }
     tmp = cur;

@@ -68,8 +68,14 @@ UMAPC_L2D_ATTR static inline void UMAPC_L2D_NAME(_repel)(
   e2 = e0 * e0 + e1 * e1;
   UMAPC_L2D_NAME(_pow)(&e2, b, &pw, &bad);
   bad &= valid;
-  for (l = 0; l < 8; l++)
-    if (bad[l] && e2[l] > 0.0f) pw[l] = powf(e2[l], b);
+  {
+    /* rare: any lane outside the fast power's range is redone with powf */
+    uint64_t w[4];
+    memcpy(w, &bad, sizeof(w));
+    if ((w[0] | w[1] | w[2] | w[3]) != 0)
+      for (l = 0; l < 8; l++)
+        if (bad[l] && e2[l] > 0.0f) pw[l] = powf(e2[l], b);
+  }
   coef = rep_num / ((0.001f + e2) * (a * pw + 1.0f));
   gx = coef * e0;
   gy = coef * e1;
@@ -89,11 +95,11 @@ UMAPC_L2D_ATTR static inline void UMAPC_L2D_NAME(_repel)(
 }
 
 UMAPC_L2D_ATTR static void UMAPC_L2D_NAME()(
-    int i, int self_index, float *y, const float *others, int n_others,
-    schedule *s, int epoch, float alpha, float a, float b, float gamma,
-    float attract_mult, uint64_t key) {
+    int i, int self_index, const float *y_in, float *y, const float *others,
+    int n_others, schedule *s, int epoch, float alpha, float a, float b,
+    float gamma, float attract_mult, uint64_t key) {
   const float rep_num = 2.0f * gamma * b, att_num = -2.0f * a * b;
-  float y0 = y[0], y1 = y[1];
+  float y0 = y_in[0], y1 = y_in[1];
   float ex[8], ey[8];
   int t;
   for (t = s->p[i]; t < s->p[i + 1]; t++) {
