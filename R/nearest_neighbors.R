@@ -95,7 +95,9 @@ nnd_params <- function(n_trees = NULL, leaf_size = NULL, n_iters = NULL,
 knn_search <- function(data, k, metric, method, seed, n_threads, verbose,
                        params = nnd_params()) {
   if (data$kind == "dist") {
-    return(knn_from_dist(data$data, k, seed))
+    res <- .Call(C_umapc_knn_dist_r, as.double(data$data), k, n_threads)
+    return(new_umap_knn(res$indices, res$distances, metric = "precomputed",
+                        method = "exact", seed = seed))
   }
   if (method == "auto") method <- if (data$n < 4096L) "exact" else "nndescent"
   if (verbose) say("nearest neighbours: ", method, ", ", metric, ", k = ", k,
@@ -105,23 +107,6 @@ knn_search <- function(data, k, metric, method, seed, n_threads, verbose,
                verbose, params)
   new_umap_knn(res$indices, res$distances, metric = metric, method = method,
                seed = seed)
-}
-
-# Exact neighbours from a `dist` object (precomputed distances).
-knn_from_dist <- function(d, k, seed) {
-  n <- attr(d, "Size")
-  D <- as.matrix(d)
-  idx <- matrix(0L, n, k)
-  dst <- matrix(0, n, k)
-  for (i in seq_len(n)) {
-    row <- D[i, ]
-    row[i] <- -1 # self first
-    o <- order(row, seq_len(n))[seq_len(k)]
-    idx[i, ] <- o
-    dst[i, ] <- D[i, o]
-    dst[i, 1L] <- 0
-  }
-  new_umap_knn(idx, dst, metric = "precomputed", method = "exact", seed = seed)
 }
 
 say <- function(...) {

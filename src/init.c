@@ -13,6 +13,7 @@ SEXP umapc_init_random(SEXP, SEXP, SEXP);
 SEXP umapc_optimize(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP umapc_transform_r(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP umapc_knn_query_r(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP umapc_knn_dist_r(SEXP, SEXP, SEXP);
 SEXP umapc_openmp_threads(void);
 
 /* the cast through void (*)(void) is the portable generic function type */
@@ -28,6 +29,7 @@ static const R_CallMethodDef call_methods[] = {
     CALLDEF(umapc_optimize, 9),
     CALLDEF(umapc_transform_r, 8),
     CALLDEF(umapc_knn_query_r, 7),
+    CALLDEF(umapc_knn_dist_r, 3),
     CALLDEF(umapc_openmp_threads, 0),
     {NULL, NULL, 0}};
 

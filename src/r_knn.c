@@ -1,4 +1,6 @@
 /* .Call glue: nearest-neighbour searches. */
+#include <math.h>
+
 #include "core/knn.h"
 #include "r_util.h"
 
@@ -147,4 +149,21 @@ SEXP umapc_knn_query_r(SEXP X, SEXP query, SEXP s_k, SEXP s_metric,
   umapc_data_free(&qd);
   umapc_r_stop(status, "nearest neighbour search of new rows");
   return knn_result(idx, dist, nq, k);
+}
+
+/* knn_dist(d, k, n_threads): neighbours from a `dist` object's values. */
+SEXP umapc_knn_dist_r(SEXP s_d, SEXP s_k, SEXP s_threads) {
+  const int k = umapc_r_int(s_k, "k");
+  const double nd = (double)XLENGTH(s_d);
+  const int n = (int)((1.0 + sqrt(1.0 + 8.0 * nd)) / 2.0 + 0.5);
+  int *idx, status;
+  double *dist;
+  if (TYPEOF(s_d) != REALSXP || (double)n * (n - 1) / 2.0 != nd)
+    Rf_error("internal: malformed dist vector");
+  idx = (int *)R_alloc((size_t)n * k, sizeof(int));
+  dist = (double *)R_alloc((size_t)n * k, sizeof(double));
+  status = umapc_knn_dist(REAL(s_d), n, k, umapc_r_int(s_threads, "n_threads"),
+                          &umapc_r_interrupt, idx, dist);
+  umapc_r_stop(status, "nearest neighbours from distances");
+  return knn_result(idx, dist, n, k);
 }

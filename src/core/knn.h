@@ -32,6 +32,11 @@ int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
                     uint64_t seed, int n_threads, const umapc_interrupt *intr,
                     int *idx, double *dist);
 
+/* Exact neighbours from R's `dist` vector (n * (n - 1) / 2 distances, the
+ * lower triangle by columns); self first, ties to the lower index. */
+int umapc_knn_dist(const double *dv, int n, int k, int n_threads,
+                   const umapc_interrupt *intr, int *idx, double *dist);
+
 /* NN-descent tuning; fields <= 0 take the documented defaults for (n, k). */
 typedef struct {
   int n_trees;        /* random-projection trees for the initial graph */
