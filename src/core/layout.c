@@ -59,9 +59,13 @@ static inline float fast_powf(float x, float b) {
 /* The vertex for negative sample q of the vertex's local edge tl: two
  * samples per 64-bit draw (one per 32-bit half), keyed by the vertex's
  * per-epoch key. */
-static inline int negative_vertex(uint64_t vkey, int tl, int q, uint32_t n) {
-  const uint64_t bits = umapc_mix64(
-      vkey + (((uint64_t)tl << 20) | (uint64_t)(q >> 1)) * 0x9E3779B97F4A7C15ULL);
+static inline uint64_t negative_bits(uint64_t vkey, int tl, int q) {
+  return umapc_mix64(vkey + (((uint64_t)tl << 20) | (uint64_t)(q >> 1)) *
+                                0x9E3779B97F4A7C15ULL);
+}
+
+/* `bits` = negative_bits(vkey, tl, q & ~1): one draw serves q and q + 1 */
+static inline int negative_vertex(uint64_t bits, int q, uint32_t n) {
   const uint64_t half = (q & 1) ? (bits & 0xffffffffULL) : (bits >> 32);
   return (int)((half * (uint64_t)n) >> 32);
 }
@@ -195,6 +199,7 @@ static void vertex_epoch(int i, int self_index, float *y, float *g,
     const float *yj;
     float d2 = 0.0f;
     int n_neg, q, c;
+    uint64_t bits = 0;
     if (s->next[t] > (float)epoch) continue;
     yj = others + (size_t)s->j[t] * dim;
     for (c = 0; c < dim; c++) {
@@ -214,7 +219,9 @@ static void vertex_epoch(int i, int self_index, float *y, float *g,
 
     n_neg = due_negatives(s, t, epoch);
     for (q = 0; q < n_neg; q++) {
-      const int kk = negative_vertex(key, t - s->p[i], q, (uint32_t)n_others);
+      int kk;
+      if ((q & 1) == 0) bits = negative_bits(key, t - s->p[i], q);
+      kk = negative_vertex(bits, q, (uint32_t)n_others);
       const float *yk;
       float e2 = 0.0f;
       if (kk == self_index) continue;

@@ -106,6 +106,7 @@ UMAPC_L2D_ATTR static void UMAPC_L2D_NAME()(
     const float *yj;
     float d0, d1, d2, g0 = 0.0f, g1 = 0.0f;
     int n_neg, q, cnt = 0;
+    uint64_t bits = 0;
     if (s->next[t] > (float)epoch) continue;
     yj = others + (size_t)2 * s->j[t];
     d0 = y0 - yj[0];
@@ -121,7 +122,9 @@ UMAPC_L2D_ATTR static void UMAPC_L2D_NAME()(
 
     n_neg = due_negatives(s, t, epoch);
     for (q = 0; q < n_neg; q++) {
-      const int kk = negative_vertex(key, t - s->p[i], q, (uint32_t)n_others);
+      int kk;
+      if ((q & 1) == 0) bits = negative_bits(key, t - s->p[i], q);
+      kk = negative_vertex(bits, q, (uint32_t)n_others);
       const float *yk;
       if (kk == self_index) continue;
       yk = others + (size_t)2 * kk;
