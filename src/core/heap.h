@@ -22,10 +22,9 @@ static inline void umapc_heap_init(float *d, int *idx, int k) {
   }
 }
 
-/* Replace the root by (dv, iv) and sift down. */
-static inline void umapc_heap_replace_root(float *d, int *idx, int k, float dv,
-                                           int iv) {
-  int pos = 0;
+/* Put (dv, iv) at position pos and sift it down within the first k. */
+static inline void umapc_heap_sift(float *d, int *idx, int k, int pos, float dv,
+                                   int iv) {
   for (;;) {
     int c = 2 * pos + 1, r = c + 1, big;
     if (c >= k) break;
@@ -38,6 +37,18 @@ static inline void umapc_heap_replace_root(float *d, int *idx, int k, float dv,
   }
   d[pos] = dv;
   idx[pos] = iv;
+}
+
+/* Replace the root by (dv, iv) and sift down. */
+static inline void umapc_heap_replace_root(float *d, int *idx, int k, float dv,
+                                           int iv) {
+  umapc_heap_sift(d, idx, k, 0, dv, iv);
+}
+
+/* Turn k arbitrary entries into a heap (bottom-up). */
+static inline void umapc_heap_build(float *d, int *idx, int k) {
+  int t;
+  for (t = k / 2 - 1; t >= 0; t--) umapc_heap_sift(d, idx, k, t, d[t], idx[t]);
 }
 
 /* Offer (dv, iv); returns 1 if it entered the list. No duplicate check. */

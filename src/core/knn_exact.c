@@ -171,24 +171,7 @@ int umapc_knn_exact(const umapc_data *ref, const umapc_data *query, int k,
           if (uses_dot(ref->metric)) {
             /* re-rank the candidates by the direct kernel */
             for (t = 0; t < hc; t++) d[t] = umapc_kernel(qd, q, ref, ix[t]);
-            for (t = hc / 2 - 1; t >= 0; t--) {
-              /* heapify (sift down from t) */
-              float dv = d[t];
-              int iv = ix[t], pos = t;
-              for (;;) {
-                int c = 2 * pos + 1, big;
-                if (c >= hc) break;
-                big = c;
-                if (c + 1 < hc && umapc_after(d[c + 1], ix[c + 1], d[c], ix[c]))
-                  big = c + 1;
-                if (!umapc_after(d[big], ix[big], dv, iv)) break;
-                d[pos] = d[big];
-                ix[pos] = ix[big];
-                pos = big;
-              }
-              d[pos] = dv;
-              ix[pos] = iv;
-            }
+            umapc_heap_build(d, ix, hc);
           }
           umapc_heap_sort(d, ix, hc);
         }
