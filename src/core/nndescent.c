@@ -564,12 +564,43 @@ static int nnd_reserve(nnd_thread *w, size_t extra) {
   return 1;
 }
 
+/* Offers (p, q, d) for candidates c[from..to) of p, as updates that may
+ * improve p's list (p's root rpd/rpi) or q's (root cd/ci); with skip_p,
+ * q == p is passed over (old candidates may include p). Rows marked with
+ * stamp st are already in p's list: their distance is known and only q's
+ * list can gain. */
+static inline size_t join_candidates(const nnd_state *S, const nnd_thread *w,
+                                     int p, float rpd, int rpi, unsigned st,
+                                     const int *c, const float *cd,
+                                     const int *ci, int from, int to,
+                                     int skip_p, nnd_update *out, size_t len) {
+  int b;
+  for (b = from; b < to; b++) {
+    const int q = c[b];
+    float d;
+    if (skip_p && q == p) continue;
+    if (w->mark[q] == st) {
+      d = w->markd[q];
+      if (!umapc_after(cd[b], ci[b], d, p)) continue;
+    } else {
+      d = nnd_kernel(S->X, p, q);
+      if (!umapc_after(rpd, rpi, d, q) && !umapc_after(cd[b], ci[b], d, p))
+        continue;
+    }
+    out[len].p = p;
+    out[len].q = q;
+    out[len].d = d;
+    len++;
+  }
+  return len;
+}
+
 /* Local join of one row's candidates: updates (p, q, d) that may improve
  * the list of p or of q (judged against the lists at the block start). */
 static void nnd_join_row(const nnd_state *S, int i, nnd_thread *w) {
   const int K = S->K, M = S->M;
   const int *nidx = S->cn.i + (size_t)i * M, *oidx = S->co.i + (size_t)i * M;
-  int nn = 0, no = 0, a, b;
+  int nn = 0, no = 0, a;
   nnd_update *out = w->buf + w->len;
   size_t len = 0;
   for (a = 0; a < M; a++) {
@@ -609,49 +640,10 @@ static void nnd_join_row(const nnd_state *S, int i, nnd_thread *w) {
       w->mark[pi[s]] = st;
       w->markd[pi[s]] = pd[s];
     }
-    for (b = a + 1; b < nn; b++) {
-      const int q = w->cn[b];
-      if (w->mark[q] == st) {
-        const float d = w->markd[q];
-        if (umapc_after(w->cnd[b], w->cni[b], d, p)) {
-          out[len].p = p;
-          out[len].q = q;
-          out[len].d = d;
-          len++;
-        }
-      } else {
-        const float d = nnd_kernel(S->X, p, q);
-        if (umapc_after(rpd, rpi, d, q) ||
-            umapc_after(w->cnd[b], w->cni[b], d, p)) {
-          out[len].p = p;
-          out[len].q = q;
-          out[len].d = d;
-          len++;
-        }
-      }
-    }
-    for (b = 0; b < no; b++) {
-      const int q = w->co[b];
-      if (q == p) continue;
-      if (w->mark[q] == st) {
-        const float d = w->markd[q];
-        if (umapc_after(w->cod[b], w->coi[b], d, p)) {
-          out[len].p = p;
-          out[len].q = q;
-          out[len].d = d;
-          len++;
-        }
-      } else {
-        const float d = nnd_kernel(S->X, p, q);
-        if (umapc_after(rpd, rpi, d, q) ||
-            umapc_after(w->cod[b], w->coi[b], d, p)) {
-          out[len].p = p;
-          out[len].q = q;
-          out[len].d = d;
-          len++;
-        }
-      }
-    }
+    len = join_candidates(S, w, p, rpd, rpi, st, w->cn, w->cnd, w->cni, a + 1,
+                          nn, 0, out, len);
+    len = join_candidates(S, w, p, rpd, rpi, st, w->co, w->cod, w->coi, 0, no,
+                          1, out, len);
   }
   w->len += len;
 }
