@@ -56,18 +56,24 @@ static inline float fast_powf(float x, float b) {
   return v.f;
 }
 
-/* The vertex for negative sample q of the vertex's local edge tl: two
- * samples per 64-bit draw (one per 32-bit half), keyed by the vertex's
- * per-epoch key. */
-static inline uint64_t negative_bits(uint64_t vkey, int tl, int q) {
-  return umapc_mix64(vkey + (((uint64_t)tl << 20) | (uint64_t)(q >> 1)) *
-                                0x9E3779B97F4A7C15ULL);
+/*
+ * Negative samples. Each due edge gets a 32-bit edge key from its vertex's
+ * per-epoch key and its index among the vertex's edges; negative sample q of
+ * the edge is hash32(edge key + q * odd constant) mapped to [0, n) by a
+ * multiply-shift. The same arithmetic runs on eight lanes in layout_vec.h.
+ */
+#define UMAPC_NEG_EDGE_MULT 0x9E3779B9u
+#define UMAPC_NEG_SAMPLE_MULT 0x632BE5ABu
+
+static inline uint32_t negative_edge_key(uint64_t vkey, int tl) {
+  return umapc_hash32(((uint32_t)vkey + (uint32_t)tl * UMAPC_NEG_EDGE_MULT) ^
+                      (uint32_t)(vkey >> 32));
 }
 
-/* `bits` = negative_bits(vkey, tl, q & ~1): one draw serves q and q + 1 */
-static inline int negative_vertex(uint64_t bits, int q, uint32_t n) {
-  const uint64_t half = (q & 1) ? (bits & 0xffffffffULL) : (bits >> 32);
-  return (int)((half * (uint64_t)n) >> 32);
+static inline int negative_vertex(uint32_t edge_key, int q, uint32_t n) {
+  const uint32_t h =
+      umapc_hash32(edge_key + (uint32_t)q * UMAPC_NEG_SAMPLE_MULT);
+  return (int)(((uint64_t)h * n) >> 32);
 }
 
 /* written as min/max so it compiles to two branch-free instructions */
@@ -98,28 +104,35 @@ static size_t scratch_stride(int dim) {
   return ((size_t)dim + 31) / 16 * 16;
 }
 
-/* Shared state of one optimisation: the edges kept and their schedules. */
+/*
+ * The sampling schedule. umap-learn samples an edge of weight w every
+ * eps = w_max / w epochs, starting at epoch eps, keeping a floating-point
+ * "next epoch" per edge, and draws its negative samples on a second such
+ * clock at rate times the pace. Here the same schedule is a function of the
+ * epoch alone, with no state: an edge of relative weight r = w / w_max has
+ * been sampled c(n) = floor(n r) times by the end of epoch n, so it is due
+ * at epoch n when c(n) > c(n - 1) (r <= 1, so at most once per epoch), and
+ * its c-th sample draws floor(c rate) - floor((c - 1) rate) negative
+ * samples. Nothing is written while the epochs run, and the test for eight
+ * edges is a handful of vector instructions over one array of floats.
+ */
 typedef struct {
   int n;
   int *p;          /* n + 1 row offsets into the kept edges */
   int *j;          /* edge tails */
-  float *eps;      /* epochs per positive sample */
-  float *eps_neg;  /* epochs per negative sample (eps / negative rate) */
-  float *next;     /* epoch of the next positive sample */
-  float *next_neg; /* epoch of the next negative sample */
+  float *r;        /* relative weights, in (0, 1] */
+  double neg_rate; /* negative samples per positive sample */
+  int whole_rate;  /* neg_rate if a whole number below 2^20, else -1 */
 } schedule;
 
 static void schedule_free(schedule *s) {
   free(s->p);
   free(s->j);
-  free(s->eps);
-  free(s->eps_neg);
-  free(s->next);
-  free(s->next_neg);
+  free(s->r);
 }
 
-/* Keep the edges of g with weight >= min_weight; epochs per sample are
- * max_w / w, with max_w over the whole graph (per_row = 0) or per row (then
+/* Keep the edges of g with weight >= min_weight; relative weights are
+ * w / max_w, with max_w over the whole graph (per_row = 0) or per row (then
  * edges below max_w / n_epochs of their row are dropped too). */
 static int schedule_build(const umapc_csr *g, double min_weight, int per_row,
                           int n_epochs, double neg_rate, schedule *s) {
@@ -128,15 +141,17 @@ static int schedule_build(const umapc_csr *g, double min_weight, int per_row,
   double gmax = 0.0;
   memset(s, 0, sizeof(*s));
   s->n = n;
+  s->neg_rate = neg_rate;
+  s->whole_rate = neg_rate >= 0.0 && neg_rate < (double)(1 << 20) &&
+                          neg_rate == (double)(int)neg_rate
+                      ? (int)neg_rate
+                      : -1;
   for (i = 0; i < g->p[n]; i++)
     if (g->w[i] > gmax) gmax = g->w[i];
   s->p = (int *)malloc(((size_t)n + 1) * sizeof(int));
   s->j = (int *)malloc((size_t)g->p[n] * sizeof(int) + 1);
-  s->eps = (float *)malloc((size_t)g->p[n] * sizeof(float) + 1);
-  s->eps_neg = (float *)malloc((size_t)g->p[n] * sizeof(float) + 1);
-  s->next = (float *)malloc((size_t)g->p[n] * sizeof(float) + 1);
-  s->next_neg = (float *)malloc((size_t)g->p[n] * sizeof(float) + 1);
-  if (!s->p || !s->j || !s->eps || !s->eps_neg || !s->next || !s->next_neg) {
+  s->r = (float *)malloc((size_t)g->p[n] * sizeof(float) + 1);
+  if (!s->p || !s->j || !s->r) {
     schedule_free(s);
     return UMAPC_ERR_NOMEM;
   }
@@ -156,11 +171,7 @@ static int schedule_build(const umapc_csr *g, double min_weight, int per_row,
       /* per-row pruning for transforms: weak edges of the row never sampled */
       if (per_row && n_epochs > 0 && w < rmax / n_epochs) continue;
       s->j[c] = g->j[t];
-      s->eps[c] = (float)(rmax / w);
-      s->eps_neg[c] =
-          neg_rate > 0.0 ? (float)(s->eps[c] / neg_rate) : (float)INFINITY;
-      s->next[c] = s->eps[c];
-      s->next_neg[c] = s->eps_neg[c];
+      s->r[c] = (float)(w / rmax);
       c++;
     }
   }
@@ -168,40 +179,120 @@ static int schedule_build(const umapc_csr *g, double min_weight, int per_row,
   return UMAPC_OK;
 }
 
-/* Negative samples due for edge t at this epoch (and their bookkeeping). */
-static inline int due_negatives(schedule *s, int t, int epoch) {
-  int n_neg;
-  if (!(s->next_neg[t] <= (float)epoch)) return 0;
-  n_neg = (int)(((float)epoch - s->next_neg[t]) / s->eps_neg[t]);
-  if (n_neg > (1 << 20)) n_neg = 1 << 20;
-  s->next_neg[t] += (float)n_neg * s->eps_neg[t];
-  return n_neg;
+/* Samples of an edge of relative weight r by the end of epoch n. */
+static inline int samples_by(int n, float r) {
+  return (int)((float)n * r);
+}
+
+/* Negative samples drawn by an edge's c-th sample (at most 2^20). */
+static inline int negatives_for(int c, double rate, int whole_rate) {
+  const double cap = (double)(1 << 20);
+  double hi, lo;
+  if (whole_rate >= 0) return whole_rate; /* the usual case: rate 5 */
+  if (!(rate > 0.0)) return 0;
+  if (rate >= cap) return 1 << 20;
+  hi = (double)c * rate;
+  lo = (double)(c - 1) * rate;
+  hi = (double)(long long)hi - (double)(long long)lo; /* both >= 0 */
+  return hi < cap ? (int)hi : 1 << 20;
 }
 
 /*
- * One vertex's updates for one epoch. y: its position (in/out, dim floats);
- * others: positions of the vertices it reads (row-major, fixed this epoch);
- * g: dim floats of scratch.
+ * The edges due in one epoch for one chunk of vertices, in edge order, with
+ * everything that does not depend on positions worked out beforehand (how
+ * many negative samples each draws, the random keys). The geometry then
+ * runs on this list, for several vertices at once.
+ */
+typedef struct {
+  int *t;          /* the due edges */
+  int *j;          /* their tails */
+  int *n_neg;      /* their negative samples */
+  uint32_t *ekey;  /* their keys for negative sampling */
+  int *start;      /* VERTEX_CHUNK + 1: vertex r's due edges are
+                      start[r] .. start[r + 1] - 1 */
+} due_list;
+
+static void due_free(due_list *d) {
+  free(d->t);
+  free(d->j);
+  free(d->n_neg);
+  free(d->ekey);
+  free(d->start);
+}
+
+static int due_alloc(due_list *d, size_t max_edges) {
+  d->t = (int *)malloc(max_edges * sizeof(int) + 1);
+  d->j = (int *)malloc(max_edges * sizeof(int) + 1);
+  d->n_neg = (int *)malloc(max_edges * sizeof(int) + 1);
+  d->ekey = (uint32_t *)malloc(max_edges * sizeof(uint32_t) + 1);
+  d->start = (int *)malloc((VERTEX_CHUNK + 1) * sizeof(int));
+  return d->t && d->j && d->n_neg && d->ekey && d->start ? UMAPC_OK
+                                                          : UMAPC_ERR_NOMEM;
+}
+
+/*
+ * Given the m due edges d->t of vertices i0 .. i1 - 1 (in edge order), fill
+ * in the rest of the list. Vertex i draws from its own key per epoch:
+ * (seed, stream, vertex, epoch) for a fit, the caller's per-row key for a
+ * transform.
+ */
+static void due_finish(const schedule *s, int i0, int i1, int epoch,
+                       uint64_t key, const uint64_t *row_keys, due_list *d,
+                       int m) {
+  int i, u = 0;
+  for (i = i0; i < i1; i++) {
+    const int t0 = s->p[i], t1 = s->p[i + 1];
+    d->start[i - i0] = u;
+    if (u < m && d->t[u] < t1) {
+      const uint64_t vkey = umapc_rng_u64(
+          key, row_keys != NULL ? row_keys[i] : (uint64_t)i, (uint64_t)epoch);
+      for (; u < m && d->t[u] < t1; u++) {
+        const int t = d->t[u];
+        d->j[u] = s->j[t];
+        d->n_neg[u] = negatives_for(samples_by(epoch, s->r[t]), s->neg_rate,
+                                   s->whole_rate);
+        d->ekey[u] = negative_edge_key(vkey, t - t0);
+      }
+    }
+  }
+  d->start[i1 - i0] = m;
+}
+
+/* The due edges of vertices i0 .. i1 - 1 at this epoch (scalar version of
+ * layout_vec.h's). Nothing is due at epoch 0. */
+static void collect_due(const schedule *s, int i0, int i1, int epoch,
+                        uint64_t key, const uint64_t *row_keys, due_list *d) {
+  int t, m = 0;
+  if (epoch > 0)
+    for (t = s->p[i0]; t < s->p[i1]; t++) {
+      d->t[m] = t;
+      m += samples_by(epoch, s->r[t]) != samples_by(epoch - 1, s->r[t]);
+    }
+  due_finish(s, i0, i1, epoch, key, row_keys, d, m);
+}
+
+/*
+ * One vertex's updates for one epoch (any dimension). y: its position
+ * (in/out, dim floats); others: positions of the vertices it reads
+ * (row-major, fixed this epoch); g: dim floats of scratch; due edges
+ * m0 .. m1 - 1 of d.
  *
  * For each due edge the attraction and that edge's negative samples are all
- * evaluated at the same position of y and applied together: the terms are
- * independent, so the processor overlaps them instead of waiting on a chain
- * of dependent updates. Each term is still clipped to [-4, 4] on its own.
+ * evaluated at the same position of y, each term clipped to [-4, 4] on its
+ * own, then added in order (attraction, negative samples 0, 1, ...) and
+ * applied together. The 2-d kernel in layout_vec.h does exactly this on eight
+ * vertices at a time.
  */
-static void vertex_epoch(int i, int self_index, float *y, float *g,
-                         const float *others, int n_others, int dim,
-                         schedule *s, int epoch, float alpha, float a, float b,
-                         float gamma, float attract_mult,
-                         uint64_t key) {
+static void vertex_epoch(int self_index, float *y, float *g,
+                         const float *others, uint32_t n_others, int dim,
+                         const due_list *d, int m0, int m1, float alpha,
+                         float a, float b, float gamma, float attract_mult) {
   const float rep_num = 2.0f * gamma * b, att_num = -2.0f * a * b;
-  int t;
-  for (t = s->p[i]; t < s->p[i + 1]; t++) {
-    const float *yj;
+  int m;
+  for (m = m0; m < m1; m++) {
+    const float *yj = others + (size_t)d->j[m] * dim;
     float d2 = 0.0f;
-    int n_neg, q, c;
-    uint64_t bits = 0;
-    if (s->next[t] > (float)epoch) continue;
-    yj = others + (size_t)s->j[t] * dim;
+    int q, c;
     for (c = 0; c < dim; c++) {
       const float diff = y[c] - yj[c];
       d2 += diff * diff;
@@ -215,13 +306,8 @@ static void vertex_epoch(int i, int self_index, float *y, float *g,
     } else {
       for (c = 0; c < dim; c++) g[c] = 0.0f;
     }
-    s->next[t] += s->eps[t];
-
-    n_neg = due_negatives(s, t, epoch);
-    for (q = 0; q < n_neg; q++) {
-      int kk;
-      if ((q & 1) == 0) bits = negative_bits(key, t - s->p[i], q);
-      kk = negative_vertex(bits, q, (uint32_t)n_others);
+    for (q = 0; q < d->n_neg[m]; q++) {
+      const int kk = negative_vertex(d->ekey[m], q, n_others);
       const float *yk;
       float e2 = 0.0f;
       if (kk == self_index) continue;
@@ -231,7 +317,8 @@ static void vertex_epoch(int i, int self_index, float *y, float *g,
         e2 += diff * diff;
       }
       if (e2 > 0.0f) {
-        const float coef = rep_num / ((0.001f + e2) * (a * fast_powf(e2, b) + 1.0f));
+        const float coef =
+            rep_num / ((0.001f + e2) * (a * fast_powf(e2, b) + 1.0f));
         for (c = 0; c < dim; c++) g[c] += clip4(coef * (y[c] - yk[c]));
       } else {
         for (c = 0; c < dim; c++) g[c] += 4.0f;
@@ -242,55 +329,80 @@ static void vertex_epoch(int i, int self_index, float *y, float *g,
 }
 
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(UMAPC_NO_VECTOR)
-/* eight-lane negative sampling for dim = 2 (see layout2d.h) */
-#define UMAPC_HAVE_L2D 1
+/* eight lanes at a time: the schedule scan, and the 2-d update of eight
+ * vertices (see layout_vec.h) */
+#define UMAPC_HAVE_VEC 1
 typedef float v8f __attribute__((vector_size(32)));
 typedef int v8i __attribute__((vector_size(32)));
+typedef uint32_t v8u __attribute__((vector_size(32)));
+typedef unsigned long long v4u64 __attribute__((vector_size(32)));
 
-#define UMAPC_L2D_NAME(suffix) epoch2d_generic##suffix
-#define UMAPC_L2D_ATTR
-#include "layout2d.h"
-#undef UMAPC_L2D_NAME
-#undef UMAPC_L2D_ATTR
+#define UMAPC_VEC_NAME(suffix) vec_generic##suffix
+#define UMAPC_VEC_ATTR
+#include "layout_vec.h"
+#undef UMAPC_VEC_NAME
+#undef UMAPC_VEC_ATTR
 
 #if defined(__x86_64__)
-#define UMAPC_HAVE_L2D_AVX2 1
-#define UMAPC_L2D_NAME(suffix) epoch2d_avx2##suffix
-#define UMAPC_L2D_ATTR __attribute__((target("avx2,fma")))
-#include "layout2d.h"
-#undef UMAPC_L2D_NAME
-#undef UMAPC_L2D_ATTR
+#define UMAPC_HAVE_VEC_AVX2 1
+#define UMAPC_VEC_NAME(suffix) vec_avx2##suffix
+#define UMAPC_VEC_ATTR __attribute__((target("avx2,fma")))
+#include "layout_vec.h"
+#undef UMAPC_VEC_NAME
+#undef UMAPC_VEC_ATTR
 #endif
 #endif
 
-typedef void (*epoch2d_fn)(int, int, const float *, float *, const float *,
-                           int, schedule *, int, float, float, float, float,
-                           float, uint64_t);
+/* The kernels for this processor (chosen once, before threads). */
+typedef struct {
+  void (*collect)(const schedule *, int, int, int, uint64_t,
+                  const uint64_t *, due_list *);
+  void (*epoch2d)(const due_list *, int, int, int, const float *, float *,
+                  const float *, uint32_t, float, float, float, float, float);
+} layout_kernels;
 
-/* The 2-d vertex update for this processor (chosen once, before threads). */
-static epoch2d_fn select_epoch2d(void) {
-#ifdef UMAPC_HAVE_L2D_AVX2
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    return epoch2d_avx2;
-#endif
-#ifdef UMAPC_HAVE_L2D
-  return epoch2d_generic;
-#else
-  return NULL; /* no vector extensions: the general-dimension code runs */
-#endif
+static int kernel_choice = 0; /* see umapc_layout_set_kernels() */
+
+int umapc_layout_set_kernels(int which) {
+  const int old = kernel_choice;
+  kernel_choice = which;
+  return old;
 }
 
-static int run_epochs(schedule *s, const umapc_layout_params *par, int head_only,
-                      float *cur, float *nxt, float *scratch,
-                      const float *tail, int n_tail, const uint64_t *row_keys,
-                      int n_threads, const umapc_interrupt *intr,
+static layout_kernels select_kernels(void) {
+  layout_kernels k;
+  k.collect = collect_due;
+  k.epoch2d = NULL; /* no vector extensions: the general-dimension code */
+  if (kernel_choice == 2) return k;
+#ifdef UMAPC_HAVE_VEC
+  k.collect = vec_generic_collect;
+  k.epoch2d = vec_generic_epoch2d;
+#endif
+  if (kernel_choice == 1) return k;
+#ifdef UMAPC_HAVE_VEC_AVX2
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    k.collect = vec_avx2_collect;
+    k.epoch2d = vec_avx2_epoch2d;
+  }
+#endif
+  return k;
+}
+
+static int run_epochs(const schedule *s, const umapc_layout_params *par,
+                      int head_only, float *cur, float *nxt, float *scratch,
+                      due_list *dues, const float *tail, int n_tail,
+                      const uint64_t *row_keys, int n_threads,
+                      const umapc_interrupt *intr,
                       const umapc_progress *prog) {
   const int n = s->n, dim = par->dim, n_epochs = par->n_epochs;
   const uint64_t key = umapc_rng_key(par->seed, (uint64_t)par->stream);
   const int n_chunks = (n + VERTEX_CHUNK - 1) / VERTEX_CHUNK;
   const long report_every = n_epochs >= 10 ? n_epochs / 10 : 1;
-  const epoch2d_fn epoch2d = select_epoch2d();
+  const layout_kernels kern = select_kernels();
+  const float a = (float)par->a, b = (float)par->b, gamma = (float)par->gamma;
+  /* a fit moves both ends of an edge through its two directions */
+  const float attract_mult = head_only ? 1.0f : 2.0f;
   int epoch, team;
   n_threads = umapc_clamp_threads(n_threads);
   /* no more threads than chunks of work: tiny graphs run serially */
@@ -301,41 +413,36 @@ static int run_epochs(schedule *s, const umapc_layout_params *par, int head_only
   for (epoch = 0; epoch < n_epochs; epoch++) {
     const float alpha = (float)(par->alpha * (1.0 - (double)epoch / n_epochs));
     const float *others = head_only ? tail : cur;
-    const int n_others = head_only ? n_tail : n;
+    const uint32_t n_others = (uint32_t)(head_only ? n_tail : n);
     int ch;
     float *tmp;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(team) schedule(dynamic, 1) if (team > 1)
 #endif
     for (ch = 0; ch < n_chunks; ch++) {
-      /* per-thread scratch, a cache line apart to avoid false sharing */
-      float *g = scratch + scratch_stride(dim) * (size_t)
 #ifdef _OPENMP
-                               omp_get_thread_num();
+      const int thread = omp_get_thread_num();
 #else
-                               0;
+      const int thread = 0;
 #endif
+      /* per-thread scratch, a cache line apart to avoid false sharing */
+      float *g = scratch + scratch_stride(dim) * (size_t)thread;
+      due_list *d = dues + thread;
       const int i0 = ch * VERTEX_CHUNK;
       const int i1 = i0 + VERTEX_CHUNK < n ? i0 + VERTEX_CHUNK : n;
       int i;
+      kern.collect(s, i0, i1, epoch, key, row_keys, d);
+      if (dim == 2 && kern.epoch2d != NULL) {
+        kern.epoch2d(d, i0, i1, !head_only, cur, nxt, others, n_others, alpha,
+                     a, b, gamma, attract_mult);
+        continue;
+      }
       for (i = i0; i < i1; i++) {
-        /* each vertex draws from its own key per epoch: (seed, stream,
-         * vertex, epoch) for a fit, the caller's per-row key for a
-         * transform */
-        const uint64_t vkey =
-            umapc_rng_u64(key, row_keys != NULL ? row_keys[i] : (uint64_t)i,
-                          (uint64_t)epoch);
         float *y = nxt + (size_t)i * dim;
-        if (dim == 2 && epoch2d != NULL) {
-          epoch2d(i, head_only ? -1 : i, cur + (size_t)i * 2, y, others,
-                  n_others, s, epoch, alpha, (float)par->a, (float)par->b,
-                  (float)par->gamma, head_only ? 1.0f : 2.0f, vkey);
-        } else {
-          memcpy(y, cur + (size_t)i * dim, (size_t)dim * sizeof(float));
-          vertex_epoch(i, head_only ? -1 : i, y, g, others, n_others, dim, s,
-                       epoch, alpha, (float)par->a, (float)par->b,
-                       (float)par->gamma, head_only ? 1.0f : 2.0f, vkey);
-        }
+        memcpy(y, cur + (size_t)i * dim, (size_t)dim * sizeof(float));
+        vertex_epoch(head_only ? -1 : i, y, g, others, n_others, dim, d,
+                     d->start[i - i0], d->start[i - i0 + 1], alpha, a, b,
+                     gamma, attract_mult);
       }
     }
     tmp = cur;
@@ -357,8 +464,10 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   const int n = g->n, dim = par->dim;
   schedule s;
   float *a = NULL, *b = NULL, *ft = NULL, *scratch = NULL;
-  int status, i;
-  size_t t;
+  due_list *dues = NULL;
+  const int n_thr = umapc_clamp_threads(n_threads);
+  int status, i, ch;
+  size_t t, max_edges = 0;
   if (par->n_epochs <= 0) return UMAPC_OK;
   status = schedule_build(g, min_weight, per_row, par->n_epochs,
                           par->negative_sample_rate, &s);
@@ -366,16 +475,29 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   a = (float *)malloc((size_t)n * dim * sizeof(float) + 1);
   b = (float *)malloc((size_t)n * dim * sizeof(float) + 1);
   if (tail != NULL) ft = (float *)malloc((size_t)n_tail * dim * sizeof(float) + 1);
-  scratch = (float *)malloc((size_t)umapc_clamp_threads(n_threads) *
-                            scratch_stride(dim) * sizeof(float));
-  if (a == NULL || b == NULL || scratch == NULL || (tail != NULL && ft == NULL)) {
+  scratch = (float *)malloc((size_t)n_thr * scratch_stride(dim) * sizeof(float));
+  dues = (due_list *)calloc((size_t)n_thr, sizeof(due_list));
+  if (a == NULL || b == NULL || scratch == NULL || dues == NULL ||
+      (tail != NULL && ft == NULL)) {
     status = UMAPC_ERR_NOMEM;
     goto done;
+  }
+  /* each thread's due list holds at most one chunk's kept edges */
+  for (ch = 0; ch < n; ch += VERTEX_CHUNK) {
+    const int end = ch + VERTEX_CHUNK < n ? ch + VERTEX_CHUNK : n;
+    const size_t m = (size_t)(s.p[end] - s.p[ch]);
+    if (m > max_edges) max_edges = m;
+  }
+  for (i = 0; i < n_thr; i++) {
+    if (due_alloc(dues + i, max_edges) != UMAPC_OK) {
+      status = UMAPC_ERR_NOMEM;
+      goto done;
+    }
   }
   for (t = 0; t < (size_t)n * dim; t++) a[t] = (float)emb[t];
   if (tail != NULL)
     for (t = 0; t < (size_t)n_tail * dim; t++) ft[t] = (float)tail[t];
-  status = run_epochs(&s, par, tail != NULL, a, b, scratch, ft, n_tail,
+  status = run_epochs(&s, par, tail != NULL, a, b, scratch, dues, ft, n_tail,
                       row_keys, n_threads, intr, prog);
   if (status == UMAPC_OK) {
     /* after an even number of epochs the result is in a, else in b (and
@@ -391,6 +513,9 @@ done:
   free(b);
   free(ft);
   free(scratch);
+  if (dues != NULL)
+    for (i = 0; i < n_thr; i++) due_free(dues + i);
+  free(dues);
   schedule_free(&s);
   return status;
 }

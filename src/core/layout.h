@@ -7,9 +7,11 @@
  * edge (j, i) moves j; since umap-learn moves both ends of every sampled
  * edge, each due edge here applies the attraction step twice to its head
  * (once for its own sampling, once for the reverse edge's), which keeps the
- * attraction/repulsion balance of the reference algorithm. Negative samples
- * are drawn from the counter RNG keyed by (epoch, sample, edge), so no
- * result depends on the number of threads.
+ * attraction/repulsion balance of the reference algorithm. The sampling
+ * schedule is a pure function of the edge's weight and the epoch, and
+ * negative samples come from the counter RNG keyed by (vertex, epoch, edge,
+ * sample), so no result depends on the number of threads. Two-dimensional
+ * layouts run eight vertices at a time in vector registers (layout_vec.h).
  */
 #ifndef UMAPC_LAYOUT_H
 #define UMAPC_LAYOUT_H
@@ -50,6 +52,14 @@ int umapc_layout_transform(const umapc_csr *g, const double *tail, int n_tail,
                            const umapc_layout_params *par, int n_threads,
                            const umapc_interrupt *intr,
                            const umapc_progress *prog, double *head);
+
+/*
+ * For the core's own tests: the kernels the layout uses. 0 (the default):
+ * the fastest this processor has; 1: the portable eight-lane code; 2: plain
+ * scalar code. Returns the previous setting. Not thread-safe; the package
+ * never calls it.
+ */
+int umapc_layout_set_kernels(int which);
 
 /* Rescale each column of emb (n x dim, row-major) to [0, 10]. */
 void umapc_rescale_init(double *emb, int n, int dim);

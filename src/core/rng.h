@@ -45,6 +45,20 @@ static inline uint32_t umapc_rng_below(uint64_t bits, uint32_t n) {
   return (uint32_t)(((bits >> 32) * (uint64_t)n) >> 32);
 }
 
+/*
+ * A 32-bit mixer (a bijection with good avalanche: xorshift-multiply rounds
+ * with the "lowbias32" constants). The layout draws its negative samples
+ * with it, because eight 32-bit lanes fit one vector register.
+ */
+static inline uint32_t umapc_hash32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  x ^= x >> 16;
+  return x;
+}
+
 /* Uniform double in [0, 1) with 53 random bits. */
 static inline double umapc_rng_unif(uint64_t bits) {
   return (double)(bits >> 11) * (1.0 / 9007199254740992.0);

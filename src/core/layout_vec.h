@@ -1,0 +1,281 @@
+/*
+ * The layout's eight-lane kernels (GCC/clang vector extensions). This header
+ * is included by layout.c twice: once as it is and, on x86-64, once more
+ * with UMAPC_VEC_ATTR set to an AVX2/FMA target, the version chosen at run
+ * time. Define UMAPC_VEC_NAME and UMAPC_VEC_ATTR before including it.
+ *
+ * _collect(): collect_due() of layout.c, testing eight edges' schedules at
+ * a time.
+ *
+ * _epoch2d(): the two-dimensional update, eight vertices at a time, with
+ * the semantics of vertex_epoch() in layout.c for dim = 2: a vertex walks
+ * its due edges in order; for each, the attraction and the edge's negative
+ * samples are evaluated at the same position, each term clipped to [-4, 4],
+ * added in order (attraction, then negative samples 0, 1, ...) and applied
+ * together.
+ *
+ * Why eight vertices: one vertex's updates form a dependency chain (each
+ * edge starts from the position the previous one left), so a vertex alone
+ * keeps the processor waiting on the latency of the power function and the
+ * division. Vertices do not depend on each other within an epoch (each moves
+ * only itself and reads the others' positions from the epoch's start), so
+ * lane l of every vector carries its own vertex through the same arithmetic.
+ * A lane whose vertex has no due edge left takes the chunk's next vertex.
+ * Lanes never mix, so a vertex's result does not depend on which lane or
+ * which thread computed it.
+ */
+
+/* lanes of a where m is set, else of b */
+#ifndef UMAPC_VEC_SEL
+#define UMAPC_VEC_SEL(m, a, b) ((v8f)((((v8i)(a)) & (m)) | (((v8i)(b)) & ~(m))))
+#endif
+
+/* fast_powf() of layout.c on eight lanes (same polynomials); lanes outside
+ * its range are flagged in *bad for a scalar fix-up. */
+UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_pow)(const v8f *xp, float b,
+                                                      v8f *out, v8i *bad) {
+  const v8f x = *xp;
+  const v8i xi = (v8i)x;
+  v8i e = ((xi >> 23) & 0xff) - 127;
+  v8f m = (v8f)((xi & 0x007fffff) | 0x3f800000);
+  const v8i big = m > 1.41421356f;
+  v8f lg, p, t, f, r;
+  v8i i;
+  m = UMAPC_VEC_SEL(big, m * 0.5f, m);
+  e = e - big;
+  m = m - 1.0f;
+  lg = __builtin_convertvector(e, v8f) +
+       m * (1.4427017998f +
+            m * (-0.72120846756f +
+                 m * (0.47979388416f +
+                      m * (-0.36641325939f +
+                           m * (0.31840711837f + m * -0.20685812421f)))));
+  p = b * lg;
+  t = p + 12582912.0f;
+  i = (v8i)t - 0x4B400000;
+  f = p - (t - 12582912.0f);
+  r = 1.0000000755f +
+      f * (0.69314720671f +
+           f * (0.24022107356f +
+                f * (0.055503272142f +
+                     f * (0.0096760370979f + f * 0.0013400432165f))));
+  *bad = (x <= 1e-30f) | (x >= 1e30f) | (p < -126.0f) | (p > 126.0f);
+  *out = (v8f)((v8i)r + (i << 23));
+}
+
+/* x^b on the lanes in `use` (exact powf where the polynomial is out of
+ * range; such lanes are rare: tiny or huge distances) */
+UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_powm)(const v8f *x, float b,
+                                                       const v8i *use,
+                                                       v8f *r) {
+  v8i bad;
+  uint64_t w[4];
+  int l;
+  UMAPC_VEC_NAME(_pow)(x, b, r, &bad);
+  bad &= *use;
+  memcpy(w, &bad, sizeof(w));
+  if ((w[0] | w[1] | w[2] | w[3]) != 0)
+    for (l = 0; l < 8; l++)
+      if (bad[l]) (*r)[l] = powf((*x)[l], b);
+}
+
+/* umapc_hash32() on eight lanes, in place */
+UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_hash)(v8u *xp) {
+  v8u x = *xp;
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  x ^= x >> 16;
+  *xp = x;
+}
+
+/* (h * n) >> 32 per lane: negative_vertex()'s multiply-shift */
+UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_below)(const v8u *h,
+                                                        uint32_t n, v8i *k) {
+  const v4u64 w = (v4u64)*h, lo32 = {0xffffffffULL, 0xffffffffULL,
+                                     0xffffffffULL, 0xffffffffULL};
+  const v4u64 even = ((w & lo32) * (uint64_t)n) >> 32;
+  const v4u64 odd = ((w >> 32) * (uint64_t)n) & ~lo32;
+  *k = (v8i)(even | odd);
+}
+
+/* the x and y coordinates of rows idx of a row-major n x 2 matrix */
+UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_gather)(const float *xy,
+                                                         const v8i *ip,
+                                                         v8f *x, v8f *y) {
+  const v8i idx = *ip;
+  const float *p0 = xy + 2 * (size_t)idx[0], *p1 = xy + 2 * (size_t)idx[1],
+              *p2 = xy + 2 * (size_t)idx[2], *p3 = xy + 2 * (size_t)idx[3],
+              *p4 = xy + 2 * (size_t)idx[4], *p5 = xy + 2 * (size_t)idx[5],
+              *p6 = xy + 2 * (size_t)idx[6], *p7 = xy + 2 * (size_t)idx[7];
+  *x = (v8f){p0[0], p1[0], p2[0], p3[0], p4[0], p5[0], p6[0], p7[0]};
+  *y = (v8f){p0[1], p1[1], p2[1], p3[1], p4[1], p5[1], p6[1], p7[1]};
+}
+
+/* clip each lane to [-4, 4], in place */
+UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_clip)(v8f *gp) {
+  const v8f hi = {4.0f, 4.0f, 4.0f, 4.0f, 4.0f, 4.0f, 4.0f, 4.0f};
+  v8f g = *gp;
+  g = UMAPC_VEC_SEL(g < hi, g, hi);
+  *gp = UMAPC_VEC_SEL(g > -hi, g, -hi);
+}
+
+/* The due edges of vertices i0 .. i1 - 1 at this epoch: collect_due(). */
+UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_collect)(
+    const schedule *s, int i0, int i1, int epoch, uint64_t key,
+    const uint64_t *row_keys, due_list *d) {
+  const int t1 = s->p[i1];
+  int t = s->p[i0], m = 0, l;
+  if (epoch > 0) {
+    const float now = (float)epoch, before = (float)(epoch - 1);
+    for (; t + 8 <= t1; t += 8) {
+      v8f r;
+      v8i due;
+      memcpy(&r, s->r + t, sizeof(r));
+      /* due edges are sparse: their tails would be cache misses when
+       * due_finish() reads them, so stream the tails in along the way */
+      __builtin_prefetch(s->j + t);
+      /* samples_by(epoch, r) != samples_by(epoch - 1, r) */
+      due = __builtin_convertvector(r * now, v8i) !=
+            __builtin_convertvector(r * before, v8i);
+      /* no branch (whether a lane is due is unpredictable): write every
+       * edge, advance past the due ones */
+      for (l = 0; l < 8; l++) {
+        d->t[m] = t + l;
+        m -= due[l];
+      }
+    }
+    for (; t < t1; t++) {
+      d->t[m] = t;
+      m += samples_by(epoch, s->r[t]) != samples_by(epoch - 1, s->r[t]);
+    }
+  }
+  due_finish(s, i0, i1, epoch, key, row_keys, d, m);
+}
+
+/*
+ * Vertices i0 .. i1 - 1 for one epoch, from their due edges d (collected by
+ * _collect()): reads cur (their positions) and others (everyone's, fixed
+ * this epoch), writes nxt. fit: negative samples equal to the vertex itself
+ * are skipped (others is the fitted embedding).
+ */
+UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
+    const due_list *d, int i0, int i1, int fit, const float *cur, float *nxt,
+    const float *others, uint32_t n_others, float alpha, float a, float b,
+    float gamma, float attract_mult) {
+  const float rep_num = 2.0f * gamma * b, att_num = -2.0f * a * b;
+  const v8f zero = {0}, four = zero + 4.0f;
+  /* lane state: vertex (-1: idle), next and end due edge, position */
+  int lv[8], lm[8], le[8];
+  float y0[8], y1[8];
+  int next_v = i0, l;
+  for (l = 0; l < 8; l++) {
+    lv[l] = -1;
+    lm[l] = le[l] = 0;
+    y0[l] = y1[l] = 0.0f;
+  }
+  for (;;) {
+    int jj[8], nn[8], self[8], active = 0, max_neg = 0, q;
+    uint32_t ek[8];
+    v8f Y0, Y1, XJ, YJ, D0, D1, D2, P, G0, G1, coef;
+    v8i J, NN, SELF, ACT, use;
+    v8u EK;
+    /* lanes whose vertex is done write it back and take the next one */
+    for (l = 0; l < 8; l++) {
+      if (lm[l] < le[l]) continue;
+      if (lv[l] >= 0) {
+        nxt[2 * (size_t)lv[l]] = y0[l];
+        nxt[2 * (size_t)lv[l] + 1] = y1[l];
+        lv[l] = -1;
+      }
+      while (next_v < i1) {
+        const int v = next_v++, r = v - i0;
+        if (d->start[r] == d->start[r + 1]) { /* nothing due: stays put */
+          nxt[2 * (size_t)v] = cur[2 * (size_t)v];
+          nxt[2 * (size_t)v + 1] = cur[2 * (size_t)v + 1];
+          continue;
+        }
+        lv[l] = v;
+        lm[l] = d->start[r];
+        le[l] = d->start[r + 1];
+        y0[l] = cur[2 * (size_t)v];
+        y1[l] = cur[2 * (size_t)v + 1];
+        break;
+      }
+    }
+    for (l = 0; l < 8; l++) {
+      if (lv[l] >= 0) {
+        const int m = lm[l]++;
+        jj[l] = d->j[m];
+        nn[l] = d->n_neg[m];
+        ek[l] = d->ekey[m];
+        self[l] = fit ? lv[l] : -1;
+        if (nn[l] > max_neg) max_neg = nn[l];
+        active++;
+      } else { /* idle lane: harmless inputs, results discarded */
+        jj[l] = 0;
+        nn[l] = 0;
+        ek[l] = 0;
+        self[l] = -1;
+      }
+    }
+    if (active == 0) break;
+    memcpy(&Y0, y0, sizeof(Y0));
+    memcpy(&Y1, y1, sizeof(Y1));
+    memcpy(&J, jj, sizeof(J));
+    memcpy(&NN, nn, sizeof(NN));
+    memcpy(&SELF, self, sizeof(SELF));
+    memcpy(&EK, ek, sizeof(EK));
+    {
+      v8i lv_v;
+      memcpy(&lv_v, lv, sizeof(lv_v));
+      ACT = lv_v >= 0;
+    }
+
+    /* attraction */
+    UMAPC_VEC_NAME(_gather)(others, &J, &XJ, &YJ);
+    D0 = Y0 - XJ;
+    D1 = Y1 - YJ;
+    D2 = D0 * D0 + D1 * D1;
+    use = ACT & (D2 > 0.0f);
+    UMAPC_VEC_NAME(_powm)(&D2, b - 1.0f, &use, &P);
+    coef = att_num * P / (a * P * D2 + 1.0f);
+    G0 = coef * D0;
+    G1 = coef * D1;
+    UMAPC_VEC_NAME(_clip)(&G0);
+    UMAPC_VEC_NAME(_clip)(&G1);
+    G0 = UMAPC_VEC_SEL(use, attract_mult * G0, zero);
+    G1 = UMAPC_VEC_SEL(use, attract_mult * G1, zero);
+
+    /* negative samples */
+    for (q = 0; q < max_neg; q++) {
+      v8u H = EK + (uint32_t)q * UMAPC_NEG_SAMPLE_MULT;
+      v8i K, valid, pos;
+      v8f XK, YK, E0, E1, E2, PW, R0, R1;
+      UMAPC_VEC_NAME(_hash)(&H);
+      UMAPC_VEC_NAME(_below)(&H, n_others, &K);
+      valid = ACT & (q < NN) & (K != SELF);
+      UMAPC_VEC_NAME(_gather)(others, &K, &XK, &YK);
+      E0 = Y0 - XK;
+      E1 = Y1 - YK;
+      E2 = E0 * E0 + E1 * E1;
+      pos = E2 > 0.0f;
+      use = valid & pos;
+      UMAPC_VEC_NAME(_powm)(&E2, b, &use, &PW);
+      coef = rep_num / ((0.001f + E2) * (a * PW + 1.0f));
+      R0 = coef * E0;
+      R1 = coef * E1;
+      UMAPC_VEC_NAME(_clip)(&R0);
+      UMAPC_VEC_NAME(_clip)(&R1);
+      R0 = UMAPC_VEC_SEL(pos, R0, four);
+      R1 = UMAPC_VEC_SEL(pos, R1, four);
+      G0 += UMAPC_VEC_SEL(valid, R0, zero);
+      G1 += UMAPC_VEC_SEL(valid, R1, zero);
+    }
+    Y0 += G0 * alpha;
+    Y1 += G1 * alpha;
+    memcpy(y0, &Y0, sizeof(Y0));
+    memcpy(y1, &Y1, sizeof(Y1));
+  }
+}
