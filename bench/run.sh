@@ -19,7 +19,12 @@ if [ "${UMAPC_BENCH_UWOT:-cran}" = cran ] &&
     repos = "https://cloud.r-project.org", quiet = TRUE)' > bench/out/uwot-install.log 2>&1 ||
     { tail -20 bench/out/uwot-install.log; exit 1; }
 fi
-R CMD INSTALL --no-test-load -l bench/lib . > bench/out/umapc-install.log 2>&1 ||
+# umapc from a copy of the checkout, so that no object files land in src/
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+tar --exclude=.git --exclude=./bench --exclude='*.o' --exclude='*.so' -cf - . |
+  tar -xf - -C "$tmp"
+R CMD INSTALL --no-test-load -l bench/lib "$tmp" > bench/out/umapc-install.log 2>&1 ||
   { cat bench/out/umapc-install.log; exit 1; }
 # every R process below (and the benchmarks' child processes) sees bench/lib
 # first
