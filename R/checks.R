@@ -159,18 +159,19 @@ prepare_data <- function(X, arg = "X", accept_dist = TRUE) {
   }
   if (storage.mode(X) != "double") storage.mode(X) <- "double"
   if (length(X) > 0L) {
-    if (anyNA(X)) {
+    # one pass in C: c(0 finite / 1 NA or NaN / 2 infinite, max |x|)
+    scan <- .Call(C_umapc_scan_values, X)
+    if (scan[1] == 1) {
       where <- which(is.na(X), arr.ind = TRUE)[1, ]
       stop(sprintf("`%s` contains NA or NaN values (first at row %d, column %d); remove or impute them first.",
                    arg, where[1], where[2]), call. = FALSE)
     }
-    r <- range(X)
-    if (any(!is.finite(r))) {
+    if (scan[1] == 2) {
       where <- which(!is.finite(X), arr.ind = TRUE)[1, ]
       stop(sprintf("`%s` contains infinite values (first at row %d, column %d); all values must be finite.",
                    arg, where[1], where[2]), call. = FALSE)
     }
-    check_magnitude(max(abs(r)), arg)
+    check_magnitude(scan[2], arg)
   }
   list(kind = "dense", n = nrow(X), d = ncol(X), data = X, rownames = rownames(X))
 }

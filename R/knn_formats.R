@@ -389,25 +389,21 @@ knn_normalise <- function(idx, dist) {
   m <- ncol(idx)
   self <- seq_len(n)
 
-  is_self <- idx == self           # recycles down the columns: (i, j) vs i
-  n_self <- .rowSums(is_self, n, m)
-  rm(is_self)
-  if (any(n_self > 1)) {
-    r <- which(n_self > 1)[1L]
+  # One pass in C over the columns: rows listing themselves twice, whether
+  # any row lists itself, and the rows that need sorting (see r_check.c).
+  scan <- .Call(C_umapc_knn_rows, idx, dist)
+  if (scan$dup_self > 0L) {
+    r <- scan$dup_self
     stop("`knn` row ", r, " lists the point itself (", r, ") more than once; ",
          "each neighbour may appear only once per row.", call. = FALSE)
   }
-  has_self <- n_self > 0
+  bad <- scan$bad
 
-  if (!any(has_self)) {
+  if (!scan$any_self) {
     # Self-excluded format: prepend self, keep every given neighbour.
     idx <- cbind(self, idx, deparse.level = 0L)
     dist <- cbind(0, dist, deparse.level = 0L)
     m <- m + 1L
-    has_self[] <- TRUE
-    bad <- logical(n)
-  } else {
-    bad <- !has_self | idx[, 1L] != self | dist[, 1L] != 0
   }
 
   if (m < 2L) {
@@ -416,21 +412,17 @@ knn_normalise <- function(idx, dist) {
          "n_neighbors = 2) or larger.", call. = FALSE)
   }
 
-  # Rows whose neighbours (columns 2..m) are not in (distance, index) order.
-  if (m >= 3L) {
-    for (j in 2L:(m - 1L)) {
-      a <- dist[, j]
-      b <- dist[, j + 1L]
-      bad <- bad | a > b | (a == b & idx[, j] > idx[, j + 1L])
-    }
-  }
-
   rows <- which(bad)
   nb <- length(rows)
   if (nb > 0L) {
     si <- idx[rows, , drop = FALSE]
     sd <- dist[rows, , drop = FALSE]
-    miss <- !has_self[rows]
+    # rows without themselves (all flagged bad): self goes in
+    miss <- if (scan$any_self) {
+      .rowSums(si == rows, nb, m) == 0
+    } else {
+      logical(nb)
+    }
     # One extra column: self at 0 for rows missing it, else a sentinel that
     # sorts last; then keep the first m columns, so rows missing self lose
     # their farthest neighbour.
@@ -447,16 +439,12 @@ knn_normalise <- function(idx, dist) {
   }
 
   # Sorted rows put a neighbour listed twice at one distance side by side.
-  if (m >= 3L) {
-    for (j in 2L:(m - 1L)) {
-      dup <- idx[, j] == idx[, j + 1L]
-      if (any(dup)) {
-        r <- which(dup)[1L]
-        stop("`knn` row ", r, " lists neighbour ", idx[r, j], " more than ",
-             "once; each neighbour may appear only once per row.",
-             call. = FALSE)
-      }
-    }
+  dup <- .Call(C_umapc_knn_adjacent_dup, idx)
+  if (dup[1L] > 0L) {
+    r <- dup[1L]
+    stop("`knn` row ", r, " lists neighbour ", idx[r, dup[2L]], " more than ",
+         "once; each neighbour may appear only once per row.",
+         call. = FALSE)
   }
 
   list(indices = idx, distances = dist)

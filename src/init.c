@@ -15,6 +15,9 @@ SEXP umapc_transform_r(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP umapc_knn_query_r(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP umapc_knn_dist_r(SEXP, SEXP, SEXP);
 SEXP umapc_openmp_threads(void);
+SEXP umapc_scan_values(SEXP);
+SEXP umapc_knn_rows(SEXP, SEXP);
+SEXP umapc_knn_adjacent_dup(SEXP);
 
 /* the cast through void (*)(void) is the portable generic function type */
 #define CALLDEF(name, n) {"C_" #name, (DL_FUNC)(void (*)(void))&name, n}
@@ -31,6 +34,9 @@ static const R_CallMethodDef call_methods[] = {
     CALLDEF(umapc_knn_query_r, 7),
     CALLDEF(umapc_knn_dist_r, 3),
     CALLDEF(umapc_openmp_threads, 0),
+    CALLDEF(umapc_scan_values, 1),
+    CALLDEF(umapc_knn_rows, 2),
+    CALLDEF(umapc_knn_adjacent_dup, 1),
     {NULL, NULL, 0}};
 
 void R_init_umapc(DllInfo *dll) {
