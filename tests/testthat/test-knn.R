@@ -117,9 +117,17 @@ test_that("NN-descent finds >= 99% of the exact neighbours on clustered data", {
     # distances of the neighbours found are the exact ones
     expect_equal(nnd$distances[, 15] >= ex$distances[, 15] - 1e-6, rep(TRUE, 5000))
   }
-  # "auto" switches to NN-descent at 4,096 rows
+  # "auto" switches to NN-descent at 4,096 rows, or at 120 k rows for
+  # large k on the dot-product metrics
   expect_equal(nearest_neighbors(X[1:4095, ], 5)$method, "exact")
   expect_equal(nearest_neighbors(X[1:4096, ], 5)$method, "nndescent")
+  expect_equal(nearest_neighbors(X[1:4799, ], 40)$method, "exact")
+  expect_equal(nearest_neighbors(X[1:4800, ], 40)$method, "nndescent")
+  expect_equal(nearest_neighbors(X[1:4799, ], 40, metric = "manhattan")$method,
+               "nndescent")
+  expect_equal(umapc:::auto_method(29999, 250, "cosine"), "exact")
+  expect_equal(umapc:::auto_method(30000, 250, "correlation"), "nndescent")
+  expect_equal(umapc:::auto_method(20000, 250, "hamming"), "nndescent")
   # tuning can be overridden
   few <- nearest_neighbors(X, 15, method = "nndescent", seed = 3, n_trees = 1, n_iters = 1,
                            max_candidates = 5)
