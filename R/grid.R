@@ -59,9 +59,12 @@ umap_grid <- function(X, n_neighbors = c(5, 50, 100, 250),
     k_max <- check_number(k_max, "n_neighbors", lower = 2, integer = TRUE)
     knn <- knn_search(data, k_max, metric, method, seed, n_threads, verbose)
   } else {
-    knn <- as_umap_knn(knn, n = if (is.null(X)) NULL else prepare_data(X)$n)
+    data <- if (is.null(X)) NULL else prepare_data(X)
+    knn <- as_umap_knn(knn, n = if (is.null(data)) NULL else data$n)
   }
   t_knn <- proc.time()[["elapsed"]] - t0
+  # X and knn are checked: the layouts take them as they are
+  prepared <- list(data = data, knn = knn)
 
   nk <- length(n_neighbors)
   nd <- length(min_dist)
@@ -73,7 +76,7 @@ umap_grid <- function(X, n_neighbors = c(5, 50, 100, 250),
     # graph and initial layout once per n_neighbors, then one layout per
     # min_dist (fit_layouts() runs exactly umap()'s stages)
     fits <- fit_layouts(X, knn, n_neighbors[i], min_dist, seed, n_threads,
-                        verbose, dots)
+                        verbose, dots, prepared)
     for (j in seq_len(nd)) {
       emb[[i, j]] <- fits[[j]]$embedding
       a[i, j] <- fits[[j]]$a
@@ -91,7 +94,7 @@ umap_grid <- function(X, n_neighbors = c(5, 50, 100, 250),
 # initial layout between them (they do not depend on min_dist). Arguments
 # not given in `dots` take umap()'s defaults.
 fit_layouts <- function(X, knn, n_neighbors, min_dist, seed, n_threads,
-                        verbose, dots) {
+                        verbose, dots, prepared = NULL) {
   defaults <- formals(umap)
   args <- lapply(defaults[setdiff(names(defaults), c("X", "knn"))], eval)
   args[names(dots)] <- dots
@@ -105,7 +108,7 @@ fit_layouts <- function(X, knn, n_neighbors, min_dist, seed, n_threads,
     args$min_dist <- d
     fit <- do.call(umap_impl, c(list(X = X, knn = knn), args,
                                 list(metric_given = !is.null(dots$metric),
-                                     shared = shared)))
+                                     shared = shared, prepared = prepared)))
     shared <<- fit$.shared
     fit
   })

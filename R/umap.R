@@ -106,13 +106,16 @@ umap <- function(X, n_neighbors = 15, n_components = 2, metric = "euclidean",
 
 # The engine behind umap() and umap_grid(). `shared` (from a previous call
 # with the same knn, n_neighbors and graph parameters) lets the grid reuse
-# the fuzzy graph and initial layout, which do not depend on min_dist.
+# the fuzzy graph and initial layout, which do not depend on min_dist;
+# `prepared` (list(data = prepare_data(X), knn = as_umap_knn(knn))) lets it
+# check X and knn once for all its layouts.
 umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
                       n_epochs, learning_rate, init, set_op_mix_ratio,
                       local_connectivity, repulsion_strength,
                       negative_sample_rate, a, b, knn, seed, n_threads,
                       verbose, method, keep_data, nn_default = FALSE,
-                      metric_given = TRUE, call = NULL, shared = NULL) {
+                      metric_given = TRUE, call = NULL, shared = NULL,
+                      prepared = NULL) {
   seed <- resolve_seed(seed)
   check_flag(verbose, "verbose")
   check_flag(keep_data, "keep_data")
@@ -126,7 +129,9 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
   }
 
   # --- data and neighbours --------------------------------------------------
-  if (is.null(X)) {
+  if (!is.null(prepared)) {
+    data <- prepared$data
+  } else if (is.null(X)) {
     if (is.null(knn)) stop("`X` can be NULL only when `knn` is given.", call. = FALSE)
     data <- NULL
   } else {
@@ -134,7 +139,8 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
   }
   if (!is.null(data) && data$kind == "dist" && !metric_given) metric <- "precomputed"
   if (!is.null(knn)) {
-    knn <- as_umap_knn(knn, n = if (is.null(data)) NULL else data$n)
+    knn <- if (!is.null(prepared)) prepared$knn else
+      as_umap_knn(knn, n = if (is.null(data)) NULL else data$n)
     n <- nrow(knn$indices)
   } else {
     n <- data$n
