@@ -9,12 +9,12 @@ steps <- list(
   run_step("umapc fit + predict", "
     t_fit <- system.time(fit <- umap(fm$X[tr, ], n_neighbors = 15, min_dist = 0.1, seed = 1, n_threads = 2))[['elapsed']]
     t <- system.time(new <- predict(fit, fm$X[te, ], n_threads = 2))[['elapsed']]
-    result <- list(seconds = t, fit_seconds = t_fit,
+    result <- list(seconds = t, fit_seconds = t_fit, peak_mb = peak_mb(),
                    accuracy = transfer_accuracy(fit$embedding, fm$labels[tr], new, fm$labels[te]))", setup),
   run_step("uwot fit + umap_transform", "
     t_fit <- system.time(fit <- uwot::umap(fm$X[tr, ], n_neighbors = 15, min_dist = 0.1, n_threads = 2, ret_model = TRUE))[['elapsed']]
     t <- system.time(new <- uwot::umap_transform(fm$X[te, ], fit, n_threads = 2))[['elapsed']]
-    result <- list(seconds = t, fit_seconds = t_fit,
+    result <- list(seconds = t, fit_seconds = t_fit, peak_mb = peak_mb(),
                    accuracy = transfer_accuracy(fit$embedding, fm$labels[tr], new, fm$labels[te]))", setup)
 )
 tab <- do.call(rbind, lapply(steps, function(s) data.frame(

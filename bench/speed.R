@@ -18,27 +18,28 @@ init_file <- file.path(bench_out, "speed_init.rds")
 steps <- list(
   run_step("umapc umap() end to end", sprintf("
     t <- system.time(fit <- umap(X, n_neighbors = 15, min_dist = 0.1, seed = 1, n_threads = 2))[['elapsed']]
+    pk <- peak_mb()
     saveRDS(fit$knn, %s)
     saveRDS(fit$embedding, file.path(bench_out, 'speed_umapc_embedding.rds'))
     saveRDS(.Call(umapc:::C_umapc_init_spectral, fit$graph@p, fit$graph@i, fit$graph@x,
                   max(fit$graph@x) / 200, 2L, 1, 2L), %s)
-    result <- c(list(seconds = t, stages = fit$timings), quality(fit$embedding))",
+    result <- c(list(seconds = t, stages = fit$timings, peak_mb = pk), quality(fit$embedding))",
     deparse(knn_file), deparse(init_file)), setup),
   run_step("uwot umap() end to end", "
     t <- system.time(emb <- uwot::umap(X, n_neighbors = 15, min_dist = 0.1, n_threads = 2))[['elapsed']]
     saveRDS(emb, file.path(bench_out, 'speed_uwot_embedding.rds'))
-    result <- c(list(seconds = t), quality(emb))", setup),
+    result <- c(list(seconds = t, peak_mb = peak_mb()), quality(emb))", setup),
   run_step("umapc layout (same knn + init)", sprintf("
     knn <- readRDS(%s); init <- readRDS(%s)
     t <- system.time(fit <- umap(NULL, knn = knn, init = init, seed = 1, n_threads = 2))[['elapsed']]
-    result <- c(list(seconds = t, stages = fit$timings), quality(fit$embedding))",
+    result <- c(list(seconds = t, stages = fit$timings, peak_mb = peak_mb()), quality(fit$embedding))",
     deparse(knn_file), deparse(init_file)), setup),
   run_step("uwot layout (same knn + init)", sprintf("
     knn <- readRDS(%s); init <- readRDS(%s)
     t <- system.time(emb <- uwot::umap(X = NULL, nn_method = list(idx = knn$indices, dist = knn$distances),
                                        init = init, min_dist = 0.1, n_threads = 2,
                                        n_sgd_threads = 2))[['elapsed']]
-    result <- c(list(seconds = t), quality(emb))", deparse(knn_file), deparse(init_file)), setup)
+    result <- c(list(seconds = t, peak_mb = peak_mb()), quality(emb))", deparse(knn_file), deparse(init_file)), setup)
 )
 tab <- do.call(rbind, lapply(steps, function(s) data.frame(
   step = s$step, seconds = round(s$seconds, 2),
