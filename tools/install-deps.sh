@@ -7,7 +7,7 @@ set -euo pipefail
 need=()
 have_deb() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in r-cran-matrix r-cran-testthat r-cran-knitr r-cran-rmarkdown pandoc \
-         r-cran-roxygen2 dataset-fashion-mnist "$@"; do
+         r-cran-roxygen2 qpdf dataset-fashion-mnist "$@"; do
   case "$p" in
     r-cran-testthat)
       # testthat may come with R itself rather than from Debian
