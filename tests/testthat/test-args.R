@@ -55,6 +55,17 @@ test_that("bad data gives clear errors and the input is never modified", {
   Xinf <- X
   Xinf[7, 4] <- Inf
   expect_error(umap(Xinf), "`X` contains infinite values \\(first at row 7, column 4\\)")
+  # NA takes precedence over an earlier infinite value; -Inf is infinite too
+  Xboth <- Xinf
+  Xboth[9, 4] <- NaN
+  expect_error(umap(Xboth), "`X` contains NA or NaN values \\(first at row 9, column 4\\)")
+  Xneg <- X
+  Xneg[2, 3] <- -Inf
+  expect_error(umap(Xneg), "`X` contains infinite values \\(first at row 2, column 3\\)")
+  Xbig <- X
+  Xbig[4, 1] <- -1e308
+  expect_error(nearest_neighbors(Xbig, 5), "`X` has values up to 1e\\+308 in magnitude")
+  expect_identical(Xbig[4, 1], -1e308)
   expect_error(umap(letters), "`X` must be a numeric matrix, a data frame")
   expect_error(umap(matrix(letters, 13, 2)), "`X` must be a numeric matrix")
   expect_error(umap(X[1:2, ]), "`X` must have at least 3 rows, not 2")
