@@ -61,7 +61,7 @@ SEXP umapc_knn_rows(SEXP s_idx, SEXP s_dist) {
   const double *dist;
   int n, m, i, j, dup_self = 0, any_self = 0, first;
   int *n_self, *bad;
-  SEXP out, s_bad, names;
+  SEXP out, s_bad;
   if (TYPEOF(s_idx) != INTSXP || TYPEOF(s_dist) != REALSXP ||
       !Rf_isMatrix(s_idx) || !Rf_isMatrix(s_dist))
     Rf_error("internal error: integer and double matrices are needed");
@@ -97,16 +97,14 @@ SEXP umapc_knn_rows(SEXP s_idx, SEXP s_dist) {
     for (i = 0; i < n; i++)
       bad[i] |= da[i] > db[i] || (da[i] == db[i] && ia[i] > ib[i]);
   }
-  out = PROTECT(Rf_allocVector(VECSXP, 3));
-  names = PROTECT(Rf_allocVector(STRSXP, 3));
+  {
+    const char *names[] = {"dup_self", "any_self", "bad", ""};
+    out = PROTECT(Rf_mkNamed(VECSXP, names));
+  }
   SET_VECTOR_ELT(out, 0, Rf_ScalarInteger(dup_self));
   SET_VECTOR_ELT(out, 1, Rf_ScalarLogical(any_self));
   SET_VECTOR_ELT(out, 2, s_bad);
-  SET_STRING_ELT(names, 0, Rf_mkChar("dup_self"));
-  SET_STRING_ELT(names, 1, Rf_mkChar("any_self"));
-  SET_STRING_ELT(names, 2, Rf_mkChar("bad"));
-  Rf_setAttrib(out, R_NamesSymbol, names);
-  UNPROTECT(3);
+  UNPROTECT(2);
   return out;
 }
 

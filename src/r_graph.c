@@ -8,8 +8,8 @@
 /* csr -> list(p, i, x) as a dgCMatrix wants them (symmetric: CSR == CSC). */
 static SEXP csr_to_list(const umapc_csr *g) {
   const int nnz = g->p[g->n];
-  SEXP out = PROTECT(Rf_allocVector(VECSXP, 3));
-  SEXP nm = PROTECT(Rf_allocVector(STRSXP, 3));
+  const char *names[] = {"p", "i", "x", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
   SEXP p = Rf_allocVector(INTSXP, (R_xlen_t)g->n + 1);
   SET_VECTOR_ELT(out, 0, p);
   memcpy(INTEGER(p), g->p, ((size_t)g->n + 1) * sizeof(int));
@@ -17,11 +17,7 @@ static SEXP csr_to_list(const umapc_csr *g) {
   memcpy(INTEGER(VECTOR_ELT(out, 1)), g->j, (size_t)nnz * sizeof(int));
   SET_VECTOR_ELT(out, 2, Rf_allocVector(REALSXP, nnz));
   memcpy(REAL(VECTOR_ELT(out, 2)), g->w, (size_t)nnz * sizeof(double));
-  SET_STRING_ELT(nm, 0, Rf_mkChar("p"));
-  SET_STRING_ELT(nm, 1, Rf_mkChar("i"));
-  SET_STRING_ELT(nm, 2, Rf_mkChar("x"));
-  Rf_setAttrib(out, R_NamesSymbol, nm);
-  UNPROTECT(2);
+  UNPROTECT(1);
   return out;
 }
 

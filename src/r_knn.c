@@ -28,8 +28,8 @@ static int data_from_sexp(SEXP X, int metric, int n_threads, umapc_data *d) {
 static SEXP knn_result(const int *idx, const double *dist, int n, int k) {
   SEXP ri = PROTECT(Rf_allocMatrix(INTSXP, n, k));
   SEXP rd = PROTECT(Rf_allocMatrix(REALSXP, n, k));
-  SEXP out = PROTECT(Rf_allocVector(VECSXP, 2));
-  SEXP nm = PROTECT(Rf_allocVector(STRSXP, 2));
+  const char *names[] = {"indices", "distances", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
   int *pi = INTEGER(ri), i, t;
   double *pd = REAL(rd);
   for (t = 0; t < k; t++)
@@ -39,10 +39,7 @@ static SEXP knn_result(const int *idx, const double *dist, int n, int k) {
     }
   SET_VECTOR_ELT(out, 0, ri);
   SET_VECTOR_ELT(out, 1, rd);
-  SET_STRING_ELT(nm, 0, Rf_mkChar("indices"));
-  SET_STRING_ELT(nm, 1, Rf_mkChar("distances"));
-  Rf_setAttrib(out, R_NamesSymbol, nm);
-  UNPROTECT(4);
+  UNPROTECT(3);
   return out;
 }
 

@@ -17,6 +17,24 @@
  * arithmetic: the same inputs give the same bits. Tiny, huge or non-finite
  * inputs fall back to powf.
  */
+/* The two polynomials, written once for the scalar code here and the
+ * eight-lane code of layout_vec.h (the same expression on float or on a
+ * vector of floats): log2(1 + m) for m in [-0.293, 0.415), and 2^f for f in
+ * [-1/2, 1/2]. */
+#define UMAPC_LOG2_POLY(m)                                                  \
+  ((m) * (1.4427017998f +                                                   \
+          (m) * (-0.72120846756f +                                          \
+                 (m) * (0.47979388416f +                                    \
+                        (m) * (-0.36641325939f +                            \
+                               (m) * (0.31840711837f +                      \
+                                      (m) * -0.20685812421f))))))
+#define UMAPC_EXP2_POLY(f)                                                  \
+  (1.0000000755f +                                                          \
+   (f) * (0.69314720671f +                                                  \
+          (f) * (0.24022107356f +                                           \
+                 (f) * (0.055503272142f +                                   \
+                        (f) * (0.0096760370979f + (f) * 0.0013400432165f)))))
+
 static inline float fast_powf(float x, float b) {
   union {
     float f;
@@ -34,23 +52,14 @@ static inline float fast_powf(float x, float b) {
     e += 1;
   }
   m -= 1.0f; /* in [-0.293, 0.415) */
-  lg = (float)e +
-       m * (1.4427017998f +
-            m * (-0.72120846756f +
-                 m * (0.47979388416f +
-                      m * (-0.36641325939f +
-                           m * (0.31840711837f + m * -0.20685812421f)))));
+  lg = (float)e + UMAPC_LOG2_POLY(m);
   p = b * lg;
   if (p < -126.0f || p > 126.0f) return powf(x, b);
   /* round p to the nearest integer by adding 1.5 * 2^23 (|p| < 2^22) */
   v.f = p + 12582912.0f;
   i = (int)(v.u - 0x4B400000u);
   f = p - (v.f - 12582912.0f); /* in [-0.5, 0.5] */
-  r = 1.0000000755f +
-      f * (0.69314720671f +
-           f * (0.24022107356f +
-                f * (0.055503272142f +
-                     f * (0.0096760370979f + f * 0.0013400432165f))));
+  r = UMAPC_EXP2_POLY(f);
   v.f = r;
   v.u += (uint32_t)i << 23;
   return v.f;

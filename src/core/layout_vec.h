@@ -30,7 +30,7 @@
 #define UMAPC_VEC_SEL(m, a, b) ((v8f)((((v8i)(a)) & (m)) | (((v8i)(b)) & ~(m))))
 #endif
 
-/* fast_powf() of layout.c on eight lanes (same polynomials); lanes outside
+/* fast_powf() of layout.c on eight lanes (the same polynomials); lanes outside
  * its range are flagged in *bad for a scalar fix-up. */
 UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_pow)(const v8f *xp, float b,
                                                       v8f *out, v8i *bad) {
@@ -44,21 +44,12 @@ UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_pow)(const v8f *xp, float b,
   m = UMAPC_VEC_SEL(big, m * 0.5f, m);
   e = e - big;
   m = m - 1.0f;
-  lg = __builtin_convertvector(e, v8f) +
-       m * (1.4427017998f +
-            m * (-0.72120846756f +
-                 m * (0.47979388416f +
-                      m * (-0.36641325939f +
-                           m * (0.31840711837f + m * -0.20685812421f)))));
+  lg = __builtin_convertvector(e, v8f) + UMAPC_LOG2_POLY(m);
   p = b * lg;
   t = p + 12582912.0f;
   i = (v8i)t - 0x4B400000;
   f = p - (t - 12582912.0f);
-  r = 1.0000000755f +
-      f * (0.69314720671f +
-           f * (0.24022107356f +
-                f * (0.055503272142f +
-                     f * (0.0096760370979f + f * 0.0013400432165f))));
+  r = UMAPC_EXP2_POLY(f);
   *bad = (x <= 1e-30f) | (x >= 1e30f) | (p < -126.0f) | (p > 126.0f);
   *out = (v8f)((v8i)r + (i << 23));
 }
