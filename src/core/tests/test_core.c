@@ -482,6 +482,13 @@ static void test_layout(void) {
   CHECK(moved > N); /* most coordinates moved */
   CHECK(memcmp(e1, e2, N * DIM * sizeof(double)) == 0); /* 1 vs 2 threads */
   CHECK(memcmp(e1, e3, N * DIM * sizeof(double)) == 0); /* twice */
+  /* 3 and 4 threads (more threads than the three chunks of vertices) */
+  memcpy(e3, e0, N * DIM * sizeof(double));
+  CHECK(umapc_layout(&g, wmax / 5, &par, 3, NULL, NULL, e3) == UMAPC_OK);
+  CHECK(memcmp(e1, e3, N * DIM * sizeof(double)) == 0);
+  memcpy(e3, e0, N * DIM * sizeof(double));
+  CHECK(umapc_layout(&g, wmax / 5, &par, 4, NULL, NULL, e3) == UMAPC_OK);
+  CHECK(memcmp(e1, e3, N * DIM * sizeof(double)) == 0);
 
   /* an even number of epochs takes the other buffer path */
   par.n_epochs = 4;
@@ -560,6 +567,22 @@ static void test_layout(void) {
 #endif
     par.negative_sample_rate = 5.0;
     free(es);
+  }
+
+  /* three dimensions (the general-dimension code): 1 vs 3 threads */
+  {
+    double *f1 = (double *)malloc(N * 3 * sizeof(double));
+    double *f3 = (double *)malloc(N * 3 * sizeof(double));
+    for (i = 0; i < N * 3; i++) f1[i] = f3[i] = 10.0 * urand(key, (uint64_t)i, 7);
+    par.dim = 3;
+    par.n_epochs = 4;
+    CHECK(umapc_layout(&g, 0.0, &par, 1, NULL, NULL, f1) == UMAPC_OK);
+    CHECK(umapc_layout(&g, 0.0, &par, 3, NULL, NULL, f3) == UMAPC_OK);
+    CHECK(all_finite(f1, N * 3));
+    CHECK(memcmp(f1, f3, N * 3 * sizeof(double)) == 0);
+    par.dim = DIM;
+    free(f1);
+    free(f3);
   }
 
   /* an interrupt stops it cleanly (ASan checks for leaks) */
