@@ -412,6 +412,11 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
   const float a = (float)par->a, b = (float)par->b, gamma = (float)par->gamma;
   /* a fit moves both ends of an edge through its two directions */
   const float attract_mult = head_only ? 1.0f : 2.0f;
+  /* phases per epoch (see layout.h): up to 16, keeping at least 16 chunks
+   * in each so that threads share a phase's work evenly; a transform moves
+   * only new points, which read none of each other, so it needs none */
+  const int n_phases =
+      head_only ? 1 : (n_chunks / 16 < 1 ? 1 : n_chunks / 16 > 16 ? 16 : n_chunks / 16);
   int epoch, team;
   n_threads = umapc_clamp_threads(n_threads);
   /* no more threads than chunks of work: tiny graphs run serially */
@@ -423,12 +428,13 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
     const float alpha = (float)(par->alpha * (1.0 - (double)epoch / n_epochs));
     const float *others = head_only ? tail : cur;
     const uint32_t n_others = (uint32_t)(head_only ? n_tail : n);
-    int ch;
+    int ch, phase;
     float *tmp;
+    for (phase = 0; phase < n_phases; phase++) {
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(team) schedule(dynamic, 1) if (team > 1)
 #endif
-    for (ch = 0; ch < n_chunks; ch++) {
+    for (ch = phase; ch < n_chunks; ch += n_phases) {
 #ifdef _OPENMP
       const int thread = omp_get_thread_num();
 #else
@@ -454,15 +460,30 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
                      gamma, attract_mult);
       }
     }
-    tmp = cur;
-    cur = nxt;
-    nxt = tmp;
+    if (n_phases > 1) {
+      /* the phase's vertices become visible to the next phases */
+      for (ch = phase; ch < n_chunks; ch += n_phases) {
+        const int i0 = ch * VERTEX_CHUNK;
+        const int i1 = i0 + VERTEX_CHUNK < n ? i0 + VERTEX_CHUNK : n;
+        memcpy(cur + (size_t)i0 * dim, nxt + (size_t)i0 * dim,
+               (size_t)(i1 - i0) * dim * sizeof(float));
+      }
+    }
+    }
+    if (n_phases == 1) {
+      tmp = cur;
+      cur = nxt;
+      nxt = tmp;
+    }
     if ((epoch + 1) % report_every == 0 || epoch + 1 == n_epochs)
       umapc_report(prog, "optimize", epoch + 1, n_epochs);
     if (umapc_interrupted(intr)) return UMAPC_ERR_INTERRUPTED;
   }
-  /* make sure the final positions are in the first buffer's partner */
-  if (n_epochs % 2 == 1) memcpy(nxt, cur, (size_t)n * dim * sizeof(float));
+  /* the caller reads the first buffer: with one phase the positions
+   * alternate between the two (after an odd number of epochs, nxt is the
+   * first), with several they never leave it */
+  if (n_phases == 1 && n_epochs % 2 == 1)
+    memcpy(nxt, cur, (size_t)n * dim * sizeof(float));
   return UMAPC_OK;
 }
 
@@ -509,8 +530,7 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   status = run_epochs(&s, par, tail != NULL, a, b, scratch, dues, ft, n_tail,
                       row_keys, n_threads, intr, prog);
   if (status == UMAPC_OK) {
-    /* after an even number of epochs the result is in a, else in b (and
-     * copied back into a by run_epochs) */
+    /* run_epochs() leaves the result in a */
     for (i = 0; i < n; i++) {
       int c;
       for (c = 0; c < dim; c++)

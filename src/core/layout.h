@@ -2,8 +2,12 @@
  * Layout optimisation by stochastic gradient descent on the fuzzy graph.
  *
  * Deterministic scheme (no racing updates): within an epoch every vertex
- * moves only itself, reading the other vertices' positions as they were at
- * the start of the epoch. The graph is symmetric, so edge (i, j) moves i and
+ * moves only itself. The vertices are split into chunks of 256, and the
+ * chunks into up to 16 phases (chunk c in phase c mod the number of
+ * phases); a vertex reads the others' positions as they were at the start
+ * of its phase, so later phases see the moves of earlier ones, as in
+ * umap-learn's sequential epoch, while the vertices of one phase run in
+ * parallel. The number of phases depends on the number of vertices only. The graph is symmetric, so edge (i, j) moves i and
  * edge (j, i) moves j; since umap-learn moves both ends of every sampled
  * edge, each due edge here applies the attraction step twice to its head
  * (once for its own sampling, once for the reverse edge's), which keeps the

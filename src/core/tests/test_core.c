@@ -602,6 +602,58 @@ static void test_layout(void) {
   free(e3);
 }
 
+/* A large random graph: enough chunks of vertices for several phases per
+ * epoch. Threads and kernels must not change a bit. */
+static void test_layout_phases(void) {
+  enum { N = 20000, DEG = 6 };
+  const uint64_t key = umapc_rng_key(11, UMAPC_STREAM_INIT);
+  umapc_csr g;
+  umapc_layout_params par;
+  double *e0 = (double *)malloc(N * 2 * sizeof(double));
+  double *e1 = (double *)malloc(N * 2 * sizeof(double));
+  double *e2 = (double *)malloc(N * 2 * sizeof(double));
+  int i, t, old;
+  /* vertex i linked to i +- 1..3 (mod N): symmetric, weights in (0, 1] */
+  g.n = N;
+  g.p = (int *)malloc((N + 1) * sizeof(int));
+  g.j = (int *)malloc((size_t)N * DEG * sizeof(int));
+  g.w = (double *)malloc((size_t)N * DEG * sizeof(double));
+  for (i = 0; i <= N; i++) g.p[i] = i * DEG;
+  for (i = 0; i < N; i++)
+    for (t = 0; t < DEG; t++) {
+      const int off = t / 2 + 1, j = t % 2 ? (i + off) % N : (i - off + N) % N;
+      g.j[i * DEG + t] = j;
+      g.w[i * DEG + t] = 1.0 / (double)off;
+    }
+  for (i = 0; i < N * 2; i++) e0[i] = 10.0 * urand(key, (uint64_t)i, 3);
+  init_params(&par, 6, UMAPC_STREAM_LAYOUT);
+  memcpy(e1, e0, N * 2 * sizeof(double));
+  CHECK(umapc_layout(&g, 0.0, &par, 1, NULL, NULL, e1) == UMAPC_OK);
+  CHECK(all_finite(e1, N * 2));
+  CHECK(memcmp(e1, e0, N * 2 * sizeof(double)) != 0);
+  for (t = 2; t <= 4; t++) {
+    memcpy(e2, e0, N * 2 * sizeof(double));
+    CHECK(umapc_layout(&g, 0.0, &par, t, NULL, NULL, e2) == UMAPC_OK);
+    CHECK(memcmp(e1, e2, N * 2 * sizeof(double)) == 0);
+  }
+#if defined(__x86_64__) && !defined(__FMA__)
+  memcpy(e1, e0, N * 2 * sizeof(double));
+  memcpy(e2, e0, N * 2 * sizeof(double));
+  old = umapc_layout_set_kernels(1);
+  CHECK(umapc_layout(&g, 0.0, &par, 2, NULL, NULL, e1) == UMAPC_OK);
+  umapc_layout_set_kernels(2);
+  CHECK(umapc_layout(&g, 0.0, &par, 2, NULL, NULL, e2) == UMAPC_OK);
+  umapc_layout_set_kernels(old);
+  CHECK(memcmp(e1, e2, N * 2 * sizeof(double)) == 0);
+#else
+  (void)old;
+#endif
+  umapc_csr_free(&g);
+  free(e0);
+  free(e1);
+  free(e2);
+}
+
 /* ---------------------------------------------------------------------- */
 /* transform                                                               */
 /* ---------------------------------------------------------------------- */
@@ -1009,6 +1061,7 @@ int main(void) {
   test_fuzzy_union();
   test_find_ab();
   test_layout();
+  test_layout_phases();
   test_transform();
   test_knn_exact();
   test_csc();
