@@ -398,6 +398,46 @@ static layout_kernels select_kernels(void) {
   return k;
 }
 
+/* What every chunk of one epoch shares. */
+typedef struct {
+  const schedule *s;
+  const layout_kernels *kern;
+  const uint64_t *row_keys;
+  uint64_t key;
+  int epoch, dim, head_only;
+  float alpha, a, b, gamma, attract_mult;
+  const float *cur, *others; /* positions at the start of the phase */
+  uint32_t n_others;
+  float *nxt;                /* the chunk's new positions */
+  float *scratch;            /* per-thread, for vertex_epoch() */
+  due_list *dues;            /* per-thread */
+} epoch_args;
+
+/* One epoch of chunk ch (vertices ch * VERTEX_CHUNK ...), on `thread`. */
+static void chunk_epoch(const epoch_args *e, int ch, int thread) {
+  const int n = e->s->n, dim = e->dim;
+  const int i0 = ch * VERTEX_CHUNK;
+  const int i1 = i0 + VERTEX_CHUNK < n ? i0 + VERTEX_CHUNK : n;
+  /* per-thread scratch, a cache line apart to avoid false sharing */
+  float *g = e->scratch + scratch_stride(dim) * (size_t)thread;
+  due_list *d = e->dues + thread;
+  int i;
+  e->kern->collect(e->s, i0, i1, e->epoch, e->key, e->row_keys, d);
+  if (dim == 2 && e->kern->epoch2d != NULL) {
+    e->kern->epoch2d(d, i0, i1, !e->head_only, e->cur, e->nxt, e->others,
+                     e->n_others, e->alpha, e->a, e->b, e->gamma,
+                     e->attract_mult);
+    return;
+  }
+  for (i = i0; i < i1; i++) {
+    float *y = e->nxt + (size_t)i * dim;
+    memcpy(y, e->cur + (size_t)i * dim, (size_t)dim * sizeof(float));
+    vertex_epoch(e->head_only ? -1 : i, y, g, e->others, e->n_others, dim, d,
+                 d->start[i - i0], d->start[i - i0 + 1], e->alpha, e->a, e->b,
+                 e->gamma, e->attract_mult);
+  }
+}
+
 static int run_epochs(const schedule *s, const umapc_layout_params *par,
                       int head_only, float *cur, float *nxt, float *scratch,
                       due_list *dues, const float *tail, int n_tail,
@@ -405,19 +445,32 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
                       const umapc_interrupt *intr,
                       const umapc_progress *prog) {
   const int n = s->n, dim = par->dim, n_epochs = par->n_epochs;
-  const uint64_t key = umapc_rng_key(par->seed, (uint64_t)par->stream);
   const int n_chunks = (n + VERTEX_CHUNK - 1) / VERTEX_CHUNK;
   const long report_every = n_epochs >= 10 ? n_epochs / 10 : 1;
   const layout_kernels kern = select_kernels();
-  const float a = (float)par->a, b = (float)par->b, gamma = (float)par->gamma;
-  /* a fit moves both ends of an edge through its two directions */
-  const float attract_mult = head_only ? 1.0f : 2.0f;
   /* phases per epoch (see layout.h): up to 16, keeping at least 16 chunks
    * in each so that threads share a phase's work evenly; a transform moves
    * only new points, which read none of each other, so it needs none */
-  const int n_phases =
-      head_only ? 1 : (n_chunks / 16 < 1 ? 1 : n_chunks / 16 > 16 ? 16 : n_chunks / 16);
+  const int n_phases = head_only            ? 1
+                       : n_chunks / 16 < 1  ? 1
+                       : n_chunks / 16 > 16 ? 16
+                                            : n_chunks / 16;
+  epoch_args e;
   int epoch, team;
+  e.s = s;
+  e.kern = &kern;
+  e.row_keys = row_keys;
+  e.key = umapc_rng_key(par->seed, (uint64_t)par->stream);
+  e.dim = dim;
+  e.head_only = head_only;
+  e.a = (float)par->a;
+  e.b = (float)par->b;
+  e.gamma = (float)par->gamma;
+  /* a fit moves both ends of an edge through its two directions */
+  e.attract_mult = head_only ? 1.0f : 2.0f;
+  e.n_others = (uint32_t)(head_only ? n_tail : n);
+  e.scratch = scratch;
+  e.dues = dues;
   n_threads = umapc_clamp_threads(n_threads);
   /* no more threads than chunks of work: tiny graphs run serially */
   team = n_threads < n_chunks ? n_threads : n_chunks;
@@ -425,53 +478,36 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
   (void)team;
 #endif
   for (epoch = 0; epoch < n_epochs; epoch++) {
-    const float alpha = (float)(par->alpha * (1.0 - (double)epoch / n_epochs));
-    const float *others = head_only ? tail : cur;
-    const uint32_t n_others = (uint32_t)(head_only ? n_tail : n);
-    int ch, phase;
-    float *tmp;
+    int phase;
+    e.epoch = epoch;
+    e.alpha = (float)(par->alpha * (1.0 - (double)epoch / n_epochs));
+    e.cur = cur;
+    e.others = head_only ? tail : cur;
+    e.nxt = nxt;
     for (phase = 0; phase < n_phases; phase++) {
+      int ch;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(team) schedule(dynamic, 1) if (team > 1)
 #endif
-    for (ch = phase; ch < n_chunks; ch += n_phases) {
-#ifdef _OPENMP
-      const int thread = omp_get_thread_num();
-#else
-      const int thread = 0;
-#endif
-      /* per-thread scratch, a cache line apart to avoid false sharing */
-      float *g = scratch + scratch_stride(dim) * (size_t)thread;
-      due_list *d = dues + thread;
-      const int i0 = ch * VERTEX_CHUNK;
-      const int i1 = i0 + VERTEX_CHUNK < n ? i0 + VERTEX_CHUNK : n;
-      int i;
-      kern.collect(s, i0, i1, epoch, key, row_keys, d);
-      if (dim == 2 && kern.epoch2d != NULL) {
-        kern.epoch2d(d, i0, i1, !head_only, cur, nxt, others, n_others, alpha,
-                     a, b, gamma, attract_mult);
-        continue;
-      }
-      for (i = i0; i < i1; i++) {
-        float *y = nxt + (size_t)i * dim;
-        memcpy(y, cur + (size_t)i * dim, (size_t)dim * sizeof(float));
-        vertex_epoch(head_only ? -1 : i, y, g, others, n_others, dim, d,
-                     d->start[i - i0], d->start[i - i0 + 1], alpha, a, b,
-                     gamma, attract_mult);
-      }
-    }
-    if (n_phases > 1) {
-      /* the phase's vertices become visible to the next phases */
       for (ch = phase; ch < n_chunks; ch += n_phases) {
-        const int i0 = ch * VERTEX_CHUNK;
-        const int i1 = i0 + VERTEX_CHUNK < n ? i0 + VERTEX_CHUNK : n;
-        memcpy(cur + (size_t)i0 * dim, nxt + (size_t)i0 * dim,
-               (size_t)(i1 - i0) * dim * sizeof(float));
+#ifdef _OPENMP
+        chunk_epoch(&e, ch, omp_get_thread_num());
+#else
+        chunk_epoch(&e, ch, 0);
+#endif
+      }
+      if (n_phases > 1) {
+        /* the phase's vertices become visible to the next phases */
+        for (ch = phase; ch < n_chunks; ch += n_phases) {
+          const int i0 = ch * VERTEX_CHUNK;
+          const int i1 = i0 + VERTEX_CHUNK < n ? i0 + VERTEX_CHUNK : n;
+          memcpy(cur + (size_t)i0 * dim, nxt + (size_t)i0 * dim,
+                 (size_t)(i1 - i0) * dim * sizeof(float));
+        }
       }
     }
-    }
-    if (n_phases == 1) {
-      tmp = cur;
+    if (n_phases == 1) { /* the new positions are the next epoch's start */
+      float *tmp = cur;
       cur = nxt;
       nxt = tmp;
     }
