@@ -7,6 +7,7 @@
 #define UMAPC_HEAP_H
 
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 
 /* (da, ia) comes after (db, ib) */
@@ -22,9 +23,13 @@ static inline void umapc_heap_init(float *d, int *idx, int k) {
   }
 }
 
-/* Put (dv, iv) at position pos and sift it down within the first k. */
-static inline void umapc_heap_sift(float *d, int *idx, int k, int pos, float dv,
-                                   int iv) {
+/* Put (dv, iv) at position pos and sift it down within the first k. When
+ * tag is not NULL it holds one byte per slot, moved with its entry, and the
+ * entering entry gets tv (NN-descent's "new" flags). Called with a constant
+ * NULL, the tag code compiles away. */
+static inline void umapc_heap_sift_tagged(float *d, int *idx,
+                                          unsigned char *tag, int k, int pos,
+                                          float dv, int iv, unsigned char tv) {
   for (;;) {
     int c = 2 * pos + 1, r = c + 1, big;
     if (c >= k) break;
@@ -33,10 +38,18 @@ static inline void umapc_heap_sift(float *d, int *idx, int k, int pos, float dv,
     if (!umapc_after(d[big], idx[big], dv, iv)) break;
     d[pos] = d[big];
     idx[pos] = idx[big];
+    if (tag != NULL) tag[pos] = tag[big];
     pos = big;
   }
   d[pos] = dv;
   idx[pos] = iv;
+  if (tag != NULL) tag[pos] = tv;
+}
+
+/* Put (dv, iv) at position pos and sift it down within the first k. */
+static inline void umapc_heap_sift(float *d, int *idx, int k, int pos, float dv,
+                                   int iv) {
+  umapc_heap_sift_tagged(d, idx, NULL, k, pos, dv, iv, 0);
 }
 
 /* Replace the root by (dv, iv) and sift down. */

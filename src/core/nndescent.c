@@ -190,23 +190,9 @@ static inline int nnd_contains(const int *idx, int k, int iv) {
  * entering element). Same ordering, same result. */
 static inline int nnd_push(float *d, int *idx, unsigned char *f, int k,
                            float dv, int iv) {
-  int pos = 0;
   if (!umapc_after(d[0], idx[0], dv, iv)) return 0;
   if (nnd_contains(idx, k, iv)) return 0;
-  for (;;) {
-    int c = 2 * pos + 1, r = c + 1, big;
-    if (c >= k) break;
-    big = c;
-    if (r < k && umapc_after(d[r], idx[r], d[c], idx[c])) big = r;
-    if (!umapc_after(d[big], idx[big], dv, iv)) break;
-    d[pos] = d[big];
-    idx[pos] = idx[big];
-    f[pos] = f[big];
-    pos = big;
-  }
-  d[pos] = dv;
-  idx[pos] = iv;
-  f[pos] = 1;
+  umapc_heap_sift_tagged(d, idx, f, k, 0, dv, iv, 1);
   return 1;
 }
 
