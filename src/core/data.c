@@ -321,70 +321,43 @@ __attribute__((target("avx2"))) static inline float lanes8(umapc_v8 a0,
     memcpy(&(v1), (p) + 8, sizeof(v1));  \
   } while (0)
 
-__attribute__((target("avx2"))) float umapc_sqdist_avx2(const float *x,
-                                                        const float *y,
-                                                        int ld) {
-  umapc_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0;
-  int k;
-  for (k = 0; k < ld; k += UMAPC_LANES) {
-    umapc_v8 x0, x1, y0, y1, t0, t1;
-    LOAD2(x + k, x0, x1);
-    LOAD2(y + k, y0, y1);
-    t0 = x0 - y0;
-    t1 = x1 - y1;
-    a0 += t0 * t0;
-    a1 += t1 * t1;
+/* An AVX2 kernel: the sum over the row of TERM(x, y), 16 floats a step in
+ * two accumulators, combined in umapc_lane_sum()'s fixed order. */
+#define UMAPC_AVX2_KERNEL(name, TERM)                                      \
+  __attribute__((target("avx2"))) float name(const float *x,               \
+                                             const float *y, int ld) {     \
+    umapc_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0;                       \
+    int k;                                                                 \
+    for (k = 0; k < ld; k += UMAPC_LANES) {                                \
+      umapc_v8 x0, x1, y0, y1;                                             \
+      LOAD2(x + k, x0, x1);                                                \
+      LOAD2(y + k, y0, y1);                                                \
+      a0 += TERM(x0, y0);                                                  \
+      a1 += TERM(x1, y1);                                                  \
+    }                                                                      \
+    return lanes8(a0, a1);                                                 \
   }
-  return lanes8(a0, a1);
-}
 
-__attribute__((target("avx2"))) float umapc_dot_avx2(const float *x,
-                                                     const float *y, int ld) {
-  umapc_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0;
-  int k;
-  for (k = 0; k < ld; k += UMAPC_LANES) {
-    umapc_v8 x0, x1, y0, y1;
-    LOAD2(x + k, x0, x1);
-    LOAD2(y + k, y0, y1);
-    a0 += x0 * y0;
-    a1 += x1 * y1;
-  }
-  return lanes8(a0, a1);
-}
+/* every lane of a vector of ints */
+#define V8I(c) ((umapc_v8i){(c), (c), (c), (c), (c), (c), (c), (c)})
+#define SQDIFF(a, b) (((a) - (b)) * ((a) - (b)))
+#define PROD(a, b) ((a) * (b))
+/* |a - b|: clear the sign bit */
+#define ABSDIFF(a, b) ((umapc_v8)((umapc_v8i)((a) - (b)) & V8I(0x7fffffff)))
+/* 1.0f where a != b, else 0 */
+#define NOTEQ(a, b) ((umapc_v8)((umapc_v8i)((a) != (b)) & V8I(0x3f800000)))
 
-__attribute__((target("avx2"))) float umapc_l1dist_avx2(const float *x,
-                                                        const float *y,
-                                                        int ld) {
-  const umapc_v8i m = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff,
-                       0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
-  umapc_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0;
-  int k;
-  for (k = 0; k < ld; k += UMAPC_LANES) {
-    umapc_v8 x0, x1, y0, y1;
-    LOAD2(x + k, x0, x1);
-    LOAD2(y + k, y0, y1);
-    a0 += (umapc_v8)((umapc_v8i)(x0 - y0) & m);
-    a1 += (umapc_v8)((umapc_v8i)(x1 - y1) & m);
-  }
-  return lanes8(a0, a1);
-}
+UMAPC_AVX2_KERNEL(umapc_sqdist_avx2, SQDIFF)
+UMAPC_AVX2_KERNEL(umapc_dot_avx2, PROD)
+UMAPC_AVX2_KERNEL(umapc_l1dist_avx2, ABSDIFF)
+UMAPC_AVX2_KERNEL(umapc_hamming_avx2, NOTEQ)
 
-__attribute__((target("avx2"))) float umapc_hamming_avx2(const float *x,
-                                                         const float *y,
-                                                         int ld) {
-  const umapc_v8i one = {0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000,
-                         0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000};
-  umapc_v8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0;
-  int k;
-  for (k = 0; k < ld; k += UMAPC_LANES) {
-    umapc_v8 x0, x1, y0, y1;
-    LOAD2(x + k, x0, x1);
-    LOAD2(y + k, y0, y1);
-    a0 += (umapc_v8)((umapc_v8i)(x0 != y0) & one);
-    a1 += (umapc_v8)((umapc_v8i)(x1 != y1) & one);
-  }
-  return lanes8(a0, a1);
-}
+#undef UMAPC_AVX2_KERNEL
+#undef V8I
+#undef SQDIFF
+#undef PROD
+#undef ABSDIFF
+#undef NOTEQ
 #undef LOAD2
 #endif
 
