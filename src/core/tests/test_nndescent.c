@@ -99,50 +99,77 @@ static int stop_after(void *ctx) {
   return ++*calls > 3;
 }
 
+/* The buffers of one test: exact neighbours (ex, exd) and two runs'
+ * results (i1, d1 and i2, d2) of n rows x k. */
+typedef struct {
+  int n, k;
+  int *ex, *i1, *i2;
+  float *exd;
+  double *d1, *d2;
+} runs;
+
+static runs runs_alloc(int n, int k) {
+  runs b;
+  const size_t m = (size_t)n * k;
+  b.n = n;
+  b.k = k;
+  b.ex = (int *)malloc(m * sizeof(int));
+  b.exd = (float *)malloc(m * sizeof(float));
+  b.i1 = (int *)malloc(m * sizeof(int));
+  b.i2 = (int *)malloc(m * sizeof(int));
+  b.d1 = (double *)malloc(m * sizeof(double));
+  b.d2 = (double *)malloc(m * sizeof(double));
+  return b;
+}
+
+static void runs_free(runs *b) {
+  free(b->ex);
+  free(b->exd);
+  free(b->i1);
+  free(b->i2);
+  free(b->d1);
+  free(b->d2);
+}
+
+/* the two runs gave the same bits */
+static void check_same_runs(const runs *b) {
+  const size_t m = (size_t)b->n * b->k;
+  CHECK(memcmp(b->i1, b->i2, m * sizeof(int)) == 0);
+  CHECK(memcmp(b->d1, b->d2, m * sizeof(double)) == 0);
+}
+
 static void test_recall_and_threads(int metric, int n, int d, double min_recall) {
   const int k = 15;
   double *X = clustered(n, d, 10, 7);
   umapc_data D;
-  int *ex = (int *)malloc((size_t)n * k * sizeof(int));
-  float *exd = (float *)malloc((size_t)n * k * sizeof(float));
-  int *i1 = (int *)malloc((size_t)n * k * sizeof(int));
-  int *i2 = (int *)malloc((size_t)n * k * sizeof(int));
-  double *d1 = (double *)malloc((size_t)n * k * sizeof(double));
-  double *d2 = (double *)malloc((size_t)n * k * sizeof(double));
+  runs B = runs_alloc(n, k);
   umapc_progress prog;
   int th;
   double r;
   prog.report = on_progress;
   prog.ctx = NULL;
   CHECK(umapc_data_from_dense(X, n, d, metric, 2, &D) == UMAPC_OK);
-  brute(&D, k, ex, exd);
+  brute(&D, k, B.ex, B.exd);
   progress_calls = 0;
-  CHECK(umapc_knn_nndescent(&D, k, NULL, 42, 1, NULL, &prog, i1, d1) == UMAPC_OK);
+  CHECK(umapc_knn_nndescent(&D, k, NULL, 42, 1, NULL, &prog, B.i1, B.d1) == UMAPC_OK);
   CHECK(progress_calls >= 1);
-  CHECK(check_rows(&D, k, i1, d1) == 0);
-  r = recall(n, k, i1, ex);
+  CHECK(check_rows(&D, k, B.i1, B.d1) == 0);
+  r = recall(n, k, B.i1, B.ex);
   fprintf(stderr, "  metric %d, %d x %d: recall %.4f\n", metric, n, d, r);
   CHECK(r >= min_recall);
   for (th = 2; th <= 4; th += 2) {
-    memset(i2, 0, (size_t)n * k * sizeof(int));
-    CHECK(umapc_knn_nndescent(&D, k, NULL, 42, th, NULL, NULL, i2, d2) == UMAPC_OK);
-    CHECK(memcmp(i1, i2, (size_t)n * k * sizeof(int)) == 0);
-    CHECK(memcmp(d1, d2, (size_t)n * k * sizeof(double)) == 0);
+    memset(B.i2, 0, (size_t)n * k * sizeof(int));
+    CHECK(umapc_knn_nndescent(&D, k, NULL, 42, th, NULL, NULL, B.i2, B.d2) == UMAPC_OK);
+    check_same_runs(&B);
   }
   /* other seeds: also fine, and deterministic */
-  CHECK(umapc_knn_nndescent(&D, k, NULL, 12345, 3, NULL, NULL, i2, d2) == UMAPC_OK);
-  CHECK(check_rows(&D, k, i2, d2) == 0);
-  CHECK(recall(n, k, i2, ex) >= min_recall);
-  CHECK(umapc_knn_nndescent(&D, k, NULL, 12345, 1, NULL, NULL, i1, d1) == UMAPC_OK);
-  CHECK(memcmp(i1, i2, (size_t)n * k * sizeof(int)) == 0);
-  CHECK(memcmp(d1, d2, (size_t)n * k * sizeof(double)) == 0);
+  CHECK(umapc_knn_nndescent(&D, k, NULL, 12345, 3, NULL, NULL, B.i2, B.d2) == UMAPC_OK);
+  CHECK(check_rows(&D, k, B.i2, B.d2) == 0);
+  CHECK(recall(n, k, B.i2, B.ex) >= min_recall);
+  CHECK(umapc_knn_nndescent(&D, k, NULL, 12345, 1, NULL, NULL, B.i1, B.d1) == UMAPC_OK);
+  check_same_runs(&B);
   free(X);
-  free(ex);
-  free(exd);
-  free(i1);
-  free(i2);
-  free(d1);
-  free(d2);
+  runs_free(&B);
   umapc_data_free(&D);
 }
 
@@ -151,12 +178,7 @@ static void test_params(void) {
   const int n = 3000, d = 10, k = 10;
   double *X = clustered(n, d, 5, 3);
   umapc_data D;
-  int *ex = (int *)malloc((size_t)n * k * sizeof(int));
-  float *exd = (float *)malloc((size_t)n * k * sizeof(float));
-  int *i1 = (int *)malloc((size_t)n * k * sizeof(int));
-  int *i2 = (int *)malloc((size_t)n * k * sizeof(int));
-  double *d1 = (double *)malloc((size_t)n * k * sizeof(double));
-  double *d2 = (double *)malloc((size_t)n * k * sizeof(double));
+  runs B = runs_alloc(n, k);
   umapc_nnd_params P;
   double r;
   memset(&P, 0, sizeof(P));
@@ -165,28 +187,22 @@ static void test_params(void) {
   P.max_candidates = 7;
   P.n_iters = 30;
   CHECK(umapc_data_from_dense(X, n, d, UMAPC_METRIC_EUCLIDEAN, 1, &D) == UMAPC_OK);
-  brute(&D, k, ex, exd);
-  CHECK(umapc_knn_nndescent(&D, k, &P, 5, 1, NULL, NULL, i1, d1) == UMAPC_OK);
-  CHECK(check_rows(&D, k, i1, d1) == 0);
-  r = recall(n, k, i1, ex);
+  brute(&D, k, B.ex, B.exd);
+  CHECK(umapc_knn_nndescent(&D, k, &P, 5, 1, NULL, NULL, B.i1, B.d1) == UMAPC_OK);
+  CHECK(check_rows(&D, k, B.i1, B.d1) == 0);
+  r = recall(n, k, B.i1, B.ex);
   fprintf(stderr, "  small leaves/candidates: recall %.4f\n", r);
   CHECK(r >= 0.95);
-  CHECK(umapc_knn_nndescent(&D, k, &P, 5, 4, NULL, NULL, i2, d2) == UMAPC_OK);
-  CHECK(memcmp(i1, i2, (size_t)n * k * sizeof(int)) == 0);
-  CHECK(memcmp(d1, d2, (size_t)n * k * sizeof(double)) == 0);
+  CHECK(umapc_knn_nndescent(&D, k, &P, 5, 4, NULL, NULL, B.i2, B.d2) == UMAPC_OK);
+  check_same_runs(&B);
   /* no trees at all: random initial graph */
   P.n_trees = 0;
   P.leaf_size = 0;
   P.max_candidates = 0;
-  CHECK(umapc_knn_nndescent(&D, k, &P, 5, 2, NULL, NULL, i1, d1) == UMAPC_OK);
-  CHECK(check_rows(&D, k, i1, d1) == 0);
+  CHECK(umapc_knn_nndescent(&D, k, &P, 5, 2, NULL, NULL, B.i1, B.d1) == UMAPC_OK);
+  CHECK(check_rows(&D, k, B.i1, B.d1) == 0);
   free(X);
-  free(ex);
-  free(exd);
-  free(i1);
-  free(i2);
-  free(d1);
-  free(d2);
+  runs_free(&B);
   umapc_data_free(&D);
 }
 
@@ -195,45 +211,34 @@ static void test_metrics(void) {
                           UMAPC_METRIC_HAMMING};
   const int n = 2000, d = 16, k = 10;
   double *X = clustered(n, d, 8, 11);
-  int *ex = (int *)malloc((size_t)n * k * sizeof(int));
-  float *exd = (float *)malloc((size_t)n * k * sizeof(float));
-  int *i1 = (int *)malloc((size_t)n * k * sizeof(int));
-  int *i2 = (int *)malloc((size_t)n * k * sizeof(int));
-  double *d1 = (double *)malloc((size_t)n * k * sizeof(double));
-  double *d2 = (double *)malloc((size_t)n * k * sizeof(double));
+  runs B = runs_alloc(n, k);
   int m, t;
   for (m = 0; m < 3; m++) {
     umapc_data D;
     if (metrics[m] == UMAPC_METRIC_HAMMING)
       for (t = 0; t < n * d; t++) X[t] = X[t] > 0 ? 1.0 : 0.0;
     CHECK(umapc_data_from_dense(X, n, d, metrics[m], 1, &D) == UMAPC_OK);
-    brute(&D, k, ex, exd);
-    CHECK(umapc_knn_nndescent(&D, k, NULL, 1, 2, NULL, NULL, i1, d1) == UMAPC_OK);
-    CHECK(check_rows(&D, k, i1, d1) == 0);
-    CHECK(umapc_knn_nndescent(&D, k, NULL, 1, 1, NULL, NULL, i2, d2) == UMAPC_OK);
-    CHECK(memcmp(i1, i2, (size_t)n * k * sizeof(int)) == 0);
-    CHECK(memcmp(d1, d2, (size_t)n * k * sizeof(double)) == 0);
+    brute(&D, k, B.ex, B.exd);
+    CHECK(umapc_knn_nndescent(&D, k, NULL, 1, 2, NULL, NULL, B.i1, B.d1) == UMAPC_OK);
+    CHECK(check_rows(&D, k, B.i1, B.d1) == 0);
+    CHECK(umapc_knn_nndescent(&D, k, NULL, 1, 1, NULL, NULL, B.i2, B.d2) == UMAPC_OK);
+    check_same_runs(&B);
     if (metrics[m] != UMAPC_METRIC_HAMMING) { /* hamming: massive ties */
-      double r = recall(n, k, i1, ex);
+      double r = recall(n, k, B.i1, B.ex);
       fprintf(stderr, "  metric %d: recall %.4f\n", metrics[m], r);
       CHECK(r >= 0.97);
     } else {
       /* compare the k-th distance: ties make index recall meaningless */
       int i, worse = 0;
       for (i = 0; i < n; i++)
-        worse += d1[(size_t)i * k + k - 1] >
-                 umapc_kernel_to_dist(&D, exd[(size_t)i * k + k - 1]) + 1e-9;
+        worse += B.d1[(size_t)i * k + k - 1] >
+                 umapc_kernel_to_dist(&D, B.exd[(size_t)i * k + k - 1]) + 1e-9;
       CHECK(worse <= n / 50);
     }
     umapc_data_free(&D);
   }
   free(X);
-  free(ex);
-  free(exd);
-  free(i1);
-  free(i2);
-  free(d1);
-  free(d2);
+  runs_free(&B);
 }
 
 static void test_tiny(void) {
