@@ -71,15 +71,6 @@ static int csr_from_edges(int n, const edge *in, long m, umapc_csr *g) {
   return 0;
 }
 
-static void csr_release(umapc_csr *g) {
-  free(g->p);
-  free(g->j);
-  free(g->w);
-  g->p = NULL;
-  g->j = NULL;
-  g->w = NULL;
-}
-
 /* a kNN-like graph: points in the unit square, each linked to its k nearest
  * among a window of candidates sorted along x (cheap, local, irregular) */
 static int knn_like_graph(int n, int k, uint64_t seed, umapc_csr *g) {
@@ -275,7 +266,7 @@ static void test_interrupt(void) {
   CHECK(knn_like_graph(3000, 10, 5, &g) == 0);
   CHECK(umapc_spectral_init(&g, 0.0, 2, 1, 1, &intr, out, &fb) ==
         UMAPC_ERR_INTERRUPTED);
-  csr_release(&g);
+  umapc_csr_free(&g);
   free(out);
 }
 
@@ -312,7 +303,7 @@ static void test_ring(void) {
     const double dx = out[2 * a] - out[2 * b], dy = out[2 * a + 1] - out[2 * b + 1];
     CHECK(sqrt(dx * dx + dy * dy) < 1.0);
   }
-  csr_release(&g);
+  umapc_csr_free(&g);
 }
 
 static void test_grid(void) {
@@ -346,7 +337,7 @@ static void test_grid(void) {
     for (r = 0; r < n; r++) var += (out[2 * r + d] - mean) * (out[2 * r + d] - mean);
     CHECK(sqrt(var / n) > 2.0); /* well spread, not collapsed */
   }
-  csr_release(&g);
+  umapc_csr_free(&g);
   free(ed);
   free(out);
 }
@@ -408,7 +399,7 @@ static void test_two_cliques(void) {
     CHECK(umapc_spectral_init(&g, 0.01, 3, 9, 1, NULL, out3, &fb) == UMAPC_OK);
     CHECK(fb == 0 && all_finite(out3, 72));
   }
-  csr_release(&g);
+  umapc_csr_free(&g);
 }
 
 static void test_tiny(void) {
@@ -434,7 +425,7 @@ static void test_tiny(void) {
     CHECK(fb == 0);
     CHECK(all_finite(out, (size_t)n * 2));
     if (n > 1) CHECK(fabs(max_abs(out, (size_t)n * 2) - 10.0) < 1e-3);
-    csr_release(&g);
+    umapc_csr_free(&g);
   }
 }
 
@@ -455,7 +446,7 @@ static void test_threads(int n, double min_weight) {
   CHECK(memcmp(o1, o2, (size_t)n * 2 * sizeof(double)) == 0);
   CHECK(memcmp(o1, o4, (size_t)n * 2 * sizeof(double)) == 0);
   CHECK(memcmp(o1, o5, (size_t)n * 2 * sizeof(double)) != 0); /* seed */
-  csr_release(&g);
+  umapc_csr_free(&g);
   free(o1);
   free(o2);
   free(o4);
