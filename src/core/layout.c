@@ -132,12 +132,18 @@ typedef struct {
   float *r;        /* relative weights, in (0, 1] */
   double neg_rate; /* negative samples per positive sample */
   int whole_rate;  /* neg_rate if a whole number below 2^20, else -1 */
+  /* fits only (NULL for transforms): */
+  int *rev;        /* the reverse edge (j, i) of edge (i, j); -1 if none */
+  uint8_t *late;   /* 1 if the tail's turn in an epoch comes at or after
+                      the head's (its phase is not earlier) */
 } schedule;
 
 static void schedule_free(schedule *s) {
   free(s->p);
   free(s->j);
   free(s->r);
+  free(s->rev);
+  free(s->late);
 }
 
 /* Keep the edges of g with weight >= min_weight; relative weights are
@@ -188,6 +194,49 @@ static int schedule_build(const umapc_csr *g, double min_weight, int per_row,
   return UMAPC_OK;
 }
 
+/*
+ * Both ends of an edge move (see layout.h): find each kept edge's reverse
+ * and whether the tail's turn comes at or after the head's. Rows list their
+ * tails in ascending order (graph.h), so one cursor per row finds every
+ * reverse edge in a single pass; a row out of order falls back to a scan of
+ * the row. n_phases is a power of two.
+ */
+static int schedule_link(schedule *s, int n_phases) {
+  const int n = s->n, m = s->p[n];
+  int *pos = (int *)malloc(((size_t)n + 1) * sizeof(int));
+  int i;
+  s->rev = (int *)malloc((size_t)m * sizeof(int) + 1);
+  s->late = (uint8_t *)malloc((size_t)m + 1);
+  if (pos == NULL || s->rev == NULL || s->late == NULL) {
+    free(pos);
+    return UMAPC_ERR_NOMEM;
+  }
+  memcpy(pos, s->p, (size_t)n * sizeof(int));
+  for (i = 0; i < n; i++) {
+    const int ph = (i / VERTEX_CHUNK) & (n_phases - 1);
+    int t;
+    for (t = s->p[i]; t < s->p[i + 1]; t++) {
+      const int j = s->j[t];
+      int *q = pos + j;
+      while (*q < s->p[j + 1] && s->j[*q] < i) (*q)++;
+      if (*q < s->p[j + 1] && s->j[*q] == i) {
+        s->rev[t] = *q;
+      } else {
+        int u;
+        s->rev[t] = -1;
+        for (u = s->p[j]; u < s->p[j + 1]; u++)
+          if (s->j[u] == i) {
+            s->rev[t] = u;
+            break;
+          }
+      }
+      s->late[t] = ((j / VERTEX_CHUNK) & (n_phases - 1)) >= ph;
+    }
+  }
+  free(pos);
+  return UMAPC_OK;
+}
+
 /* Samples of an edge of relative weight r by the end of epoch n. */
 static inline int samples_by(int n, float r) {
   return (int)((float)n * r);
@@ -206,19 +255,48 @@ static inline int negatives_for(int c, double rate, int whole_rate) {
   return hi < cap ? (int)hi : 1 << 20;
 }
 
+/* Whether an edge of relative weight r is sampled at epoch n (never at
+ * epoch 0, as in umap-learn). */
+static inline int due_at(int n, float r) {
+  return n > 0 && samples_by(n, r) != samples_by(n - 1, r);
+}
+
+/*
+ * The moves a vertex receives from its neighbours (fits only). When vertex
+ * i samples edge (i, j), i moves towards j, and j must move towards i by the
+ * opposite step, as in umap-learn; but j belongs to another thread's work.
+ * So i writes that step into the slot of the reverse edge (j, i) (exactly
+ * one writer per slot: the graph is symmetric, so (j, i) has the weight of
+ * (i, j) and is due in the same epochs), and j adds its pending slots, in
+ * edge order, at the start of its next turn. Slots written by vertices
+ * whose turn came earlier in this epoch are read in this epoch; slots of
+ * vertices whose turn comes at or after j's ("late" edges) are read in the
+ * next one. Two slot buffers, by epoch parity, keep the writes of one epoch
+ * apart from the reads of the previous epoch's.
+ */
+static inline int pending_at(const schedule *s, int t, int epoch) {
+  return s->rev[t] >= 0 &&
+         (s->late[t] ? due_at(epoch - 1, s->r[t]) : due_at(epoch, s->r[t]));
+}
+
 /*
  * The edges due in one epoch for one chunk of vertices, in edge order, with
  * everything that does not depend on positions worked out beforehand (how
- * many negative samples each draws, the random keys). The geometry then
- * runs on this list, for several vertices at once.
+ * many negative samples each draws, the random keys, the slot its opposite
+ * move goes to). The geometry then runs on this list, for several vertices
+ * at once. For fits, also the slots each vertex collects first.
  */
 typedef struct {
   int *t;          /* the due edges */
   int *j;          /* their tails */
   int *n_neg;      /* their negative samples */
   uint32_t *ekey;  /* their keys for negative sampling */
+  int *rev;        /* their reverse edges' slots (-1: none, or a transform) */
   int *start;      /* VERTEX_CHUNK + 1: vertex r's due edges are
                       start[r] .. start[r + 1] - 1 */
+  int *in;         /* edges with a pending slot (fits), then their offsets */
+  size_t *in_off;  /* into the slot buffers, in floats */
+  int *in_start;   /* VERTEX_CHUNK + 1, as start */
 } due_list;
 
 static void due_free(due_list *d) {
@@ -226,7 +304,11 @@ static void due_free(due_list *d) {
   free(d->j);
   free(d->n_neg);
   free(d->ekey);
+  free(d->rev);
   free(d->start);
+  free(d->in);
+  free(d->in_off);
+  free(d->in_start);
 }
 
 static int due_alloc(due_list *d, size_t max_edges) {
@@ -234,21 +316,29 @@ static int due_alloc(due_list *d, size_t max_edges) {
   d->j = (int *)malloc(max_edges * sizeof(int) + 1);
   d->n_neg = (int *)malloc(max_edges * sizeof(int) + 1);
   d->ekey = (uint32_t *)malloc(max_edges * sizeof(uint32_t) + 1);
+  d->rev = (int *)malloc(max_edges * sizeof(int) + 1);
   d->start = (int *)malloc((VERTEX_CHUNK + 1) * sizeof(int));
-  return d->t && d->j && d->n_neg && d->ekey && d->start ? UMAPC_OK
-                                                          : UMAPC_ERR_NOMEM;
+  d->in = (int *)malloc(max_edges * sizeof(int) + 1);
+  d->in_off = (size_t *)malloc(max_edges * sizeof(size_t) + 1);
+  d->in_start = (int *)malloc((VERTEX_CHUNK + 1) * sizeof(int));
+  return d->t && d->j && d->n_neg && d->ekey && d->rev && d->start && d->in &&
+                 d->in_off && d->in_start
+             ? UMAPC_OK
+             : UMAPC_ERR_NOMEM;
 }
 
 /*
- * Given the m due edges d->t of vertices i0 .. i1 - 1 (in edge order), fill
- * in the rest of the list. Vertex i draws from its own key per epoch:
- * (seed, stream, vertex, epoch) for a fit, the caller's per-row key for a
- * transform.
+ * Given the m due edges d->t and the n_in edges with pending slots d->in of
+ * vertices i0 .. i1 - 1 (both in edge order), fill in the rest of the list.
+ * Vertex i draws from its own key per epoch: (seed, stream, vertex, epoch)
+ * for a fit, the caller's per-row key for a transform. The slot buffers
+ * hold s->p[n] * dim floats each.
  */
 static void due_finish(const schedule *s, int i0, int i1, int epoch,
-                       uint64_t key, const uint64_t *row_keys, due_list *d,
-                       int m) {
-  int i, u = 0;
+                       uint64_t key, const uint64_t *row_keys, int dim,
+                       due_list *d, int m, int n_in) {
+  const size_t buf = (size_t)s->p[s->n] * dim;
+  int i, u = 0, v = 0;
   for (i = i0; i < i1; i++) {
     const int t0 = s->p[i], t1 = s->p[i + 1];
     d->start[i - i0] = u;
@@ -261,41 +351,64 @@ static void due_finish(const schedule *s, int i0, int i1, int epoch,
         d->n_neg[u] = negatives_for(samples_by(epoch, s->r[t]), s->neg_rate,
                                    s->whole_rate);
         d->ekey[u] = negative_edge_key(vkey, t - t0);
+        d->rev[u] = s->rev != NULL ? s->rev[t] : -1;
       }
+    }
+    d->in_start[i - i0] = v;
+    for (; v < n_in && d->in[v] < t1; v++) {
+      const int t = d->in[v];
+      const int parity = (s->late[t] ? epoch - 1 : epoch) & 1;
+      d->in_off[v] = (size_t)parity * buf + (size_t)t * dim;
     }
   }
   d->start[i1 - i0] = m;
+  d->in_start[i1 - i0] = n_in;
 }
 
-/* The due edges of vertices i0 .. i1 - 1 at this epoch (scalar version of
- * layout_vec.h's). Nothing is due at epoch 0. */
+/* The due edges (and pending slots) of vertices i0 .. i1 - 1 at this
+ * epoch: the scalar version of layout_vec.h's. */
 static void collect_due(const schedule *s, int i0, int i1, int epoch,
-                        uint64_t key, const uint64_t *row_keys, due_list *d) {
-  int t, m = 0;
-  if (epoch > 0)
+                        uint64_t key, const uint64_t *row_keys, int dim,
+                        due_list *d) {
+  int t, m = 0, n_in = 0;
+  for (t = s->p[i0]; t < s->p[i1]; t++) {
+    d->t[m] = t;
+    m += due_at(epoch, s->r[t]);
+  }
+  if (s->rev != NULL)
     for (t = s->p[i0]; t < s->p[i1]; t++) {
-      d->t[m] = t;
-      m += samples_by(epoch, s->r[t]) != samples_by(epoch - 1, s->r[t]);
+      d->in[n_in] = t;
+      n_in += pending_at(s, t, epoch);
     }
-  due_finish(s, i0, i1, epoch, key, row_keys, d, m);
+  due_finish(s, i0, i1, epoch, key, row_keys, dim, d, m, n_in);
+}
+
+/* y (dim floats) plus vertex r's pending slots, in edge order */
+static inline void collect_moves(const due_list *d, int r, const float *slots,
+                                 int dim, float *y) {
+  int u, c;
+  for (u = d->in_start[r]; u < d->in_start[r + 1]; u++)
+    for (c = 0; c < dim; c++) y[c] += slots[d->in_off[u] + c];
 }
 
 /*
  * One vertex's updates for one epoch (any dimension). y: its position
  * (in/out, dim floats); others: positions of the vertices it reads
- * (row-major, fixed this epoch); g: dim floats of scratch; due edges
- * m0 .. m1 - 1 of d.
+ * (row-major, fixed this phase); g: dim floats of scratch; due edges
+ * m0 .. m1 - 1 of d; slots: where the opposite attraction moves go (this
+ * epoch's slot buffer; NULL for transforms).
  *
  * For each due edge the attraction and that edge's negative samples are all
  * evaluated at the same position of y, each term clipped to [-4, 4] on its
  * own, then added in order (attraction, negative samples 0, 1, ...) and
- * applied together. The 2-d kernel in layout_vec.h does exactly this on eight
- * vertices at a time.
+ * applied together; the attraction's opposite, -alpha times its term, goes
+ * to the reverse edge's slot. The 2-d kernel in layout_vec.h does exactly
+ * this on eight vertices at a time.
  */
 static void vertex_epoch(int self_index, float *y, float *g,
                          const float *others, uint32_t n_others, int dim,
                          const due_list *d, int m0, int m1, float alpha,
-                         float a, float b, float gamma, float attract_mult) {
+                         float a, float b, float gamma, float *slots) {
   const float rep_num = 2.0f * gamma * b, att_num = -2.0f * a * b;
   int m;
   for (m = m0; m < m1; m++) {
@@ -310,11 +423,13 @@ static void vertex_epoch(int self_index, float *y, float *g,
       /* d2^(b-1) directly avoids a division by d2 */
       const float pbm1 = fast_powf(d2, b - 1.0f);
       const float coef = att_num * pbm1 / (a * pbm1 * d2 + 1.0f);
-      for (c = 0; c < dim; c++)
-        g[c] = attract_mult * clip4(coef * (y[c] - yj[c]));
+      for (c = 0; c < dim; c++) g[c] = clip4(coef * (y[c] - yj[c]));
     } else {
       for (c = 0; c < dim; c++) g[c] = 0.0f;
     }
+    if (slots != NULL && d->rev[m] >= 0)
+      for (c = 0; c < dim; c++)
+        slots[(size_t)d->rev[m] * dim + c] = -(g[c] * alpha);
     for (q = 0; q < d->n_neg[m]; q++) {
       const int kk = negative_vertex(d->ekey[m], q, n_others);
       const float *yk;
@@ -365,9 +480,10 @@ typedef unsigned long long v4u64 __attribute__((vector_size(32)));
 /* The kernels for this processor (chosen once, before threads). */
 typedef struct {
   void (*collect)(const schedule *, int, int, int, uint64_t,
-                  const uint64_t *, due_list *);
+                  const uint64_t *, int, due_list *);
   void (*epoch2d)(const due_list *, int, int, int, const float *, float *,
-                  const float *, uint32_t, float, float, float, float, float);
+                  const float *, uint32_t, float, float, float, float,
+                  const float *, float *);
 } layout_kernels;
 
 static int kernel_choice = 0; /* see umapc_layout_set_kernels() */
@@ -405,7 +521,8 @@ typedef struct {
   const uint64_t *row_keys;
   uint64_t key;
   int epoch, dim, head_only;
-  float alpha, a, b, gamma, attract_mult;
+  float alpha, a, b, gamma;
+  float *slots;              /* fits: the two slot buffers (see due_at) */
   const float *cur, *others; /* positions at the start of the phase */
   uint32_t n_others;
   float *nxt;                /* the chunk's new positions */
@@ -422,25 +539,68 @@ static void chunk_epoch(const epoch_args *e, int ch, int thread) {
   float *g = e->scratch + scratch_stride(dim) * (size_t)thread;
   due_list *d = e->dues + thread;
   int i;
-  e->kern->collect(e->s, i0, i1, e->epoch, e->key, e->row_keys, d);
+  /* this epoch's slot buffer, written by the vertices' attraction */
+  float *wslots =
+      e->slots != NULL
+          ? e->slots + (size_t)(e->epoch & 1) * e->s->p[n] * (size_t)dim
+          : NULL;
+  e->kern->collect(e->s, i0, i1, e->epoch, e->key, e->row_keys, dim, d);
   if (dim == 2 && e->kern->epoch2d != NULL) {
     e->kern->epoch2d(d, i0, i1, !e->head_only, e->cur, e->nxt, e->others,
-                     e->n_others, e->alpha, e->a, e->b, e->gamma,
-                     e->attract_mult);
+                     e->n_others, e->alpha, e->a, e->b, e->gamma, e->slots,
+                     wslots);
     return;
   }
   for (i = i0; i < i1; i++) {
     float *y = e->nxt + (size_t)i * dim;
     memcpy(y, e->cur + (size_t)i * dim, (size_t)dim * sizeof(float));
+    if (e->slots != NULL) collect_moves(d, i - i0, e->slots, dim, y);
     vertex_epoch(e->head_only ? -1 : i, y, g, e->others, e->n_others, dim, d,
                  d->start[i - i0], d->start[i - i0 + 1], e->alpha, e->a, e->b,
-                 e->gamma, e->attract_mult);
+                 e->gamma, wslots);
+  }
+}
+
+/*
+ * Phases per epoch (see layout.h): a power of two up to 16, keeping at
+ * least 16 chunks in each so that threads share a phase's work evenly. It
+ * depends on the number of vertices only. A transform moves only new
+ * points, which read none of each other, so it needs one.
+ */
+static int phases_for(int n, int head_only) {
+  const int n_chunks = (n + VERTEX_CHUNK - 1) / VERTEX_CHUNK;
+  int p = 1;
+  if (head_only) return 1;
+  while (p < 16 && 2 * p * 16 <= n_chunks) p *= 2;
+  return p;
+}
+
+/* After the last epoch: the slots written for late edges, which their
+ * vertices would have collected at the start of the next epoch. */
+static void collect_last_moves(const schedule *s, int n_epochs, int dim,
+                               const float *slots, float *pos,
+                               int n_threads) {
+  const int n = s->n;
+  const size_t buf = (size_t)s->p[n] * dim;
+  const float *last = slots + (size_t)((n_epochs - 1) & 1) * buf;
+  int i;
+  (void)n_threads;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 4096)
+#endif
+  for (i = 0; i < n; i++) {
+    int t, c;
+    for (t = s->p[i]; t < s->p[i + 1]; t++)
+      if (s->rev[t] >= 0 && s->late[t] && due_at(n_epochs - 1, s->r[t]))
+        for (c = 0; c < dim; c++)
+          pos[(size_t)i * dim + c] += last[(size_t)t * dim + c];
   }
 }
 
 static int run_epochs(const schedule *s, const umapc_layout_params *par,
-                      int head_only, float *cur, float *nxt, float *scratch,
-                      due_list *dues, const float *tail, int n_tail,
+                      int head_only, int n_phases, float *cur, float *nxt,
+                      float *scratch, due_list *dues, float *slots,
+                      const float *tail, int n_tail,
                       const uint64_t *row_keys, int n_threads,
                       const umapc_interrupt *intr,
                       const umapc_progress *prog) {
@@ -448,13 +608,7 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
   const int n_chunks = (n + VERTEX_CHUNK - 1) / VERTEX_CHUNK;
   const long report_every = n_epochs >= 10 ? n_epochs / 10 : 1;
   const layout_kernels kern = select_kernels();
-  /* phases per epoch (see layout.h): up to 16, keeping at least 16 chunks
-   * in each so that threads share a phase's work evenly; a transform moves
-   * only new points, which read none of each other, so it needs none */
-  const int n_phases = head_only            ? 1
-                       : n_chunks / 16 < 1  ? 1
-                       : n_chunks / 16 > 16 ? 16
-                                            : n_chunks / 16;
+  float *const first = cur;
   epoch_args e;
   int epoch, team;
   e.s = s;
@@ -466,8 +620,7 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
   e.a = (float)par->a;
   e.b = (float)par->b;
   e.gamma = (float)par->gamma;
-  /* a fit moves both ends of an edge through its two directions */
-  e.attract_mult = head_only ? 1.0f : 2.0f;
+  e.slots = slots;
   e.n_others = (uint32_t)(head_only ? n_tail : n);
   e.scratch = scratch;
   e.dues = dues;
@@ -520,6 +673,8 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
    * first), with several they never leave it */
   if (n_phases == 1 && n_epochs % 2 == 1)
     memcpy(nxt, cur, (size_t)n * dim * sizeof(float));
+  if (slots != NULL && n_epochs > 0)
+    collect_last_moves(s, n_epochs, dim, slots, first, team);
   return UMAPC_OK;
 }
 
@@ -529,15 +684,24 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
                     const umapc_progress *prog, double *emb) {
   const int n = g->n, dim = par->dim;
   schedule s;
-  float *a = NULL, *b = NULL, *ft = NULL, *scratch = NULL;
+  float *a = NULL, *b = NULL, *ft = NULL, *scratch = NULL, *slots = NULL;
   due_list *dues = NULL;
   const int n_thr = umapc_clamp_threads(n_threads);
+  const int n_phases = phases_for(n, tail != NULL);
   int status, i, ch;
   size_t t, max_edges = 0;
   if (par->n_epochs <= 0) return UMAPC_OK;
   status = schedule_build(g, min_weight, per_row, par->n_epochs,
                           par->negative_sample_rate, &s);
   if (status != UMAPC_OK) return status;
+  if (tail == NULL) { /* a fit: both ends of every edge move */
+    status = schedule_link(&s, n_phases);
+    slots = (float *)calloc(2 * (size_t)s.p[n] * dim + 1, sizeof(float));
+    if (status != UMAPC_OK || slots == NULL) {
+      status = UMAPC_ERR_NOMEM;
+      goto done;
+    }
+  }
   a = (float *)malloc((size_t)n * dim * sizeof(float) + 1);
   b = (float *)malloc((size_t)n * dim * sizeof(float) + 1);
   if (tail != NULL) ft = (float *)malloc((size_t)n_tail * dim * sizeof(float) + 1);
@@ -563,8 +727,8 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   for (t = 0; t < (size_t)n * dim; t++) a[t] = (float)emb[t];
   if (tail != NULL)
     for (t = 0; t < (size_t)n_tail * dim; t++) ft[t] = (float)tail[t];
-  status = run_epochs(&s, par, tail != NULL, a, b, scratch, dues, ft, n_tail,
-                      row_keys, n_threads, intr, prog);
+  status = run_epochs(&s, par, tail != NULL, n_phases, a, b, scratch, dues,
+                      slots, ft, n_tail, row_keys, n_threads, intr, prog);
   if (status == UMAPC_OK) {
     /* run_epochs() leaves the result in a */
     for (i = 0; i < n; i++) {
@@ -578,6 +742,7 @@ done:
   free(b);
   free(ft);
   free(scratch);
+  free(slots);
   if (dues != NULL)
     for (i = 0; i < n_thr; i++) due_free(dues + i);
   free(dues);

@@ -112,49 +112,72 @@ UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_clip)(v8f *gp) {
   *gp = UMAPC_VEC_SEL(g > -hi, g, -hi);
 }
 
-/* The due edges of vertices i0 .. i1 - 1 at this epoch: collect_due(). */
+/* The due edges (and, for fits, the pending slots) of vertices
+ * i0 .. i1 - 1 at this epoch: collect_due(). */
 UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_collect)(
     const schedule *s, int i0, int i1, int epoch, uint64_t key,
-    const uint64_t *row_keys, due_list *d) {
-  const int t1 = s->p[i1];
-  int t = s->p[i0], m = 0, l;
+    const uint64_t *row_keys, int dim, due_list *d) {
+  const int t1 = s->p[i1], fit = s->rev != NULL;
+  int t = s->p[i0], m = 0, n_in = 0, l;
   if (epoch > 0) {
-    const float now = (float)epoch, before = (float)(epoch - 1);
+    const float now = (float)epoch, before = (float)(epoch - 1),
+                earlier = (float)(epoch - 2);
+    const v8i zero = {0}, prev_ok = zero + (epoch >= 2 ? -1 : 0);
     for (; t + 8 <= t1; t += 8) {
       v8f r;
-      v8i due;
+      v8i due, c1;
       memcpy(&r, s->r + t, sizeof(r));
       /* due edges are sparse: their tails would be cache misses when
        * due_finish() reads them, so stream the tails in along the way */
       __builtin_prefetch(s->j + t);
       /* samples_by(epoch, r) != samples_by(epoch - 1, r) */
-      due = __builtin_convertvector(r * now, v8i) !=
-            __builtin_convertvector(r * before, v8i);
+      c1 = __builtin_convertvector(r * before, v8i);
+      due = __builtin_convertvector(r * now, v8i) != c1;
       /* no branch (whether a lane is due is unpredictable): write every
        * edge, advance past the due ones */
       for (l = 0; l < 8; l++) {
         d->t[m] = t + l;
         m -= due[l];
       }
-    }
-    for (; t < t1; t++) {
-      d->t[m] = t;
-      m += samples_by(epoch, s->r[t]) != samples_by(epoch - 1, s->r[t]);
+      if (fit) { /* pending_at(): late edges were due the epoch before */
+        const v8i due_prev =
+            prev_ok & (c1 != __builtin_convertvector(r * earlier, v8i));
+        int lt[8];
+        v8i late, rev, pend;
+        for (l = 0; l < 8; l++) lt[l] = -(int)s->late[t + l];
+        memcpy(&late, lt, sizeof(late));
+        memcpy(&rev, s->rev + t, sizeof(rev));
+        pend = (rev >= 0) & ((late & due_prev) | (~late & due));
+        for (l = 0; l < 8; l++) {
+          d->in[n_in] = t + l;
+          n_in -= pend[l];
+        }
+      }
     }
   }
-  due_finish(s, i0, i1, epoch, key, row_keys, d, m);
+  for (; t < t1; t++) {
+    d->t[m] = t;
+    m += due_at(epoch, s->r[t]);
+    if (fit) {
+      d->in[n_in] = t;
+      n_in += pending_at(s, t, epoch);
+    }
+  }
+  due_finish(s, i0, i1, epoch, key, row_keys, dim, d, m, n_in);
 }
 
 /*
  * Vertices i0 .. i1 - 1 for one epoch, from their due edges d (collected by
  * _collect()): reads cur (their positions) and others (everyone's, fixed
- * this epoch), writes nxt. fit: negative samples equal to the vertex itself
- * are skipped (others is the fitted embedding).
+ * this phase), writes nxt. fit: negative samples equal to the vertex itself
+ * are skipped (others is the fitted embedding). slots (fits; else NULL):
+ * the two slot buffers, from which a vertex first collects its pending
+ * moves; wslots: this epoch's, where the attraction's opposite goes.
  */
 UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
     const due_list *d, int i0, int i1, int fit, const float *cur, float *nxt,
     const float *others, uint32_t n_others, float alpha, float a, float b,
-    float gamma, float attract_mult) {
+    float gamma, const float *slots, float *wslots) {
   const float rep_num = 2.0f * gamma * b, att_num = -2.0f * a * b;
   const v8f zero = {0}, four = zero + 4.0f;
   /* lane state: vertex (-1: idle), next and end due edge, position */
@@ -167,7 +190,7 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
     y0[l] = y1[l] = 0.0f;
   }
   for (;;) {
-    int jj[8], nn[8], self[8], active = 0, max_neg = 0, q;
+    int jj[8], nn[8], self[8], rv[8], active = 0, max_neg = 0, q;
     uint32_t ek[8];
     v8f Y0, Y1, XJ, YJ, D0, D1, D2, P, G0, G1, coef;
     v8i J, NN, SELF, ACT, use;
@@ -182,9 +205,17 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
       }
       while (next_v < i1) {
         const int v = next_v++, r = v - i0;
-        if (d->start[r] == d->start[r + 1]) { /* nothing due: stays put */
-          nxt[2 * (size_t)v] = cur[2 * (size_t)v];
-          nxt[2 * (size_t)v + 1] = cur[2 * (size_t)v + 1];
+        if (d->start[r] == d->start[r + 1]) { /* nothing due */
+          float x0 = cur[2 * (size_t)v], x1 = cur[2 * (size_t)v + 1];
+          if (slots != NULL) { /* collect_moves() */
+            int u;
+            for (u = d->in_start[r]; u < d->in_start[r + 1]; u++) {
+              x0 += slots[d->in_off[u]];
+              x1 += slots[d->in_off[u] + 1];
+            }
+          }
+          nxt[2 * (size_t)v] = x0;
+          nxt[2 * (size_t)v + 1] = x1;
           continue;
         }
         lv[l] = v;
@@ -192,6 +223,13 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
         le[l] = d->start[r + 1];
         y0[l] = cur[2 * (size_t)v];
         y1[l] = cur[2 * (size_t)v + 1];
+        if (slots != NULL) { /* collect_moves() */
+          int u;
+          for (u = d->in_start[r]; u < d->in_start[r + 1]; u++) {
+            y0[l] += slots[d->in_off[u]];
+            y1[l] += slots[d->in_off[u] + 1];
+          }
+        }
         break;
       }
     }
@@ -201,6 +239,7 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
         jj[l] = d->j[m];
         nn[l] = d->n_neg[m];
         ek[l] = d->ekey[m];
+        rv[l] = d->rev[m];
         self[l] = fit ? lv[l] : -1;
         if (nn[l] > max_neg) max_neg = nn[l];
         active++;
@@ -208,6 +247,7 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
         jj[l] = 0;
         nn[l] = 0;
         ek[l] = 0;
+        rv[l] = -1;
         self[l] = -1;
       }
     }
@@ -236,8 +276,16 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
     G1 = coef * D1;
     UMAPC_VEC_NAME(_clip)(&G0);
     UMAPC_VEC_NAME(_clip)(&G1);
-    G0 = UMAPC_VEC_SEL(use, attract_mult * G0, zero);
-    G1 = UMAPC_VEC_SEL(use, attract_mult * G1, zero);
+    G0 = UMAPC_VEC_SEL(use, G0, zero);
+    G1 = UMAPC_VEC_SEL(use, G1, zero);
+    if (wslots != NULL) { /* the other end's move, to its slot */
+      const v8f M0 = -(G0 * alpha), M1 = -(G1 * alpha);
+      for (l = 0; l < 8; l++)
+        if (rv[l] >= 0) {
+          wslots[2 * (size_t)rv[l]] = M0[l];
+          wslots[2 * (size_t)rv[l] + 1] = M1[l];
+        }
+    }
 
     /* negative samples */
     for (q = 0; q < max_neg; q++) {

@@ -654,6 +654,62 @@ static void test_layout_phases(void) {
   free(e2);
 }
 
+/*
+ * An edge's attraction reaches both of its ends, as in umap-learn: when
+ * vertex i samples edge (i, j), i moves by the step and j by its opposite.
+ * On a graph of disjoint pairs, without negative samples, every pair's
+ * midpoint therefore stays where it was while the pair draws together,
+ * even with the two ends in different phases of an epoch (a vertex that
+ * moved only itself, by twice the step, would shift the midpoint: the
+ * second end reads the first's new position).
+ */
+static void test_layout_both_ends(void) {
+  enum { N = 16384 }; /* 64 chunks of 256: four phases */
+  const uint64_t key = umapc_rng_key(5, UMAPC_STREAM_INIT);
+  umapc_csr g;
+  umapc_layout_params par;
+  double *e0 = (double *)malloc(N * 2 * sizeof(double));
+  double *e1 = (double *)malloc(N * 2 * sizeof(double));
+  double worst = 0.0, closer = 0.0;
+  int i, nt;
+  /* i paired with i ^ 256: the neighbouring chunk, another phase */
+  g.n = N;
+  g.p = (int *)malloc((N + 1) * sizeof(int));
+  g.j = (int *)malloc(N * sizeof(int));
+  g.w = (double *)malloc(N * sizeof(double));
+  for (i = 0; i <= N; i++) g.p[i] = i;
+  for (i = 0; i < N; i++) {
+    g.j[i] = i ^ 256;
+    g.w[i] = 1.0;
+  }
+  for (i = 0; i < N * 2; i++) e0[i] = 10.0 * urand(key, (uint64_t)i, 4);
+  init_params(&par, 20, UMAPC_STREAM_LAYOUT);
+  par.negative_sample_rate = 0.0;
+  for (nt = 1; nt <= 2; nt++) {
+    memcpy(e1, e0, N * 2 * sizeof(double));
+    CHECK(umapc_layout(&g, 0.0, &par, nt, NULL, NULL, e1) == UMAPC_OK);
+    for (i = 0; i < N; i++) {
+      const int j = i ^ 256;
+      int c;
+      double d0 = 0.0, d1 = 0.0;
+      for (c = 0; c < 2; c++) {
+        const double m0 = 0.5 * (e0[2 * i + c] + e0[2 * j + c]);
+        const double m1 = 0.5 * (e1[2 * i + c] + e1[2 * j + c]);
+        if (fabs(m1 - m0) > worst) worst = fabs(m1 - m0);
+        d0 += (e0[2 * i + c] - e0[2 * j + c]) * (e0[2 * i + c] - e0[2 * j + c]);
+        d1 += (e1[2 * i + c] - e1[2 * j + c]) * (e1[2 * i + c] - e1[2 * j + c]);
+      }
+      closer += d1 < d0;
+    }
+  }
+  /* float positions near 10: a few roundings of 1e-6 each */
+  CHECK(worst < 1e-4);
+  CHECK(closer == 2 * N); /* and every pair drew together */
+  umapc_csr_free(&g);
+  free(e0);
+  free(e1);
+}
+
 /* ---------------------------------------------------------------------- */
 /* transform                                                               */
 /* ---------------------------------------------------------------------- */
@@ -1062,6 +1118,7 @@ int main(void) {
   test_find_ab();
   test_layout();
   test_layout_phases();
+  test_layout_both_ends();
   test_transform();
   test_knn_exact();
   test_csc();
