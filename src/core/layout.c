@@ -265,14 +265,15 @@ static inline int due_at(int n, float r) {
  * The moves a vertex receives from its neighbours (fits only). When vertex
  * i samples edge (i, j), i moves towards j, and j must move towards i by the
  * opposite step, as in umap-learn; but j belongs to another thread's work.
- * So i writes that step into the slot of the reverse edge (j, i) (exactly
- * one writer per slot: the graph is symmetric, so (j, i) has the weight of
- * (i, j) and is due in the same epochs), and j adds its pending slots, in
- * edge order, at the start of its next turn. Slots written by vertices
- * whose turn came earlier in this epoch are read in this epoch; slots of
- * vertices whose turn comes at or after j's ("late" edges) are read in the
- * next one. Two slot buffers, by epoch parity, keep the writes of one epoch
- * apart from the reads of the previous epoch's.
+ * So i writes that step into the slot of its edge (i, j) (one slot per edge,
+ * one writer per slot, written in edge order), and j, at the start of its
+ * next turn, adds the slots of the reverse edges of its own due edges, in
+ * its edge order (the graph is symmetric, so (j, i) has the weight of
+ * (i, j) and is due in the same epochs). Slots written by vertices whose
+ * turn came earlier in this epoch are read in this epoch; slots of vertices
+ * whose turn comes at or after j's ("late" edges) are read in the next one.
+ * Two slot buffers, by epoch parity, keep the writes of one epoch apart from
+ * the reads of the previous epoch's.
  */
 static inline int pending_at(const schedule *s, int t, int epoch) {
   return s->rev[t] >= 0 &&
@@ -291,7 +292,6 @@ typedef struct {
   int *j;          /* their tails */
   int *n_neg;      /* their negative samples */
   uint32_t *ekey;  /* their keys for negative sampling */
-  int *rev;        /* their reverse edges' slots (-1: none, or a transform) */
   int *start;      /* VERTEX_CHUNK + 1: vertex r's due edges are
                       start[r] .. start[r + 1] - 1 */
   int *in;         /* edges with a pending slot (fits), then their offsets */
@@ -304,7 +304,6 @@ static void due_free(due_list *d) {
   free(d->j);
   free(d->n_neg);
   free(d->ekey);
-  free(d->rev);
   free(d->start);
   free(d->in);
   free(d->in_off);
@@ -316,12 +315,11 @@ static int due_alloc(due_list *d, size_t max_edges) {
   d->j = (int *)malloc(max_edges * sizeof(int) + 1);
   d->n_neg = (int *)malloc(max_edges * sizeof(int) + 1);
   d->ekey = (uint32_t *)malloc(max_edges * sizeof(uint32_t) + 1);
-  d->rev = (int *)malloc(max_edges * sizeof(int) + 1);
   d->start = (int *)malloc((VERTEX_CHUNK + 1) * sizeof(int));
   d->in = (int *)malloc(max_edges * sizeof(int) + 1);
   d->in_off = (size_t *)malloc(max_edges * sizeof(size_t) + 1);
   d->in_start = (int *)malloc((VERTEX_CHUNK + 1) * sizeof(int));
-  return d->t && d->j && d->n_neg && d->ekey && d->rev && d->start && d->in &&
+  return d->t && d->j && d->n_neg && d->ekey && d->start && d->in &&
                  d->in_off && d->in_start
              ? UMAPC_OK
              : UMAPC_ERR_NOMEM;
@@ -332,11 +330,11 @@ static int due_alloc(due_list *d, size_t max_edges) {
  * vertices i0 .. i1 - 1 (both in edge order), fill in the rest of the list.
  * Vertex i draws from its own key per epoch: (seed, stream, vertex, epoch)
  * for a fit, the caller's per-row key for a transform. The slot buffers
- * hold s->p[n] * dim floats each.
+ * (slots, NULL for a transform) hold s->p[n] * dim floats each.
  */
 static void due_finish(const schedule *s, int i0, int i1, int epoch,
                        uint64_t key, const uint64_t *row_keys, int dim,
-                       due_list *d, int m, int n_in) {
+                       const float *slots, due_list *d, int m, int n_in) {
   const size_t buf = (size_t)s->p[s->n] * dim;
   int i, u = 0, v = 0;
   for (i = i0; i < i1; i++) {
@@ -351,14 +349,15 @@ static void due_finish(const schedule *s, int i0, int i1, int epoch,
         d->n_neg[u] = negatives_for(samples_by(epoch, s->r[t]), s->neg_rate,
                                    s->whole_rate);
         d->ekey[u] = negative_edge_key(vkey, t - t0);
-        d->rev[u] = s->rev != NULL ? s->rev[t] : -1;
       }
     }
     d->in_start[i - i0] = v;
     for (; v < n_in && d->in[v] < t1; v++) {
       const int t = d->in[v];
       const int parity = (s->late[t] ? epoch - 1 : epoch) & 1;
-      d->in_off[v] = (size_t)parity * buf + (size_t)t * dim;
+      d->in_off[v] = (size_t)parity * buf + (size_t)s->rev[t] * dim;
+      /* scattered reads, needed when the vertex's turn comes */
+      if (slots != NULL) __builtin_prefetch(slots + d->in_off[v]);
     }
   }
   d->start[i1 - i0] = m;
@@ -369,7 +368,7 @@ static void due_finish(const schedule *s, int i0, int i1, int epoch,
  * epoch: the scalar version of layout_vec.h's. */
 static void collect_due(const schedule *s, int i0, int i1, int epoch,
                         uint64_t key, const uint64_t *row_keys, int dim,
-                        due_list *d) {
+                        const float *slots, due_list *d) {
   int t, m = 0, n_in = 0;
   for (t = s->p[i0]; t < s->p[i1]; t++) {
     d->t[m] = t;
@@ -380,7 +379,7 @@ static void collect_due(const schedule *s, int i0, int i1, int epoch,
       d->in[n_in] = t;
       n_in += pending_at(s, t, epoch);
     }
-  due_finish(s, i0, i1, epoch, key, row_keys, dim, d, m, n_in);
+  due_finish(s, i0, i1, epoch, key, row_keys, dim, slots, d, m, n_in);
 }
 
 /* y (dim floats) plus vertex r's pending slots, in edge order */
@@ -427,14 +426,13 @@ static void vertex_epoch(int self_index, float *y, float *g,
     } else {
       for (c = 0; c < dim; c++) g[c] = 0.0f;
     }
-    if (slots != NULL && d->rev[m] >= 0)
-      for (c = 0; c < dim; c++)
-        slots[(size_t)d->rev[m] * dim + c] = -(g[c] * alpha);
+    if (slots != NULL)
+      for (c = 0; c < dim; c++) slots[(size_t)d->t[m] * dim + c] = -(g[c] * alpha);
     for (q = 0; q < d->n_neg[m]; q++) {
       const int kk = negative_vertex(d->ekey[m], q, n_others);
       const float *yk;
       float e2 = 0.0f;
-      if (kk == self_index) continue;
+        if (kk == self_index) continue;
       yk = others + (size_t)kk * dim;
       for (c = 0; c < dim; c++) {
         const float diff = y[c] - yk[c];
@@ -480,7 +478,7 @@ typedef unsigned long long v4u64 __attribute__((vector_size(32)));
 /* The kernels for this processor (chosen once, before threads). */
 typedef struct {
   void (*collect)(const schedule *, int, int, int, uint64_t,
-                  const uint64_t *, int, due_list *);
+                  const uint64_t *, int, const float *, due_list *);
   void (*epoch2d)(const due_list *, int, int, int, const float *, float *,
                   const float *, uint32_t, float, float, float, float,
                   const float *, float *);
@@ -544,7 +542,8 @@ static void chunk_epoch(const epoch_args *e, int ch, int thread) {
       e->slots != NULL
           ? e->slots + (size_t)(e->epoch & 1) * e->s->p[n] * (size_t)dim
           : NULL;
-  e->kern->collect(e->s, i0, i1, e->epoch, e->key, e->row_keys, dim, d);
+  e->kern->collect(e->s, i0, i1, e->epoch, e->key, e->row_keys, dim, e->slots,
+                   d);
   if (dim == 2 && e->kern->epoch2d != NULL) {
     e->kern->epoch2d(d, i0, i1, !e->head_only, e->cur, e->nxt, e->others,
                      e->n_others, e->alpha, e->a, e->b, e->gamma, e->slots,
@@ -593,7 +592,7 @@ static void collect_last_moves(const schedule *s, int n_epochs, int dim,
     for (t = s->p[i]; t < s->p[i + 1]; t++)
       if (s->rev[t] >= 0 && s->late[t] && due_at(n_epochs - 1, s->r[t]))
         for (c = 0; c < dim; c++)
-          pos[(size_t)i * dim + c] += last[(size_t)t * dim + c];
+          pos[(size_t)i * dim + c] += last[(size_t)s->rev[t] * dim + c];
   }
 }
 

@@ -116,7 +116,7 @@ UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_clip)(v8f *gp) {
  * i0 .. i1 - 1 at this epoch: collect_due(). */
 UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_collect)(
     const schedule *s, int i0, int i1, int epoch, uint64_t key,
-    const uint64_t *row_keys, int dim, due_list *d) {
+    const uint64_t *row_keys, int dim, const float *slots, due_list *d) {
   const int t1 = s->p[i1], fit = s->rev != NULL;
   int t = s->p[i0], m = 0, n_in = 0, l;
   if (epoch > 0) {
@@ -163,7 +163,7 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_collect)(
       n_in += pending_at(s, t, epoch);
     }
   }
-  due_finish(s, i0, i1, epoch, key, row_keys, dim, d, m, n_in);
+  due_finish(s, i0, i1, epoch, key, row_keys, dim, slots, d, m, n_in);
 }
 
 /*
@@ -190,7 +190,7 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
     y0[l] = y1[l] = 0.0f;
   }
   for (;;) {
-    int jj[8], nn[8], self[8], rv[8], active = 0, max_neg = 0, q;
+    int jj[8], nn[8], self[8], tt[8], active = 0, max_neg = 0, q;
     uint32_t ek[8];
     v8f Y0, Y1, XJ, YJ, D0, D1, D2, P, G0, G1, coef;
     v8i J, NN, SELF, ACT, use;
@@ -239,7 +239,7 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
         jj[l] = d->j[m];
         nn[l] = d->n_neg[m];
         ek[l] = d->ekey[m];
-        rv[l] = d->rev[m];
+        tt[l] = d->t[m];
         self[l] = fit ? lv[l] : -1;
         if (nn[l] > max_neg) max_neg = nn[l];
         active++;
@@ -247,7 +247,7 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
         jj[l] = 0;
         nn[l] = 0;
         ek[l] = 0;
-        rv[l] = -1;
+        tt[l] = -1;
         self[l] = -1;
       }
     }
@@ -281,9 +281,9 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
     if (wslots != NULL) { /* the other end's move, to its slot */
       const v8f M0 = -(G0 * alpha), M1 = -(G1 * alpha);
       for (l = 0; l < 8; l++)
-        if (rv[l] >= 0) {
-          wslots[2 * (size_t)rv[l]] = M0[l];
-          wslots[2 * (size_t)rv[l] + 1] = M1[l];
+        if (tt[l] >= 0) {
+          wslots[2 * (size_t)tt[l]] = M0[l];
+          wslots[2 * (size_t)tt[l] + 1] = M1[l];
         }
     }
 
