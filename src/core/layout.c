@@ -5,6 +5,7 @@
 
 #include "layout.h"
 #include "rng.h"
+#include "team.h"
 
 #define VERTEX_CHUNK 256 /* vertices per scheduling unit */
 
@@ -596,6 +597,60 @@ static void collect_last_moves(const schedule *s, int n_epochs, int dim,
   }
 }
 
+/* Everything the team shares while it runs a block of epochs. */
+typedef struct {
+  epoch_args e;      /* the epoch-independent fields */
+  const umapc_layout_params *par;
+  int n_phases, n_chunks;
+  float *cur, *nxt;  /* the two position buffers at the block's start */
+  umapc_team team;
+} epoch_block;
+
+/*
+ * Epochs e0 .. e1 - 1, on the calling thread (one of the team). Each phase
+ * is a step: its chunks are claimed one at a time, then the team waits for
+ * the phase to finish; with several phases, the phase's new positions are
+ * copied into the shared ones (another step). Every thread keeps the same
+ * view of which buffer is which.
+ */
+static void block_epochs(epoch_block *bl, int e0, int e1, int thread) {
+  const int n = bl->e.s->n, dim = bl->e.dim, n_phases = bl->n_phases;
+  const int n_chunks = bl->n_chunks;
+  float *cur = bl->cur, *nxt = bl->nxt;
+  int epoch, sense = 0;
+  epoch_args e = bl->e;
+  for (epoch = e0; epoch < e1; epoch++) {
+    int phase;
+    e.epoch = epoch;
+    e.alpha = (float)(bl->par->alpha * (1.0 - (double)epoch / bl->par->n_epochs));
+    e.cur = cur;
+    if (!e.head_only) e.others = cur;
+    e.nxt = nxt;
+    for (phase = 0; phase < n_phases; phase++) {
+      const int in_phase = (n_chunks - phase + n_phases - 1) / n_phases;
+      int k;
+      while ((k = umapc_team_claim(&bl->team)) < in_phase)
+        chunk_epoch(&e, phase + k * n_phases, thread);
+      umapc_team_barrier(&bl->team, &sense);
+      if (n_phases > 1) {
+        /* the phase's vertices become visible to the next phases */
+        while ((k = umapc_team_claim(&bl->team)) < in_phase) {
+          const int i0 = (phase + k * n_phases) * VERTEX_CHUNK;
+          const int i1 = i0 + VERTEX_CHUNK < n ? i0 + VERTEX_CHUNK : n;
+          memcpy(cur + (size_t)i0 * dim, nxt + (size_t)i0 * dim,
+                 (size_t)(i1 - i0) * dim * sizeof(float));
+        }
+        umapc_team_barrier(&bl->team, &sense);
+      }
+    }
+    if (n_phases == 1) { /* the new positions are the next epoch's start */
+      float *tmp = cur;
+      cur = nxt;
+      nxt = tmp;
+    }
+  }
+}
+
 static int run_epochs(const schedule *s, const umapc_layout_params *par,
                       int head_only, int n_phases, float *cur, float *nxt,
                       float *scratch, due_list *dues, float *slots,
@@ -607,71 +662,60 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
   const int n_chunks = (n + VERTEX_CHUNK - 1) / VERTEX_CHUNK;
   const long report_every = n_epochs >= 10 ? n_epochs / 10 : 1;
   const layout_kernels kern = select_kernels();
+  /* epochs per parallel region: about 2^24 edges and vertices of work
+   * (tens of milliseconds), so that interrupts are polled often */
+  const double work = (double)s->p[n] + n;
+  const int block = work * 50 <= 16777216.0 ? 50
+                    : work >= 16777216.0    ? 1
+                                            : (int)(16777216.0 / work);
   float *const first = cur;
-  epoch_args e;
-  int epoch, team;
-  e.s = s;
-  e.kern = &kern;
-  e.row_keys = row_keys;
-  e.key = umapc_rng_key(par->seed, (uint64_t)par->stream);
-  e.dim = dim;
-  e.head_only = head_only;
-  e.a = (float)par->a;
-  e.b = (float)par->b;
-  e.gamma = (float)par->gamma;
-  e.slots = slots;
-  e.n_others = (uint32_t)(head_only ? n_tail : n);
-  e.scratch = scratch;
-  e.dues = dues;
+  epoch_block bl;
+  int e0, team;
+  epoch_args *e = &bl.e;
+  e->s = s;
+  e->kern = &kern;
+  e->row_keys = row_keys;
+  e->key = umapc_rng_key(par->seed, (uint64_t)par->stream);
+  e->dim = dim;
+  e->head_only = head_only;
+  e->a = (float)par->a;
+  e->b = (float)par->b;
+  e->gamma = (float)par->gamma;
+  e->slots = slots;
+  e->others = head_only ? tail : NULL;
+  e->n_others = (uint32_t)(head_only ? n_tail : n);
+  e->scratch = scratch;
+  e->dues = dues;
+  bl.par = par;
+  bl.n_phases = n_phases;
+  bl.n_chunks = n_chunks;
   n_threads = umapc_clamp_threads(n_threads);
   /* no more threads than chunks of work: tiny graphs run serially */
   team = n_threads < n_chunks ? n_threads : n_chunks;
-#ifndef _OPENMP
-  (void)team;
-#endif
-  for (epoch = 0; epoch < n_epochs; epoch++) {
-    int phase;
-    e.epoch = epoch;
-    e.alpha = (float)(par->alpha * (1.0 - (double)epoch / n_epochs));
-    e.cur = cur;
-    e.others = head_only ? tail : cur;
-    e.nxt = nxt;
-    for (phase = 0; phase < n_phases; phase++) {
-      int ch;
+  for (e0 = 0; e0 < n_epochs; e0 += block) {
+    const int e1 = e0 + block < n_epochs ? e0 + block : n_epochs;
+    bl.cur = cur;
+    bl.nxt = nxt;
+    umapc_team_init(&bl.team, team);
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(team) schedule(dynamic, 1) if (team > 1)
+    if (team > 1) {
+#pragma omp parallel num_threads(team)
+      block_epochs(&bl, e0, e1, omp_get_thread_num());
+    } else
 #endif
-      for (ch = phase; ch < n_chunks; ch += n_phases) {
-#ifdef _OPENMP
-        chunk_epoch(&e, ch, omp_get_thread_num());
-#else
-        chunk_epoch(&e, ch, 0);
-#endif
-      }
-      if (n_phases > 1) {
-        /* the phase's vertices become visible to the next phases */
-        for (ch = phase; ch < n_chunks; ch += n_phases) {
-          const int i0 = ch * VERTEX_CHUNK;
-          const int i1 = i0 + VERTEX_CHUNK < n ? i0 + VERTEX_CHUNK : n;
-          memcpy(cur + (size_t)i0 * dim, nxt + (size_t)i0 * dim,
-                 (size_t)(i1 - i0) * dim * sizeof(float));
-        }
-      }
-    }
-    if (n_phases == 1) { /* the new positions are the next epoch's start */
+      block_epochs(&bl, e0, e1, 0);
+    if (n_phases == 1 && (e1 - e0) % 2 == 1) { /* as block_epochs() left them */
       float *tmp = cur;
       cur = nxt;
       nxt = tmp;
     }
-    if ((epoch + 1) % report_every == 0 || epoch + 1 == n_epochs)
-      umapc_report(prog, "optimize", epoch + 1, n_epochs);
+    if (e1 / report_every != e0 / report_every || e1 == n_epochs)
+      umapc_report(prog, "optimize", e1, n_epochs);
     if (umapc_interrupted(intr)) return UMAPC_ERR_INTERRUPTED;
   }
   /* the caller reads the first buffer: with one phase the positions
-   * alternate between the two (after an odd number of epochs, nxt is the
-   * first), with several they never leave it */
-  if (n_phases == 1 && n_epochs % 2 == 1)
-    memcpy(nxt, cur, (size_t)n * dim * sizeof(float));
+   * alternate between the two, with several they never leave it */
+  if (cur != first) memcpy(first, cur, (size_t)n * dim * sizeof(float));
   if (slots != NULL && n_epochs > 0)
     collect_last_moves(s, n_epochs, dim, slots, first, team);
   return UMAPC_OK;

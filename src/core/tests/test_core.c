@@ -585,8 +585,9 @@ static void test_layout(void) {
     free(f3);
   }
 
-  /* an interrupt stops it cleanly (ASan checks for leaks) */
-  par.n_epochs = 50;
+  /* an interrupt stops it cleanly (ASan checks for leaks); it is polled
+   * between blocks of at most 50 epochs */
+  par.n_epochs = 500;
   left = 3;
   intr.check = stop_on_call;
   intr.ctx = &left;
@@ -803,8 +804,8 @@ static void test_transform(void) {
     CHECK(umapc_transform(bad, dist, 1, K, emb, N, keys, 1.0, &par, 1, NULL,
                           NULL, one) == UMAPC_ERR_INVALID);
   }
-  /* interrupted: clean return */
-  par.n_epochs = 30;
+  /* interrupted: clean return (polled every 50 epochs at the most) */
+  par.n_epochs = 300;
   left = 2;
   intr.check = stop_on_call;
   intr.ctx = &left;
