@@ -274,12 +274,10 @@ static inline int due_at(int n, float r) {
  * turn came earlier in this epoch are read in this epoch; slots of vertices
  * whose turn comes at or after j's ("late" edges) are read in the next one.
  * Two slot buffers, by epoch parity, keep the writes of one epoch apart from
- * the reads of the previous epoch's.
+ * the reads of the previous epoch's. A chunk keeps its late due edges from
+ * one epoch to the next (its "carry"), so that finding the pending slots
+ * costs nothing beyond the due edges themselves.
  */
-static inline int pending_at(const schedule *s, int t, int epoch) {
-  return s->rev[t] >= 0 &&
-         (s->late[t] ? due_at(epoch - 1, s->r[t]) : due_at(epoch, s->r[t]));
-}
 
 /*
  * The edges due in one epoch for one chunk of vertices, in edge order, with
@@ -295,8 +293,8 @@ typedef struct {
   uint32_t *ekey;  /* their keys for negative sampling */
   int *start;      /* VERTEX_CHUNK + 1: vertex r's due edges are
                       start[r] .. start[r + 1] - 1 */
-  int *in;         /* edges with a pending slot (fits), then their offsets */
-  size_t *in_off;  /* into the slot buffers, in floats */
+  size_t *in_off;  /* pending slots (fits): offsets into the slot buffers,
+                      in floats */
   int *in_start;   /* VERTEX_CHUNK + 1, as start */
 } due_list;
 
@@ -306,7 +304,6 @@ static void due_free(due_list *d) {
   free(d->n_neg);
   free(d->ekey);
   free(d->start);
-  free(d->in);
   free(d->in_off);
   free(d->in_start);
 }
@@ -317,29 +314,40 @@ static int due_alloc(due_list *d, size_t max_edges) {
   d->n_neg = (int *)malloc(max_edges * sizeof(int) + 1);
   d->ekey = (uint32_t *)malloc(max_edges * sizeof(uint32_t) + 1);
   d->start = (int *)malloc((VERTEX_CHUNK + 1) * sizeof(int));
-  d->in = (int *)malloc(max_edges * sizeof(int) + 1);
   d->in_off = (size_t *)malloc(max_edges * sizeof(size_t) + 1);
   d->in_start = (int *)malloc((VERTEX_CHUNK + 1) * sizeof(int));
-  return d->t && d->j && d->n_neg && d->ekey && d->start && d->in &&
+  return d->t && d->j && d->n_neg && d->ekey && d->start &&
                  d->in_off && d->in_start
              ? UMAPC_OK
              : UMAPC_ERR_NOMEM;
 }
 
+/* One pending slot: its offset, prefetched for the vertex's turn. */
+static inline void pend(due_list *d, int *v, const float *slots, size_t off) {
+  d->in_off[(*v)++] = off;
+  __builtin_prefetch(slots + off); /* a scattered read */
+}
+
 /*
- * Given the m due edges d->t and the n_in edges with pending slots d->in of
- * vertices i0 .. i1 - 1 (both in edge order), fill in the rest of the list.
- * Vertex i draws from its own key per epoch: (seed, stream, vertex, epoch)
- * for a fit, the caller's per-row key for a transform. The slot buffers
- * (slots, NULL for a transform) hold s->p[n] * dim floats each.
+ * Given the m due edges d->t of vertices i0 .. i1 - 1 (in edge order), fill
+ * in the rest of the list. Vertex i draws from its own key per epoch:
+ * (seed, stream, vertex, epoch) for a fit, the caller's per-row key for a
+ * transform. Fits (slots != NULL; two buffers of s->p[n] * dim floats):
+ * vertex i's pending slots, in edge order, are those of its late edges due
+ * the epoch before (carry[0 .. *n_carry - 1], the chunk's, kept from then)
+ * and of its other edges due now; the carry then becomes this epoch's late
+ * due edges.
  */
 static void due_finish(const schedule *s, int i0, int i1, int epoch,
                        uint64_t key, const uint64_t *row_keys, int dim,
-                       const float *slots, due_list *d, int m, int n_in) {
+                       const float *slots, int *carry, int *n_carry,
+                       due_list *d, int m) {
   const size_t buf = (size_t)s->p[s->n] * dim;
-  int i, u = 0, v = 0;
+  const size_t now = (size_t)(epoch & 1) * buf,
+               before = (size_t)((epoch + 1) & 1) * buf;
+  int i, u = 0, v = 0, c = 0;
   for (i = i0; i < i1; i++) {
-    const int t0 = s->p[i], t1 = s->p[i + 1];
+    const int t0 = s->p[i], t1 = s->p[i + 1], u0 = u;
     d->start[i - i0] = u;
     if (u < m && d->t[u] < t1) {
       const uint64_t vkey = umapc_rng_u64(
@@ -353,34 +361,44 @@ static void due_finish(const schedule *s, int i0, int i1, int epoch,
       }
     }
     d->in_start[i - i0] = v;
-    for (; v < n_in && d->in[v] < t1; v++) {
-      const int t = d->in[v];
-      const int parity = (s->late[t] ? epoch - 1 : epoch) & 1;
-      d->in_off[v] = (size_t)parity * buf + (size_t)s->rev[t] * dim;
-      /* scattered reads, needed when the vertex's turn comes */
-      if (slots != NULL) __builtin_prefetch(slots + d->in_off[v]);
+    if (slots != NULL) { /* merge the carry and the early due edges */
+      int w = u0;
+      for (;;) {
+        while (w < u && (s->late[d->t[w]] || s->rev[d->t[w]] < 0)) w++;
+        if (c < *n_carry && carry[c] < t1 &&
+            (w == u || carry[c] < d->t[w])) {
+          pend(d, &v, slots, before + (size_t)s->rev[carry[c++]] * dim);
+        } else if (w < u) {
+          pend(d, &v, slots, now + (size_t)s->rev[d->t[w++]] * dim);
+        } else {
+          break;
+        }
+      }
     }
   }
   d->start[i1 - i0] = m;
-  d->in_start[i1 - i0] = n_in;
+  d->in_start[i1 - i0] = v;
+  if (slots != NULL) {
+    c = 0;
+    for (u = 0; u < m; u++)
+      if (s->late[d->t[u]] && s->rev[d->t[u]] >= 0) carry[c++] = d->t[u];
+    *n_carry = c;
+  }
 }
 
-/* The due edges (and pending slots) of vertices i0 .. i1 - 1 at this
- * epoch: the scalar version of layout_vec.h's. */
+/* The due edges of vertices i0 .. i1 - 1 at this epoch (the scalar version
+ * of layout_vec.h's), then due_finish(). */
 static void collect_due(const schedule *s, int i0, int i1, int epoch,
                         uint64_t key, const uint64_t *row_keys, int dim,
-                        const float *slots, due_list *d) {
-  int t, m = 0, n_in = 0;
+                        const float *slots, int *carry, int *n_carry,
+                        due_list *d) {
+  int t, m = 0;
   for (t = s->p[i0]; t < s->p[i1]; t++) {
     d->t[m] = t;
     m += due_at(epoch, s->r[t]);
   }
-  if (s->rev != NULL)
-    for (t = s->p[i0]; t < s->p[i1]; t++) {
-      d->in[n_in] = t;
-      n_in += pending_at(s, t, epoch);
-    }
-  due_finish(s, i0, i1, epoch, key, row_keys, dim, slots, d, m, n_in);
+  due_finish(s, i0, i1, epoch, key, row_keys, dim, slots, carry, n_carry, d,
+             m);
 }
 
 /* y (dim floats) plus vertex r's pending slots, in edge order */
@@ -479,7 +497,8 @@ typedef unsigned long long v4u64 __attribute__((vector_size(32)));
 /* The kernels for this processor (chosen once, before threads). */
 typedef struct {
   void (*collect)(const schedule *, int, int, int, uint64_t,
-                  const uint64_t *, int, const float *, due_list *);
+                  const uint64_t *, int, const float *, int *, int *,
+                  due_list *);
   void (*epoch2d)(const due_list *, int, int, int, const float *, float *,
                   const float *, uint32_t, float, float, float, float,
                   const float *, float *);
@@ -522,6 +541,9 @@ typedef struct {
   int epoch, dim, head_only;
   float alpha, a, b, gamma;
   float *slots;              /* fits: the two slot buffers (see due_at) */
+  int *carry;                /* fits: each chunk's late due edges, at its
+                                first edge's index */
+  int *n_carry;              /* fits: how many, per chunk */
   const float *cur, *others; /* positions at the start of the phase */
   uint32_t n_others;
   float *nxt;                /* the chunk's new positions */
@@ -544,7 +566,8 @@ static void chunk_epoch(const epoch_args *e, int ch, int thread) {
           ? e->slots + (size_t)(e->epoch & 1) * e->s->p[n] * (size_t)dim
           : NULL;
   e->kern->collect(e->s, i0, i1, e->epoch, e->key, e->row_keys, dim, e->slots,
-                   d);
+                   e->carry != NULL ? e->carry + e->s->p[i0] : NULL,
+                   e->carry != NULL ? e->n_carry + ch : NULL, d);
   if (dim == 2 && e->kern->epoch2d != NULL) {
     e->kern->epoch2d(d, i0, i1, !e->head_only, e->cur, e->nxt, e->others,
                      e->n_others, e->alpha, e->a, e->b, e->gamma, e->slots,
@@ -654,7 +677,7 @@ static void block_epochs(epoch_block *bl, int e0, int e1, int thread) {
 static int run_epochs(const schedule *s, const umapc_layout_params *par,
                       int head_only, int n_phases, float *cur, float *nxt,
                       float *scratch, due_list *dues, float *slots,
-                      const float *tail, int n_tail,
+                      int *carry, int *n_carry, const float *tail, int n_tail,
                       const uint64_t *row_keys, int n_threads,
                       const umapc_interrupt *intr,
                       const umapc_progress *prog) {
@@ -682,6 +705,8 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
   e->b = (float)par->b;
   e->gamma = (float)par->gamma;
   e->slots = slots;
+  e->carry = carry;
+  e->n_carry = n_carry;
   e->others = head_only ? tail : NULL;
   e->n_others = (uint32_t)(head_only ? n_tail : n);
   e->scratch = scratch;
@@ -728,6 +753,7 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   const int n = g->n, dim = par->dim;
   schedule s;
   float *a = NULL, *b = NULL, *ft = NULL, *scratch = NULL, *slots = NULL;
+  int *carry = NULL, *n_carry = NULL;
   due_list *dues = NULL;
   const int n_thr = umapc_clamp_threads(n_threads);
   const int n_phases = phases_for(n, tail != NULL);
@@ -740,7 +766,10 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   if (tail == NULL) { /* a fit: both ends of every edge move */
     status = schedule_link(&s, n_phases);
     slots = (float *)calloc(2 * (size_t)s.p[n] * dim + 1, sizeof(float));
-    if (status != UMAPC_OK || slots == NULL) {
+    carry = (int *)malloc((size_t)s.p[n] * sizeof(int) + 1);
+    n_carry = (int *)calloc((size_t)n / VERTEX_CHUNK + 1, sizeof(int));
+    if (status != UMAPC_OK || slots == NULL || carry == NULL ||
+        n_carry == NULL) {
       status = UMAPC_ERR_NOMEM;
       goto done;
     }
@@ -771,7 +800,8 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   if (tail != NULL)
     for (t = 0; t < (size_t)n_tail * dim; t++) ft[t] = (float)tail[t];
   status = run_epochs(&s, par, tail != NULL, n_phases, a, b, scratch, dues,
-                      slots, ft, n_tail, row_keys, n_threads, intr, prog);
+                      slots, carry, n_carry, ft, n_tail, row_keys, n_threads,
+                      intr, prog);
   if (status == UMAPC_OK) {
     /* run_epochs() leaves the result in a */
     for (i = 0; i < n; i++) {
@@ -786,6 +816,8 @@ done:
   free(ft);
   free(scratch);
   free(slots);
+  free(carry);
+  free(n_carry);
   if (dues != NULL)
     for (i = 0; i < n_thr; i++) due_free(dues + i);
   free(dues);

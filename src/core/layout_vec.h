@@ -112,58 +112,39 @@ UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_clip)(v8f *gp) {
   *gp = UMAPC_VEC_SEL(g > -hi, g, -hi);
 }
 
-/* The due edges (and, for fits, the pending slots) of vertices
- * i0 .. i1 - 1 at this epoch: collect_due(). */
+/* The due edges of vertices i0 .. i1 - 1 at this epoch: collect_due(). */
 UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_collect)(
     const schedule *s, int i0, int i1, int epoch, uint64_t key,
-    const uint64_t *row_keys, int dim, const float *slots, due_list *d) {
-  const int t1 = s->p[i1], fit = s->rev != NULL;
-  int t = s->p[i0], m = 0, n_in = 0, l;
+    const uint64_t *row_keys, int dim, const float *slots, int *carry,
+    int *n_carry, due_list *d) {
+  const int t1 = s->p[i1];
+  int t = s->p[i0], m = 0, l;
   if (epoch > 0) {
-    const float now = (float)epoch, before = (float)(epoch - 1),
-                earlier = (float)(epoch - 2);
-    const v8i zero = {0}, prev_ok = zero + (epoch >= 2 ? -1 : 0);
+    const float now = (float)epoch, before = (float)(epoch - 1);
     for (; t + 8 <= t1; t += 8) {
       v8f r;
-      v8i due, c1;
+      v8i due;
       memcpy(&r, s->r + t, sizeof(r));
       /* due edges are sparse: their tails would be cache misses when
        * due_finish() reads them, so stream the tails in along the way */
       __builtin_prefetch(s->j + t);
       /* samples_by(epoch, r) != samples_by(epoch - 1, r) */
-      c1 = __builtin_convertvector(r * before, v8i);
-      due = __builtin_convertvector(r * now, v8i) != c1;
+      due = __builtin_convertvector(r * now, v8i) !=
+            __builtin_convertvector(r * before, v8i);
       /* no branch (whether a lane is due is unpredictable): write every
        * edge, advance past the due ones */
       for (l = 0; l < 8; l++) {
         d->t[m] = t + l;
         m -= due[l];
       }
-      if (fit) { /* pending_at(): late edges were due the epoch before */
-        const v8i due_prev =
-            prev_ok & (c1 != __builtin_convertvector(r * earlier, v8i));
-        int lt[8];
-        v8i late, rev, pend;
-        for (l = 0; l < 8; l++) lt[l] = -(int)s->late[t + l];
-        memcpy(&late, lt, sizeof(late));
-        memcpy(&rev, s->rev + t, sizeof(rev));
-        pend = (rev >= 0) & ((late & due_prev) | (~late & due));
-        for (l = 0; l < 8; l++) {
-          d->in[n_in] = t + l;
-          n_in -= pend[l];
-        }
-      }
     }
   }
   for (; t < t1; t++) {
     d->t[m] = t;
     m += due_at(epoch, s->r[t]);
-    if (fit) {
-      d->in[n_in] = t;
-      n_in += pending_at(s, t, epoch);
-    }
   }
-  due_finish(s, i0, i1, epoch, key, row_keys, dim, slots, d, m, n_in);
+  due_finish(s, i0, i1, epoch, key, row_keys, dim, slots, carry, n_carry, d,
+             m);
 }
 
 /*
