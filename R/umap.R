@@ -12,9 +12,12 @@
 #' * the same data, parameters and `seed` give bit-identical embeddings;
 #' * `umap(X, seed = s)` is identical to
 #'   `umap(X, knn = nearest_neighbors(X, n_neighbors, seed = s), seed = s)`;
-#' * results do not depend on `n_threads` (the layout moves each vertex with
-#'   its own random numbers, reading the others' positions from the start of
-#'   each epoch, rather than racing threads against each other);
+#' * results do not depend on `n_threads`: rather than racing threads
+#'   against each other, the layout moves each vertex with its own random
+#'   numbers, reading the others' positions as they were at the start of its
+#'   phase of the epoch (up to 16 phases, fixed by the number of rows); as in
+#'   umap-learn, an edge's attraction moves both of its ends, the other end's
+#'   move being handed over in a slot that it adds at its next turn;
 #' * `seed = NULL` takes one draw from R's random number generator, so
 #'   [set.seed()] makes it reproducible too; the seed used is stored in the
 #'   result as `$seed`.

@@ -1,20 +1,27 @@
 /*
  * Layout optimisation by stochastic gradient descent on the fuzzy graph.
  *
- * Deterministic scheme (no racing updates): within an epoch every vertex
- * moves only itself. The vertices are split into chunks of 256, and the
- * chunks into up to 16 phases (chunk c in phase c mod the number of
- * phases); a vertex reads the others' positions as they were at the start
- * of its phase, so later phases see the moves of earlier ones, as in
- * umap-learn's sequential epoch, while the vertices of one phase run in
- * parallel. The number of phases depends on the number of vertices only. The graph is symmetric, so edge (i, j) moves i and
- * edge (j, i) moves j; since umap-learn moves both ends of every sampled
- * edge, each due edge here applies the attraction step twice to its head
- * (once for its own sampling, once for the reverse edge's), which keeps the
- * attraction/repulsion balance of the reference algorithm. The sampling
- * schedule is a pure function of the edge's weight and the epoch, and
- * negative samples come from the counter RNG keyed by (vertex, epoch, edge,
- * sample), so no result depends on the number of threads. Two-dimensional
+ * Deterministic scheme (no racing updates). The vertices are split into
+ * chunks of 256, and the chunks into up to 16 phases per epoch (chunk c in
+ * phase c mod the number of phases, a power of two that depends on the
+ * number of vertices only); a vertex reads the others' positions as they
+ * were at the start of its phase, so later phases see the moves of earlier
+ * ones, as in umap-learn's sequential epoch, while the vertices of one phase
+ * run in parallel.
+ *
+ * As in umap-learn, a sampled edge's attraction moves both of its ends:
+ * vertex i moves itself by the step and leaves the opposite step for j in a
+ * slot of edge (i, j); j adds the slots meant for it, in its edge order, at
+ * the start of its next turn (the same epoch if i's phase came first, the
+ * next epoch otherwise). Every slot has one writer, so nothing races.
+ * Negative samples move only the vertex that draws them.
+ *
+ * The sampling schedule is a pure function of the edge's weight and the
+ * epoch, and negative samples come from the counter RNG keyed by (vertex,
+ * epoch, edge, sample), so no result depends on the number of threads.
+ * Threads claim chunks as they come free and wait for each other between
+ * phases on a barrier that sleeps after a short spin (team.h), which keeps
+ * them efficient when other programs load the machine. Two-dimensional
  * layouts run eight vertices at a time in vector registers (layout_vec.h).
  */
 #ifndef UMAPC_LAYOUT_H
