@@ -1,4 +1,7 @@
 /* Deterministic SGD layout (see layout.h). */
+#if defined(__linux__) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200112L /* posix_memalign */
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +9,30 @@
 #include "layout.h"
 #include "rng.h"
 #include "team.h"
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+/*
+ * The slot buffers are read at scattered places, one read per sampled edge:
+ * on Linux they get transparent huge pages where the system allows them on
+ * request, which saves most of the address-translation misses. Zeroed.
+ */
+static float *slots_alloc(size_t n_floats) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  const size_t huge = (size_t)2 << 20, bytes = n_floats * sizeof(float) + 1;
+  if (bytes >= 2 * huge) {
+    void *p = NULL;
+    const size_t rounded = (bytes + huge - 1) / huge * huge;
+    if (posix_memalign(&p, huge, rounded) != 0) return NULL;
+    (void)madvise(p, rounded, MADV_HUGEPAGE); /* a hint: failure is fine */
+    memset(p, 0, rounded);
+    return (float *)p;
+  }
+#endif
+  return (float *)calloc(n_floats + 1, sizeof(float));
+}
 
 #define VERTEX_CHUNK 256 /* vertices per scheduling unit */
 
@@ -715,8 +742,11 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
   bl.n_phases = n_phases;
   bl.n_chunks = n_chunks;
   n_threads = umapc_clamp_threads(n_threads);
-  /* no more threads than chunks of work: tiny graphs run serially */
-  team = n_threads < n_chunks ? n_threads : n_chunks;
+  /* at least four chunks per thread in each phase: small graphs run on
+   * fewer threads (a thread would wait more than it works) */
+  team = n_chunks / n_phases / 4;
+  if (team > n_threads) team = n_threads;
+  if (team < 1) team = 1;
   for (e0 = 0; e0 < n_epochs; e0 += block) {
     const int e1 = e0 + block < n_epochs ? e0 + block : n_epochs;
     bl.cur = cur;
@@ -765,7 +795,7 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   if (status != UMAPC_OK) return status;
   if (tail == NULL) { /* a fit: both ends of every edge move */
     status = schedule_link(&s, n_phases);
-    slots = (float *)calloc(2 * (size_t)s.p[n] * dim + 1, sizeof(float));
+    slots = slots_alloc(2 * (size_t)s.p[n] * dim);
     carry = (int *)malloc((size_t)s.p[n] * sizeof(int) + 1);
     n_carry = (int *)calloc((size_t)n / VERTEX_CHUNK + 1, sizeof(int));
     if (status != UMAPC_OK || slots == NULL || carry == NULL ||
