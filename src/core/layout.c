@@ -1,6 +1,6 @@
 /* Deterministic SGD layout (see layout.h). */
-#if defined(__linux__) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200112L /* posix_memalign */
+#if defined(__linux__) && !defined(_DEFAULT_SOURCE)
+#define _DEFAULT_SOURCE /* posix_memalign, madvise(MADV_HUGEPAGE) */
 #endif
 #include <math.h>
 #include <stdlib.h>
@@ -34,7 +34,7 @@ static float *slots_alloc(size_t n_floats) {
   return (float *)calloc(n_floats + 1, sizeof(float));
 }
 
-#define VERTEX_CHUNK 256 /* vertices per scheduling unit */
+#define VERTEX_CHUNK 256 /* vertices per scheduling unit, at the most */
 
 /*
  * x^b for the gradient terms, as exp2(b * log2(x)) with polynomial
@@ -153,6 +153,8 @@ static size_t scratch_stride(int dim) {
  * samples. Nothing is written while the epochs run, and the test for eight
  * edges is a handful of vector instructions over one array of floats.
  */
+enum { PULL_NOW = 0, PULL_NEXT = 1, PULL_NEVER = 2 };
+
 typedef struct {
   int n;
   int *p;          /* n + 1 row offsets into the kept edges */
@@ -160,10 +162,12 @@ typedef struct {
   float *r;        /* relative weights, in (0, 1] */
   double neg_rate; /* negative samples per positive sample */
   int whole_rate;  /* neg_rate if a whole number below 2^20, else -1 */
+  int chunk;       /* vertices per chunk (see chunk_size()) */
   /* fits only (NULL for transforms): */
   int *rev;        /* the reverse edge (j, i) of edge (i, j); -1 if none */
-  uint8_t *late;   /* 1 if the tail's turn in an epoch comes at or after
-                      the head's (its phase is not earlier) */
+  uint8_t *when;   /* when the head collects the tail's move on this edge:
+                      PULL_NOW (the tail's phase comes first), PULL_NEXT
+                      (the next epoch) or PULL_NEVER (no reverse edge) */
 } schedule;
 
 static void schedule_free(schedule *s) {
@@ -171,7 +175,7 @@ static void schedule_free(schedule *s) {
   free(s->j);
   free(s->r);
   free(s->rev);
-  free(s->late);
+  free(s->when);
 }
 
 /* Keep the edges of g with weight >= min_weight; relative weights are
@@ -234,14 +238,14 @@ static int schedule_link(schedule *s, int n_phases) {
   int *pos = (int *)malloc(((size_t)n + 1) * sizeof(int));
   int i;
   s->rev = (int *)malloc((size_t)m * sizeof(int) + 1);
-  s->late = (uint8_t *)malloc((size_t)m + 1);
-  if (pos == NULL || s->rev == NULL || s->late == NULL) {
+  s->when = (uint8_t *)malloc((size_t)m + 1);
+  if (pos == NULL || s->rev == NULL || s->when == NULL) {
     free(pos);
     return UMAPC_ERR_NOMEM;
   }
   memcpy(pos, s->p, (size_t)n * sizeof(int));
   for (i = 0; i < n; i++) {
-    const int ph = (i / VERTEX_CHUNK) & (n_phases - 1);
+    const int ph = (i / s->chunk) & (n_phases - 1);
     int t;
     for (t = s->p[i]; t < s->p[i + 1]; t++) {
       const int j = s->j[t];
@@ -258,7 +262,9 @@ static int schedule_link(schedule *s, int n_phases) {
             break;
           }
       }
-      s->late[t] = ((j / VERTEX_CHUNK) & (n_phases - 1)) >= ph;
+      s->when[t] = s->rev[t] < 0 ? PULL_NEVER
+                   : ((j / s->chunk) & (n_phases - 1)) >= ph ? PULL_NEXT
+                                                              : PULL_NOW;
     }
   }
   free(pos);
@@ -295,15 +301,16 @@ static inline int due_at(int n, float r) {
  * opposite step, as in umap-learn; but j belongs to another thread's work.
  * So i writes that step into the slot of its edge (i, j) (one slot per edge,
  * one writer per slot, written in edge order), and j, at the start of its
- * next turn, adds the slots of the reverse edges of its own due edges, in
- * its edge order (the graph is symmetric, so (j, i) has the weight of
- * (i, j) and is due in the same epochs). Slots written by vertices whose
- * turn came earlier in this epoch are read in this epoch; slots of vertices
- * whose turn comes at or after j's ("late" edges) are read in the next one.
- * Two slot buffers, by epoch parity, keep the writes of one epoch apart from
- * the reads of the previous epoch's. A chunk keeps its late due edges from
- * one epoch to the next (its "carry"), so that finding the pending slots
- * costs nothing beyond the due edges themselves.
+ * next turn, adds the slots of the reverse edges of its own due edges (the
+ * graph is symmetric, so (j, i) has the weight of (i, j) and is due in the
+ * same epochs). Slots written by vertices whose turn came earlier in this
+ * epoch are read in this epoch; slots of vertices whose turn comes at or
+ * after j's are read in the next one (PULL_NEXT): j adds those first, then
+ * this epoch's, each group in its edge order. Two slot buffers, by epoch
+ * parity, keep the writes of one epoch apart from the reads of the previous
+ * epoch's. A chunk keeps its PULL_NEXT due edges from one epoch to the next
+ * (its "carry"), so that finding the pending slots costs nothing beyond the
+ * due edges themselves.
  */
 
 /*
@@ -341,7 +348,8 @@ static int due_alloc(due_list *d, size_t max_edges) {
   d->n_neg = (int *)malloc(max_edges * sizeof(int) + 1);
   d->ekey = (uint32_t *)malloc(max_edges * sizeof(uint32_t) + 1);
   d->start = (int *)malloc((VERTEX_CHUNK + 1) * sizeof(int));
-  d->in_off = (size_t *)malloc(max_edges * sizeof(size_t) + 1);
+  /* the carry and this epoch's due edges, plus one speculative write */
+  d->in_off = (size_t *)malloc((2 * max_edges + 1) * sizeof(size_t));
   d->in_start = (int *)malloc((VERTEX_CHUNK + 1) * sizeof(int));
   return d->t && d->j && d->n_neg && d->ekey && d->start &&
                  d->in_off && d->in_start
@@ -349,10 +357,9 @@ static int due_alloc(due_list *d, size_t max_edges) {
              : UMAPC_ERR_NOMEM;
 }
 
-/* One pending slot: its offset, prefetched for the vertex's turn. */
-static inline void pend(due_list *d, int *v, const float *slots, size_t off) {
+/* One pending slot at offset off. */
+static inline void pend(due_list *d, int *v, size_t off) {
   d->in_off[(*v)++] = off;
-  __builtin_prefetch(slots + off); /* a scattered read */
 }
 
 /*
@@ -360,10 +367,11 @@ static inline void pend(due_list *d, int *v, const float *slots, size_t off) {
  * in the rest of the list. Vertex i draws from its own key per epoch:
  * (seed, stream, vertex, epoch) for a fit, the caller's per-row key for a
  * transform. Fits (slots != NULL; two buffers of s->p[n] * dim floats):
- * vertex i's pending slots, in edge order, are those of its late edges due
- * the epoch before (carry[0 .. *n_carry - 1], the chunk's, kept from then)
- * and of its other edges due now; the carry then becomes this epoch's late
- * due edges.
+ * vertex i's pending slots are those of its PULL_NEXT edges due the epoch
+ * before (carry[0 .. *n_carry - 1], the chunk's, kept from then), then
+ * those of its PULL_NOW edges due now; the carry then becomes this epoch's
+ * PULL_NEXT due edges. Branch-free appends: whether an edge qualifies is
+ * unpredictable.
  */
 static void due_finish(const schedule *s, int i0, int i1, int epoch,
                        uint64_t key, const uint64_t *row_keys, int dim,
@@ -388,18 +396,14 @@ static void due_finish(const schedule *s, int i0, int i1, int epoch,
       }
     }
     d->in_start[i - i0] = v;
-    if (slots != NULL) { /* merge the carry and the early due edges */
-      int w = u0;
-      for (;;) {
-        while (w < u && (s->late[d->t[w]] || s->rev[d->t[w]] < 0)) w++;
-        if (c < *n_carry && carry[c] < t1 &&
-            (w == u || carry[c] < d->t[w])) {
-          pend(d, &v, slots, before + (size_t)s->rev[carry[c++]] * dim);
-        } else if (w < u) {
-          pend(d, &v, slots, now + (size_t)s->rev[d->t[w++]] * dim);
-        } else {
-          break;
-        }
+    if (slots != NULL) {
+      int w;
+      for (; c < *n_carry && carry[c] < t1; c++)
+        pend(d, &v, before + (size_t)s->rev[carry[c]] * dim);
+      for (w = u0; w < u; w++) {
+        const int t = d->t[w];
+        d->in_off[v] = now + (size_t)s->rev[t] * dim; /* unused unless kept */
+        v += s->when[t] == PULL_NOW;
       }
     }
   }
@@ -407,9 +411,13 @@ static void due_finish(const schedule *s, int i0, int i1, int epoch,
   d->in_start[i1 - i0] = v;
   if (slots != NULL) {
     c = 0;
-    for (u = 0; u < m; u++)
-      if (s->late[d->t[u]] && s->rev[d->t[u]] >= 0) carry[c++] = d->t[u];
+    for (u = 0; u < m; u++) {
+      carry[c] = d->t[u];
+      c += s->when[d->t[u]] == PULL_NEXT;
+    }
     *n_carry = c;
+    for (u = 0; u < v; u++) /* scattered reads, needed at the vertices' turns */
+      __builtin_prefetch(slots + d->in_off[u]);
   }
 }
 
@@ -568,7 +576,7 @@ typedef struct {
   int epoch, dim, head_only;
   float alpha, a, b, gamma;
   float *slots;              /* fits: the two slot buffers (see due_at) */
-  int *carry;                /* fits: each chunk's late due edges, at its
+  int *carry;                /* fits: each chunk's PULL_NEXT due edges, at its
                                 first edge's index */
   int *n_carry;              /* fits: how many, per chunk */
   const float *cur, *others; /* positions at the start of the phase */
@@ -578,11 +586,11 @@ typedef struct {
   due_list *dues;            /* per-thread */
 } epoch_args;
 
-/* One epoch of chunk ch (vertices ch * VERTEX_CHUNK ...), on `thread`. */
+/* One epoch of chunk ch (vertices ch * s->chunk ...), on `thread`. */
 static void chunk_epoch(const epoch_args *e, int ch, int thread) {
   const int n = e->s->n, dim = e->dim;
-  const int i0 = ch * VERTEX_CHUNK;
-  const int i1 = i0 + VERTEX_CHUNK < n ? i0 + VERTEX_CHUNK : n;
+  const int i0 = ch * e->s->chunk;
+  const int i1 = i0 + e->s->chunk < n ? i0 + e->s->chunk : n;
   /* per-thread scratch, a cache line apart to avoid false sharing */
   float *g = e->scratch + scratch_stride(dim) * (size_t)thread;
   due_list *d = e->dues + thread;
@@ -612,20 +620,26 @@ static void chunk_epoch(const epoch_args *e, int ch, int thread) {
 }
 
 /*
- * Phases per epoch (see layout.h): a power of two up to 16, keeping at
- * least 16 chunks in each so that threads share a phase's work evenly. It
- * depends on the number of vertices only. A transform moves only new
- * points, which read none of each other, so it needs one.
+ * Vertices per chunk: 256, or fewer (a multiple of 8, at least 16) for
+ * fewer than 65,536 vertices, so that smaller graphs also get up to 16
+ * phases. Phases per epoch (see layout.h): a power of two up to 16, keeping
+ * at least 16 chunks in each so that threads share a phase's work evenly.
+ * Both depend on the number of vertices only. A transform moves only new
+ * points, which read none of each other, so it needs one phase.
  */
-static int phases_for(int n, int head_only) {
-  const int n_chunks = (n + VERTEX_CHUNK - 1) / VERTEX_CHUNK;
+static int chunk_size(int n) {
+  int c = n / 256 / 8 * 8;
+  return c < 16 ? 16 : c > VERTEX_CHUNK ? VERTEX_CHUNK : c;
+}
+
+static int phases_for(int n_chunks, int head_only) {
   int p = 1;
   if (head_only) return 1;
   while (p < 16 && 2 * p * 16 <= n_chunks) p *= 2;
   return p;
 }
 
-/* After the last epoch: the slots written for late edges, which their
+/* After the last epoch: the slots of PULL_NEXT edges, which their
  * vertices would have collected at the start of the next epoch. */
 static void collect_last_moves(const schedule *s, int n_epochs, int dim,
                                const float *slots, float *pos,
@@ -641,7 +655,7 @@ static void collect_last_moves(const schedule *s, int n_epochs, int dim,
   for (i = 0; i < n; i++) {
     int t, c;
     for (t = s->p[i]; t < s->p[i + 1]; t++)
-      if (s->rev[t] >= 0 && s->late[t] && due_at(n_epochs - 1, s->r[t]))
+      if (s->when[t] == PULL_NEXT && due_at(n_epochs - 1, s->r[t]))
         for (c = 0; c < dim; c++)
           pos[(size_t)i * dim + c] += last[(size_t)s->rev[t] * dim + c];
   }
@@ -685,8 +699,8 @@ static void block_epochs(epoch_block *bl, int e0, int e1, int thread) {
       if (n_phases > 1) {
         /* the phase's vertices become visible to the next phases */
         while ((k = umapc_team_claim(&bl->team)) < in_phase) {
-          const int i0 = (phase + k * n_phases) * VERTEX_CHUNK;
-          const int i1 = i0 + VERTEX_CHUNK < n ? i0 + VERTEX_CHUNK : n;
+          const int i0 = (phase + k * n_phases) * bl->e.s->chunk;
+          const int i1 = i0 + bl->e.s->chunk < n ? i0 + bl->e.s->chunk : n;
           memcpy(cur + (size_t)i0 * dim, nxt + (size_t)i0 * dim,
                  (size_t)(i1 - i0) * dim * sizeof(float));
         }
@@ -709,7 +723,7 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
                       const umapc_interrupt *intr,
                       const umapc_progress *prog) {
   const int n = s->n, dim = par->dim, n_epochs = par->n_epochs;
-  const int n_chunks = (n + VERTEX_CHUNK - 1) / VERTEX_CHUNK;
+  const int n_chunks = (n + s->chunk - 1) / s->chunk;
   const long report_every = n_epochs >= 10 ? n_epochs / 10 : 1;
   const layout_kernels kern = select_kernels();
   /* epochs per parallel region: about 2^24 edges and vertices of work
@@ -786,18 +800,20 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   int *carry = NULL, *n_carry = NULL;
   due_list *dues = NULL;
   const int n_thr = umapc_clamp_threads(n_threads);
-  const int n_phases = phases_for(n, tail != NULL);
+  const int chunk = chunk_size(n);
+  const int n_phases = phases_for((n + chunk - 1) / chunk, tail != NULL);
   int status, i, ch;
   size_t t, max_edges = 0;
   if (par->n_epochs <= 0) return UMAPC_OK;
   status = schedule_build(g, min_weight, per_row, par->n_epochs,
                           par->negative_sample_rate, &s);
   if (status != UMAPC_OK) return status;
+  s.chunk = chunk;
   if (tail == NULL) { /* a fit: both ends of every edge move */
     status = schedule_link(&s, n_phases);
     slots = slots_alloc(2 * (size_t)s.p[n] * dim);
     carry = (int *)malloc((size_t)s.p[n] * sizeof(int) + 1);
-    n_carry = (int *)calloc((size_t)n / VERTEX_CHUNK + 1, sizeof(int));
+    n_carry = (int *)calloc((size_t)n / s.chunk + 1, sizeof(int));
     if (status != UMAPC_OK || slots == NULL || carry == NULL ||
         n_carry == NULL) {
       status = UMAPC_ERR_NOMEM;
@@ -815,8 +831,8 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
     goto done;
   }
   /* each thread's due list holds at most one chunk's kept edges */
-  for (ch = 0; ch < n; ch += VERTEX_CHUNK) {
-    const int end = ch + VERTEX_CHUNK < n ? ch + VERTEX_CHUNK : n;
+  for (ch = 0; ch < n; ch += s.chunk) {
+    const int end = ch + s.chunk < n ? ch + s.chunk : n;
     const size_t m = (size_t)(s.p[end] - s.p[ch]);
     if (m > max_edges) max_edges = m;
   }
