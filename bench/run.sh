@@ -10,12 +10,16 @@
 # UMAPC_BENCH_UWOT=debian uses Debian's uwot instead of CRAN's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/install-deps.sh r-cran-uwot
+# bench/quality.R also runs umap-learn 0.5.7 (not installed here): its source must be
+# at $UMAP_LEARN_SRC (default /work/ext/umap-learn) and Debian's python3-numba
+# python3-pynndescent python3-sklearn python3-tqdm installed (bench/umap_learn.R).
+bash tools/install-deps.sh r-cran-uwot r-bioc-hsmmsinglecell python3-numba \
+  python3-pynndescent python3-sklearn python3-tqdm
 mkdir -p bench/lib bench/out
 if [ "${UMAPC_BENCH_UWOT:-cran}" = cran ] &&
    [ ! -f bench/lib/uwot/DESCRIPTION ]; then
   echo "installing uwot from CRAN into bench/lib ..."
-  MAKEFLAGS="-j2" Rscript -e 'install.packages("uwot", lib = "bench/lib",
+  MAKEFLAGS="-j2" Rscript -e 'install.packages(c("dqrng", "uwot"), lib = "bench/lib",
     repos = "https://cloud.r-project.org", quiet = TRUE)' > bench/out/uwot-install.log 2>&1 ||
     { tail -20 bench/out/uwot-install.log; exit 1; }
 fi
