@@ -734,7 +734,12 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
                                             : (int)(16777216.0 / work);
   float *const first = cur;
   epoch_block bl;
-  int e0, team;
+  int e0, e1, team;
+#ifdef _OPENMP
+  /* seconds per epoch measured with one thread [0] and the team [1] */
+  double per_epoch[2] = {-1.0, -1.0};
+  int blocks_since_probe = 0;
+#endif
   epoch_args *e = &bl.e;
   e->s = s;
   e->kern = &kern;
@@ -761,18 +766,54 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
   team = n_chunks / n_phases / 4;
   if (team > n_threads) team = n_threads;
   if (team < 1) team = 1;
-  for (e0 = 0; e0 < n_epochs; e0 += block) {
-    const int e1 = e0 + block < n_epochs ? e0 + block : n_epochs;
+  for (e0 = 0; e0 < n_epochs; e0 = e1) {
+    int threads = team;
+    e1 = e0 + block < n_epochs ? e0 + block : n_epochs;
+#ifdef _OPENMP
+    /*
+     * When other programs keep the processors busy, a team loses time at
+     * every barrier waiting for a descheduled member, and one thread can be
+     * faster. Results do not depend on the team's size, so it is chosen by
+     * measurement: a short block on the other size every few blocks, and the
+     * faster per epoch for the rest.
+     */
+    int probe = 0;
+    double t0 = 0.0;
+    if (team > 1) {
+      const int best = per_epoch[0] >= 0.0 && per_epoch[1] >= 0.0 &&
+                               per_epoch[0] < per_epoch[1]
+                           ? 0
+                           : 1;
+      if (per_epoch[1] < 0.0) {
+        threads = team;
+      } else if (per_epoch[0] < 0.0 || blocks_since_probe >= 8) {
+        probe = 1;
+        threads = best == 1 ? 1 : team;
+      } else {
+        threads = best == 1 ? team : 1;
+      }
+      if (probe || per_epoch[1] < 0.0) {
+        const int len = block / 8 > 0 ? block / 8 : 1;
+        e1 = e0 + len < n_epochs ? e0 + len : n_epochs;
+      }
+      blocks_since_probe = probe ? 0 : blocks_since_probe + 1;
+      t0 = omp_get_wtime();
+    }
+#endif
     bl.cur = cur;
     bl.nxt = nxt;
-    umapc_team_init(&bl.team, team);
+    umapc_team_init(&bl.team, threads);
 #ifdef _OPENMP
-    if (team > 1) {
-#pragma omp parallel num_threads(team)
+    if (threads > 1) {
+#pragma omp parallel num_threads(threads)
       block_epochs(&bl, e0, e1, omp_get_thread_num());
     } else
 #endif
       block_epochs(&bl, e0, e1, 0);
+#ifdef _OPENMP
+    if (team > 1)
+      per_epoch[threads > 1] = (omp_get_wtime() - t0) / (e1 - e0);
+#endif
     if (n_phases == 1 && (e1 - e0) % 2 == 1) { /* as block_epochs() left them */
       float *tmp = cur;
       cur = nxt;
