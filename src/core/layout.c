@@ -436,7 +436,7 @@ static void collect_due(const schedule *s, int i0, int i1, int epoch,
              m);
 }
 
-/* y (dim floats) plus vertex r's pending slots, in edge order */
+/* y (dim floats) plus vertex r's pending slots, in due_finish()'s order */
 static inline void collect_moves(const due_list *d, int r, const float *slots,
                                  int dim, float *y) {
   int u, c;

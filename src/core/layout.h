@@ -11,17 +11,20 @@
  *
  * As in umap-learn, a sampled edge's attraction moves both of its ends:
  * vertex i moves itself by the step and leaves the opposite step for j in a
- * slot of edge (i, j); j adds the slots meant for it, in its edge order, at
- * the start of its next turn (the same epoch if i's phase came first, the
- * next epoch otherwise). Every slot has one writer, so nothing races.
+ * slot of edge (i, j); j adds the slots meant for it at the start of its
+ * next turn (the same epoch if i's phase came first, the next epoch
+ * otherwise; the older ones first, each group in j's edge order). Every slot
+ * has one writer, so nothing races. Threads never change which slot a move
+ * goes to, nor the order in which they are added.
  * Negative samples move only the vertex that draws them.
  *
  * The sampling schedule is a pure function of the edge's weight and the
  * epoch, and negative samples come from the counter RNG keyed by (vertex,
  * epoch, edge, sample), so no result depends on the number of threads.
  * Threads claim chunks as they come free and wait for each other between
- * phases on a barrier that sleeps after a short spin (team.h), which keeps
- * them efficient when other programs load the machine. Two-dimensional
+ * phases on a barrier that sleeps after a short spin (team.h); the team's
+ * size is chosen block by block by measurement (one thread when that is
+ * faster, as on a loaded machine). Two-dimensional
  * layouts run eight vertices at a time in vector registers (layout_vec.h).
  */
 #ifndef UMAPC_LAYOUT_H
