@@ -1,7 +1,4 @@
 /* Deterministic SGD layout (see layout.h). */
-#if defined(__linux__) && !defined(_DEFAULT_SOURCE)
-#define _DEFAULT_SOURCE /* posix_memalign, madvise(MADV_HUGEPAGE) */
-#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,30 +6,6 @@
 #include "layout.h"
 #include "rng.h"
 #include "team.h"
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
-/*
- * The slot buffers are read at scattered places, one read per sampled edge:
- * on Linux they get transparent huge pages where the system allows them on
- * request, which saves most of the address-translation misses. Zeroed.
- */
-static float *slots_alloc(size_t n_floats) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  const size_t huge = (size_t)2 << 20, bytes = n_floats * sizeof(float) + 1;
-  if (bytes >= 2 * huge) {
-    void *p = NULL;
-    const size_t rounded = (bytes + huge - 1) / huge * huge;
-    if (posix_memalign(&p, huge, rounded) != 0) return NULL;
-    (void)madvise(p, rounded, MADV_HUGEPAGE); /* a hint: failure is fine */
-    memset(p, 0, rounded);
-    return (float *)p;
-  }
-#endif
-  return (float *)calloc(n_floats + 1, sizeof(float));
-}
 
 #define VERTEX_CHUNK 256 /* vertices per scheduling unit, at the most */
 
@@ -357,11 +330,6 @@ static int due_alloc(due_list *d, size_t max_edges) {
              : UMAPC_ERR_NOMEM;
 }
 
-/* One pending slot at offset off. */
-static inline void pend(due_list *d, int *v, size_t off) {
-  d->in_off[(*v)++] = off;
-}
-
 /*
  * Given the m due edges d->t of vertices i0 .. i1 - 1 (in edge order), fill
  * in the rest of the list. Vertex i draws from its own key per epoch:
@@ -399,7 +367,7 @@ static void due_finish(const schedule *s, int i0, int i1, int epoch,
     if (slots != NULL) {
       int w;
       for (; c < *n_carry && carry[c] < t1; c++)
-        pend(d, &v, before + (size_t)s->rev[carry[c]] * dim);
+        d->in_off[v++] = before + (size_t)s->rev[carry[c]] * dim;
       for (w = u0; w < u; w++) {
         const int t = d->t[w];
         d->in_off[v] = now + (size_t)s->rev[t] * dim; /* unused unless kept */
@@ -852,7 +820,7 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   s.chunk = chunk;
   if (tail == NULL) { /* a fit: both ends of every edge move */
     status = schedule_link(&s, n_phases);
-    slots = slots_alloc(2 * (size_t)s.p[n] * dim);
+    slots = (float *)calloc(2 * (size_t)s.p[n] * dim + 1, sizeof(float));
     carry = (int *)malloc((size_t)s.p[n] * sizeof(int) + 1);
     n_carry = (int *)calloc((size_t)n / s.chunk + 1, sizeof(int));
     if (status != UMAPC_OK || slots == NULL || carry == NULL ||

@@ -186,31 +186,20 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
       }
       while (next_v < i1) {
         const int v = next_v++, r = v - i0;
+        float xy[2];
+        xy[0] = cur[2 * (size_t)v];
+        xy[1] = cur[2 * (size_t)v + 1];
+        if (slots != NULL) collect_moves(d, r, slots, 2, xy);
         if (d->start[r] == d->start[r + 1]) { /* nothing due */
-          float x0 = cur[2 * (size_t)v], x1 = cur[2 * (size_t)v + 1];
-          if (slots != NULL) { /* collect_moves() */
-            int u;
-            for (u = d->in_start[r]; u < d->in_start[r + 1]; u++) {
-              x0 += slots[d->in_off[u]];
-              x1 += slots[d->in_off[u] + 1];
-            }
-          }
-          nxt[2 * (size_t)v] = x0;
-          nxt[2 * (size_t)v + 1] = x1;
+          nxt[2 * (size_t)v] = xy[0];
+          nxt[2 * (size_t)v + 1] = xy[1];
           continue;
         }
         lv[l] = v;
         lm[l] = d->start[r];
         le[l] = d->start[r + 1];
-        y0[l] = cur[2 * (size_t)v];
-        y1[l] = cur[2 * (size_t)v + 1];
-        if (slots != NULL) { /* collect_moves() */
-          int u;
-          for (u = d->in_start[r]; u < d->in_start[r + 1]; u++) {
-            y0[l] += slots[d->in_off[u]];
-            y1[l] += slots[d->in_off[u] + 1];
-          }
-        }
+        y0[l] = xy[0];
+        y1[l] = xy[1];
         break;
       }
     }
