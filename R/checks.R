@@ -1,5 +1,7 @@
 # Argument checks. Every user-facing error names the argument, shows the
-# value it got and says what is accepted, and is raised before any C runs.
+# value it got and says what is accepted, and is raised before the C routine
+# that would use the value runs (a few checks, such as the scan of a large
+# matrix for NA and infinite values, are themselves done in C).
 
 # A short, printable description of a value for error messages.
 describe_value <- function(x) {

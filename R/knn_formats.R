@@ -1,9 +1,10 @@
 # k-nearest-neighbour graphs: the `umap_knn` class and conversion from the
 # formats other R packages produce.
 #
-# Everything here is plain R (base, methods, Matrix) and fully vectorised over
-# rows, so converting a 1,000,000 x 250 neighbour matrix costs a few passes over
-# it rather than a million small sorts.
+# The conversions are vectorised R (base, methods, Matrix) over rows, so
+# converting a 1,000,000 x 250 neighbour matrix costs a few passes over it
+# rather than a million small sorts; validating a large neighbour matrix
+# (ranges, order of the distances) is done in C.
 
 # ---------------------------------------------------------------------------
 # Constructor
@@ -25,7 +26,7 @@
 #' @param seed The seed used to compute the graph, or `NA`.
 #' @return An object of class `umap_knn`: a list with elements `indices`,
 #'   `distances`, `metric`, `method`, `seed` and `k` (`ncol(indices)`).
-#' @keywords internal
+#' @noRd
 new_umap_knn <- function(indices, distances, metric = NA_character_,
                          method = NA_character_, seed = NA_real_) {
   stopifnot(
@@ -514,7 +515,7 @@ knn_from_sparse <- function(x, n) {
 #' @param knn A `umap_knn` object (anything else goes through [as_umap_knn()]).
 #' @param n_neighbors Number of neighbours to keep, counting self.
 #' @return A `umap_knn` with `k = n_neighbors`; metadata are kept.
-#' @keywords internal
+#' @noRd
 prune_knn <- function(knn, n_neighbors) {
   if (!inherits(knn, "umap_knn")) knn <- as_umap_knn(knn)
   if (!is.numeric(n_neighbors) || length(n_neighbors) != 1L ||

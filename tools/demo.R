@@ -10,7 +10,7 @@ t0 <- proc.time()[["elapsed"]]
 fit <- umap(fm$X, n_neighbors = 15, min_dist = 0.1, seed = 42, verbose = TRUE)
 elapsed <- proc.time()[["elapsed"]] - t0
 print(fit)
-out <- "fashion-mnist-umap.png"
+out <- file.path(Sys.getenv("UMAPC_DEMO_OUT", "."), "fashion-mnist-umap.png")
 png(out, width = 1400, height = 1200, res = 150)
 plot(fit, labels = fm$labels,
      main = sprintf("umapc: Fashion-MNIST, %s rows (%.1f s)", format(n, big.mark = ","), elapsed))
