@@ -17,7 +17,7 @@
 #'   numbers, reading the others' positions as they were at the start of its
 #'   phase of the epoch (up to 16 phases, fixed by the number of rows); as in
 #'   umap-learn, an edge's attraction moves both of its ends, the other end's
-#'   move being handed over in a slot that it adds at its next turn;
+#'   moves being added, in a fixed order, at the end of each phase;
 #' * `seed = NULL` takes one draw from R's random number generator, so
 #'   [set.seed()] makes it reproducible too; the seed used is stored in the
 #'   result as `$seed`.

@@ -126,8 +126,6 @@ static size_t scratch_stride(int dim) {
  * samples. Nothing is written while the epochs run, and the test for eight
  * edges is a handful of vector instructions over one array of floats.
  */
-enum { PULL_NOW = 0, PULL_NEXT = 1, PULL_NEVER = 2 };
-
 typedef struct {
   int n;
   int *p;          /* n + 1 row offsets into the kept edges */
@@ -136,19 +134,23 @@ typedef struct {
   double neg_rate; /* negative samples per positive sample */
   int whole_rate;  /* neg_rate if a whole number below 2^20, else -1 */
   int chunk;       /* vertices per chunk (see chunk_size()) */
-  /* fits only (NULL for transforms): */
-  int *rev;        /* the reverse edge (j, i) of edge (i, j); -1 if none */
-  uint8_t *when;   /* when the head collects the tail's move on this edge:
-                      PULL_NOW (the tail's phase comes first), PULL_NEXT
-                      (the next epoch) or PULL_NEVER (no reverse edge) */
+  /* fits only (NULL for transforms): the moves each vertex receives. Vertex
+   * j's are in_p[j] .. in_p[j + 1] - 1, in the order of the phase of the
+   * vertex that sends them, then of j's edges: */
+  int *in_p;       /* n + 1 offsets */
+  int *in_slot;    /* the sender's edge (i, j), whose slot holds the move */
+  float *in_r;     /* that edge's relative weight (when it is due) */
+  uint8_t *in_ph;  /* the sender's phase */
 } schedule;
 
 static void schedule_free(schedule *s) {
   free(s->p);
   free(s->j);
   free(s->r);
-  free(s->rev);
-  free(s->when);
+  free(s->in_p);
+  free(s->in_slot);
+  free(s->in_r);
+  free(s->in_ph);
 }
 
 /* Keep the edges of g with weight >= min_weight; relative weights are
@@ -200,47 +202,78 @@ static int schedule_build(const umapc_csr *g, double min_weight, int per_row,
 }
 
 /*
- * Both ends of an edge move (see layout.h): find each kept edge's reverse
- * and whether the tail's turn comes at or after the head's. Rows list their
- * tails in ascending order (graph.h), so one cursor per row finds every
- * reverse edge in a single pass; a row out of order falls back to a scan of
- * the row. n_phases is a power of two.
+ * Both ends of an edge move (see layout.h): for each vertex j, list the
+ * moves it receives, one per kept edge (j, i) whose reverse (i, j) is kept
+ * too: i leaves the move in the slot of (i, j) when it samples that edge.
+ * The list is sorted by the phase of i (stable: j's edge order within a
+ * phase), so that after each phase j takes the moves of that phase in one
+ * contiguous run. Rows list their tails in ascending order (graph.h), so one
+ * cursor per row finds every reverse edge in a single pass; a row out of
+ * order falls back to a scan of the row. n_phases is a power of two (<= 256).
  */
 static int schedule_link(schedule *s, int n_phases) {
   const int n = s->n, m = s->p[n];
   int *pos = (int *)malloc(((size_t)n + 1) * sizeof(int));
-  int i;
-  s->rev = (int *)malloc((size_t)m * sizeof(int) + 1);
-  s->when = (uint8_t *)malloc((size_t)m + 1);
-  if (pos == NULL || s->rev == NULL || s->when == NULL) {
+  int *rev = (int *)malloc((size_t)m * sizeof(int) + 1);
+  int count[257];
+  int i, c = 0;
+  s->in_p = (int *)malloc(((size_t)n + 1) * sizeof(int));
+  s->in_slot = (int *)malloc((size_t)m * sizeof(int) + 1);
+  s->in_r = (float *)malloc((size_t)m * sizeof(float) + 1);
+  s->in_ph = (uint8_t *)malloc((size_t)m + 1);
+  if (pos == NULL || rev == NULL || s->in_p == NULL || s->in_slot == NULL ||
+      s->in_r == NULL || s->in_ph == NULL) {
     free(pos);
+    free(rev);
     return UMAPC_ERR_NOMEM;
   }
   memcpy(pos, s->p, (size_t)n * sizeof(int));
   for (i = 0; i < n; i++) {
-    const int ph = (i / s->chunk) & (n_phases - 1);
     int t;
     for (t = s->p[i]; t < s->p[i + 1]; t++) {
       const int j = s->j[t];
       int *q = pos + j;
       while (*q < s->p[j + 1] && s->j[*q] < i) (*q)++;
       if (*q < s->p[j + 1] && s->j[*q] == i) {
-        s->rev[t] = *q;
+        rev[t] = *q;
       } else {
         int u;
-        s->rev[t] = -1;
+        rev[t] = -1;
         for (u = s->p[j]; u < s->p[j + 1]; u++)
           if (s->j[u] == i) {
-            s->rev[t] = u;
+            rev[t] = u;
             break;
           }
       }
-      s->when[t] = s->rev[t] < 0 ? PULL_NEVER
-                   : ((j / s->chunk) & (n_phases - 1)) >= ph ? PULL_NEXT
-                                                              : PULL_NOW;
     }
   }
+  /* row by row, a counting sort of the received moves by the sender's
+   * phase */
+  for (i = 0; i < n; i++) {
+    int t, ph, run = c;
+    s->in_p[i] = c;
+    for (ph = 0; ph <= n_phases; ph++) count[ph] = 0;
+    for (t = s->p[i]; t < s->p[i + 1]; t++)
+      if (rev[t] >= 0) count[((s->j[t] / s->chunk) & (n_phases - 1)) + 1]++;
+    for (ph = 0; ph < n_phases; ph++) {
+      const int k = count[ph + 1];
+      count[ph + 1] = run;
+      run += k;
+    }
+    for (t = s->p[i]; t < s->p[i + 1]; t++) {
+      if (rev[t] >= 0) {
+        const int ph = (s->j[t] / s->chunk) & (n_phases - 1);
+        const int u = count[ph + 1]++;
+        s->in_slot[u] = rev[t];
+        s->in_r[u] = s->r[rev[t]];
+        s->in_ph[u] = (uint8_t)ph;
+      }
+    }
+    c = run;
+  }
+  s->in_p[n] = c;
   free(pos);
+  free(rev);
   return UMAPC_OK;
 }
 
@@ -273,17 +306,13 @@ static inline int due_at(int n, float r) {
  * i samples edge (i, j), i moves towards j, and j must move towards i by the
  * opposite step, as in umap-learn; but j belongs to another thread's work.
  * So i writes that step into the slot of its edge (i, j) (one slot per edge,
- * one writer per slot, written in edge order), and j, at the start of its
- * next turn, adds the slots of the reverse edges of its own due edges (the
- * graph is symmetric, so (j, i) has the weight of (i, j) and is due in the
- * same epochs). Slots written by vertices whose turn came earlier in this
- * epoch are read in this epoch; slots of vertices whose turn comes at or
- * after j's are read in the next one (PULL_NEXT): j adds those first, then
- * this epoch's, each group in its edge order. Two slot buffers, by epoch
- * parity, keep the writes of one epoch apart from the reads of the previous
- * epoch's. A chunk keeps its PULL_NEXT due edges from one epoch to the next
- * (its "carry"), so that finding the pending slots costs nothing beyond the
- * due edges themselves.
+ * one writer per slot). When i's phase ends, every vertex j adds the slots
+ * written for it in that phase, in the order schedule_link() fixed; the
+ * graph is symmetric, so (j, i) has the weight of (i, j) and j can tell from
+ * its own list which slots were written this epoch. Vertices of later
+ * phases thus read j's position with the moves of earlier phases in it, as
+ * they would in umap-learn's sequential loop; only vertices of the same
+ * phase see each other as they were at the phase's start.
  */
 
 /*
@@ -300,9 +329,6 @@ typedef struct {
   uint32_t *ekey;  /* their keys for negative sampling */
   int *start;      /* VERTEX_CHUNK + 1: vertex r's due edges are
                       start[r] .. start[r + 1] - 1 */
-  size_t *in_off;  /* pending slots (fits): offsets into the slot buffers,
-                      in floats */
-  int *in_start;   /* VERTEX_CHUNK + 1, as start */
 } due_list;
 
 static void due_free(due_list *d) {
@@ -311,8 +337,6 @@ static void due_free(due_list *d) {
   free(d->n_neg);
   free(d->ekey);
   free(d->start);
-  free(d->in_off);
-  free(d->in_start);
 }
 
 static int due_alloc(due_list *d, size_t max_edges) {
@@ -321,36 +345,22 @@ static int due_alloc(due_list *d, size_t max_edges) {
   d->n_neg = (int *)malloc(max_edges * sizeof(int) + 1);
   d->ekey = (uint32_t *)malloc(max_edges * sizeof(uint32_t) + 1);
   d->start = (int *)malloc((VERTEX_CHUNK + 1) * sizeof(int));
-  /* the carry and this epoch's due edges, plus one speculative write */
-  d->in_off = (size_t *)malloc((2 * max_edges + 1) * sizeof(size_t));
-  d->in_start = (int *)malloc((VERTEX_CHUNK + 1) * sizeof(int));
-  return d->t && d->j && d->n_neg && d->ekey && d->start &&
-                 d->in_off && d->in_start
-             ? UMAPC_OK
-             : UMAPC_ERR_NOMEM;
+  return d->t && d->j && d->n_neg && d->ekey && d->start ? UMAPC_OK
+                                                         : UMAPC_ERR_NOMEM;
 }
 
 /*
  * Given the m due edges d->t of vertices i0 .. i1 - 1 (in edge order), fill
  * in the rest of the list. Vertex i draws from its own key per epoch:
  * (seed, stream, vertex, epoch) for a fit, the caller's per-row key for a
- * transform. Fits (slots != NULL; two buffers of s->p[n] * dim floats):
- * vertex i's pending slots are those of its PULL_NEXT edges due the epoch
- * before (carry[0 .. *n_carry - 1], the chunk's, kept from then), then
- * those of its PULL_NOW edges due now; the carry then becomes this epoch's
- * PULL_NEXT due edges. Branch-free appends: whether an edge qualifies is
- * unpredictable.
+ * transform.
  */
 static void due_finish(const schedule *s, int i0, int i1, int epoch,
-                       uint64_t key, const uint64_t *row_keys, int dim,
-                       const float *slots, int *carry, int *n_carry,
-                       due_list *d, int m) {
-  const size_t buf = (size_t)s->p[s->n] * dim;
-  const size_t now = (size_t)(epoch & 1) * buf,
-               before = (size_t)((epoch + 1) & 1) * buf;
-  int i, u = 0, v = 0, c = 0;
+                       uint64_t key, const uint64_t *row_keys, due_list *d,
+                       int m) {
+  int i, u = 0;
   for (i = i0; i < i1; i++) {
-    const int t0 = s->p[i], t1 = s->p[i + 1], u0 = u;
+    const int t0 = s->p[i], t1 = s->p[i + 1];
     d->start[i - i0] = u;
     if (u < m && d->t[u] < t1) {
       const uint64_t vkey = umapc_rng_u64(
@@ -363,61 +373,56 @@ static void due_finish(const schedule *s, int i0, int i1, int epoch,
         d->ekey[u] = negative_edge_key(vkey, t - t0);
       }
     }
-    d->in_start[i - i0] = v;
-    if (slots != NULL) {
-      int w;
-      for (; c < *n_carry && carry[c] < t1; c++)
-        d->in_off[v++] = before + (size_t)s->rev[carry[c]] * dim;
-      for (w = u0; w < u; w++) {
-        const int t = d->t[w];
-        d->in_off[v] = now + (size_t)s->rev[t] * dim; /* unused unless kept */
-        v += s->when[t] == PULL_NOW;
-      }
-    }
   }
   d->start[i1 - i0] = m;
-  d->in_start[i1 - i0] = v;
-  if (slots != NULL) {
-    c = 0;
-    for (u = 0; u < m; u++) {
-      carry[c] = d->t[u];
-      c += s->when[d->t[u]] == PULL_NEXT;
-    }
-    *n_carry = c;
-    for (u = 0; u < v; u++) /* scattered reads, needed at the vertices' turns */
-      __builtin_prefetch(slots + d->in_off[u]);
-  }
 }
 
 /* The due edges of vertices i0 .. i1 - 1 at this epoch (the scalar version
  * of layout_vec.h's), then due_finish(). */
 static void collect_due(const schedule *s, int i0, int i1, int epoch,
-                        uint64_t key, const uint64_t *row_keys, int dim,
-                        const float *slots, int *carry, int *n_carry,
-                        due_list *d) {
+                        uint64_t key, const uint64_t *row_keys, due_list *d) {
   int t, m = 0;
   for (t = s->p[i0]; t < s->p[i1]; t++) {
     d->t[m] = t;
     m += due_at(epoch, s->r[t]);
   }
-  due_finish(s, i0, i1, epoch, key, row_keys, dim, slots, carry, n_carry, d,
-             m);
+  due_finish(s, i0, i1, epoch, key, row_keys, d, m);
 }
 
-/* y (dim floats) plus vertex r's pending slots, in due_finish()'s order */
-static inline void collect_moves(const due_list *d, int r, const float *slots,
-                                 int dim, float *y) {
-  int u, c;
-  for (u = d->in_start[r]; u < d->in_start[r + 1]; u++)
-    for (c = 0; c < dim; c++) y[c] += slots[d->in_off[u] + c];
+/*
+ * After phase `phase` of an epoch (fits), for the vertices of chunk k:
+ * those of the phase take their new positions from nxt, and every vertex
+ * adds to its position in cur the moves that the phase's vertices left for
+ * it, in schedule_link()'s order. cursor[j] keeps where j's list stands
+ * between the phases of an epoch.
+ */
+static void take_moves(const schedule *s, int k, int phase, int n_phases,
+                       int epoch, int dim, const float *slots,
+                       const float *nxt, float *cur, int *cursor) {
+  const int j0 = k * s->chunk;
+  const int j1 = j0 + s->chunk < s->n ? j0 + s->chunk : s->n;
+  int j;
+  if ((k & (n_phases - 1)) == phase)
+    memcpy(cur + (size_t)j0 * dim, nxt + (size_t)j0 * dim,
+           (size_t)(j1 - j0) * dim * sizeof(float));
+  for (j = j0; j < j1; j++) {
+    const int u1 = s->in_p[j + 1];
+    float *y = cur + (size_t)j * dim;
+    int u = phase == 0 ? s->in_p[j] : cursor[j], c;
+    for (; u < u1 && s->in_ph[u] == phase; u++)
+      if (due_at(epoch, s->in_r[u]))
+        for (c = 0; c < dim; c++)
+          y[c] += slots[(size_t)s->in_slot[u] * dim + c];
+    cursor[j] = u;
+  }
 }
 
 /*
  * One vertex's updates for one epoch (any dimension). y: its position
  * (in/out, dim floats); others: positions of the vertices it reads
  * (row-major, fixed this phase); g: dim floats of scratch; due edges
- * m0 .. m1 - 1 of d; slots: where the opposite attraction moves go (this
- * epoch's slot buffer; NULL for transforms).
+ * m0 .. m1 - 1 of d; slots: where the opposite attraction moves go (NULL
+ * for transforms).
  *
  * For each due edge the attraction and that edge's negative samples are all
  * evaluated at the same position of y, each term clipped to [-4, 4] on its
@@ -500,11 +505,10 @@ typedef unsigned long long v4u64 __attribute__((vector_size(32)));
 /* The kernels for this processor (chosen once, before threads). */
 typedef struct {
   void (*collect)(const schedule *, int, int, int, uint64_t,
-                  const uint64_t *, int, const float *, int *, int *,
-                  due_list *);
+                  const uint64_t *, due_list *);
   void (*epoch2d)(const due_list *, int, int, int, const float *, float *,
                   const float *, uint32_t, float, float, float, float,
-                  const float *, float *);
+                  float *);
 } layout_kernels;
 
 static int kernel_choice = 0; /* see umapc_layout_set_kernels() */
@@ -543,10 +547,8 @@ typedef struct {
   uint64_t key;
   int epoch, dim, head_only;
   float alpha, a, b, gamma;
-  float *slots;              /* fits: the two slot buffers (see due_at) */
-  int *carry;                /* fits: each chunk's PULL_NEXT due edges, at its
-                                first edge's index */
-  int *n_carry;              /* fits: how many, per chunk */
+  float *slots;              /* fits: one move per edge (see take_moves) */
+  int *cursor;               /* fits: per vertex, for take_moves() */
   const float *cur, *others; /* positions at the start of the phase */
   uint32_t n_others;
   float *nxt;                /* the chunk's new positions */
@@ -563,27 +565,18 @@ static void chunk_epoch(const epoch_args *e, int ch, int thread) {
   float *g = e->scratch + scratch_stride(dim) * (size_t)thread;
   due_list *d = e->dues + thread;
   int i;
-  /* this epoch's slot buffer, written by the vertices' attraction */
-  float *wslots =
-      e->slots != NULL
-          ? e->slots + (size_t)(e->epoch & 1) * e->s->p[n] * (size_t)dim
-          : NULL;
-  e->kern->collect(e->s, i0, i1, e->epoch, e->key, e->row_keys, dim, e->slots,
-                   e->carry != NULL ? e->carry + e->s->p[i0] : NULL,
-                   e->carry != NULL ? e->n_carry + ch : NULL, d);
+  e->kern->collect(e->s, i0, i1, e->epoch, e->key, e->row_keys, d);
   if (dim == 2 && e->kern->epoch2d != NULL) {
     e->kern->epoch2d(d, i0, i1, !e->head_only, e->cur, e->nxt, e->others,
-                     e->n_others, e->alpha, e->a, e->b, e->gamma, e->slots,
-                     wslots);
+                     e->n_others, e->alpha, e->a, e->b, e->gamma, e->slots);
     return;
   }
   for (i = i0; i < i1; i++) {
     float *y = e->nxt + (size_t)i * dim;
     memcpy(y, e->cur + (size_t)i * dim, (size_t)dim * sizeof(float));
-    if (e->slots != NULL) collect_moves(d, i - i0, e->slots, dim, y);
     vertex_epoch(e->head_only ? -1 : i, y, g, e->others, e->n_others, dim, d,
                  d->start[i - i0], d->start[i - i0 + 1], e->alpha, e->a, e->b,
-                 e->gamma, wslots);
+                 e->gamma, e->slots);
   }
 }
 
@@ -607,28 +600,6 @@ static int phases_for(int n_chunks, int head_only) {
   return p;
 }
 
-/* After the last epoch: the slots of PULL_NEXT edges, which their
- * vertices would have collected at the start of the next epoch. */
-static void collect_last_moves(const schedule *s, int n_epochs, int dim,
-                               const float *slots, float *pos,
-                               int n_threads) {
-  const int n = s->n;
-  const size_t buf = (size_t)s->p[n] * dim;
-  const float *last = slots + (size_t)((n_epochs - 1) & 1) * buf;
-  int i;
-  (void)n_threads;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 4096)
-#endif
-  for (i = 0; i < n; i++) {
-    int t, c;
-    for (t = s->p[i]; t < s->p[i + 1]; t++)
-      if (s->when[t] == PULL_NEXT && due_at(n_epochs - 1, s->r[t]))
-        for (c = 0; c < dim; c++)
-          pos[(size_t)i * dim + c] += last[(size_t)s->rev[t] * dim + c];
-  }
-}
-
 /* Everything the team shares while it runs a block of epochs. */
 typedef struct {
   epoch_args e;      /* the epoch-independent fields */
@@ -641,9 +612,10 @@ typedef struct {
 /*
  * Epochs e0 .. e1 - 1, on the calling thread (one of the team). Each phase
  * is a step: its chunks are claimed one at a time, then the team waits for
- * the phase to finish; with several phases, the phase's new positions are
- * copied into the shared ones (another step). Every thread keeps the same
- * view of which buffer is which.
+ * the phase to finish. Then, in a second step, the phase's new positions
+ * become the shared ones, and for a fit every vertex takes the moves the
+ * phase left for it (take_moves()). Every thread keeps the same view of
+ * which buffer is which.
  */
 static void block_epochs(epoch_block *bl, int e0, int e1, int thread) {
   const int n = bl->e.s->n, dim = bl->e.dim, n_phases = bl->n_phases;
@@ -664,7 +636,12 @@ static void block_epochs(epoch_block *bl, int e0, int e1, int thread) {
       while ((k = umapc_team_claim(&bl->team)) < in_phase)
         chunk_epoch(&e, phase + k * n_phases, thread);
       umapc_team_barrier(&bl->team, &sense);
-      if (n_phases > 1) {
+      if (!e.head_only) {
+        while ((k = umapc_team_claim(&bl->team)) < n_chunks)
+          take_moves(e.s, k, phase, n_phases, epoch, dim, e.slots, nxt, cur,
+                     e.cursor);
+        umapc_team_barrier(&bl->team, &sense);
+      } else if (n_phases > 1) {
         /* the phase's vertices become visible to the next phases */
         while ((k = umapc_team_claim(&bl->team)) < in_phase) {
           const int i0 = (phase + k * n_phases) * bl->e.s->chunk;
@@ -675,7 +652,8 @@ static void block_epochs(epoch_block *bl, int e0, int e1, int thread) {
         umapc_team_barrier(&bl->team, &sense);
       }
     }
-    if (n_phases == 1) { /* the new positions are the next epoch's start */
+    if (n_phases == 1 && e.head_only) { /* the new positions are the next
+                                           epoch's start */
       float *tmp = cur;
       cur = nxt;
       nxt = tmp;
@@ -686,7 +664,7 @@ static void block_epochs(epoch_block *bl, int e0, int e1, int thread) {
 static int run_epochs(const schedule *s, const umapc_layout_params *par,
                       int head_only, int n_phases, float *cur, float *nxt,
                       float *scratch, due_list *dues, float *slots,
-                      int *carry, int *n_carry, const float *tail, int n_tail,
+                      int *cursor, const float *tail, int n_tail,
                       const uint64_t *row_keys, int n_threads,
                       const umapc_interrupt *intr,
                       const umapc_progress *prog) {
@@ -719,8 +697,7 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
   e->b = (float)par->b;
   e->gamma = (float)par->gamma;
   e->slots = slots;
-  e->carry = carry;
-  e->n_carry = n_carry;
+  e->cursor = cursor;
   e->others = head_only ? tail : NULL;
   e->n_others = (uint32_t)(head_only ? n_tail : n);
   e->scratch = scratch;
@@ -782,7 +759,8 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
     if (team > 1)
       per_epoch[threads > 1] = (omp_get_wtime() - t0) / (e1 - e0);
 #endif
-    if (n_phases == 1 && (e1 - e0) % 2 == 1) { /* as block_epochs() left them */
+    if (n_phases == 1 && head_only && (e1 - e0) % 2 == 1) {
+      /* as block_epochs() left them */
       float *tmp = cur;
       cur = nxt;
       nxt = tmp;
@@ -791,11 +769,9 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
       umapc_report(prog, "optimize", e1, n_epochs);
     if (umapc_interrupted(intr)) return UMAPC_ERR_INTERRUPTED;
   }
-  /* the caller reads the first buffer: with one phase the positions
-   * alternate between the two, with several they never leave it */
+  /* the caller reads the first buffer: for a transform with one phase the
+   * positions alternate between the two, otherwise they never leave it */
   if (cur != first) memcpy(first, cur, (size_t)n * dim * sizeof(float));
-  if (slots != NULL && n_epochs > 0)
-    collect_last_moves(s, n_epochs, dim, slots, first, team);
   return UMAPC_OK;
 }
 
@@ -806,7 +782,7 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   const int n = g->n, dim = par->dim;
   schedule s;
   float *a = NULL, *b = NULL, *ft = NULL, *scratch = NULL, *slots = NULL;
-  int *carry = NULL, *n_carry = NULL;
+  int *cursor = NULL;
   due_list *dues = NULL;
   const int n_thr = umapc_clamp_threads(n_threads);
   const int chunk = chunk_size(n);
@@ -820,11 +796,9 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   s.chunk = chunk;
   if (tail == NULL) { /* a fit: both ends of every edge move */
     status = schedule_link(&s, n_phases);
-    slots = (float *)calloc(2 * (size_t)s.p[n] * dim + 1, sizeof(float));
-    carry = (int *)malloc((size_t)s.p[n] * sizeof(int) + 1);
-    n_carry = (int *)calloc((size_t)n / s.chunk + 1, sizeof(int));
-    if (status != UMAPC_OK || slots == NULL || carry == NULL ||
-        n_carry == NULL) {
+    slots = (float *)calloc((size_t)s.p[n] * dim + 1, sizeof(float));
+    cursor = (int *)calloc((size_t)n + 1, sizeof(int));
+    if (status != UMAPC_OK || slots == NULL || cursor == NULL) {
       status = UMAPC_ERR_NOMEM;
       goto done;
     }
@@ -855,7 +829,7 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   if (tail != NULL)
     for (t = 0; t < (size_t)n_tail * dim; t++) ft[t] = (float)tail[t];
   status = run_epochs(&s, par, tail != NULL, n_phases, a, b, scratch, dues,
-                      slots, carry, n_carry, ft, n_tail, row_keys, n_threads,
+                      slots, cursor, ft, n_tail, row_keys, n_threads,
                       intr, prog);
   if (status == UMAPC_OK) {
     /* run_epochs() leaves the result in a */
@@ -871,8 +845,7 @@ done:
   free(ft);
   free(scratch);
   free(slots);
-  free(carry);
-  free(n_carry);
+  free(cursor);
   if (dues != NULL)
     for (i = 0; i < n_thr; i++) due_free(dues + i);
   free(dues);

@@ -2,19 +2,20 @@
  * Layout optimisation by stochastic gradient descent on the fuzzy graph.
  *
  * Deterministic scheme (no racing updates). The vertices are split into
- * chunks of 256, and the chunks into up to 16 phases per epoch (chunk c in
- * phase c mod the number of phases, a power of two that depends on the
- * number of vertices only); a vertex reads the others' positions as they
+ * chunks (16 to 256 vertices, by graph size), and the chunks into up to 16
+ * phases per epoch (chunk c in phase c mod the number of phases, a power of
+ * two that depends on the number of vertices only); a vertex reads the others' positions as they
  * were at the start of its phase, so later phases see the moves of earlier
  * ones, as in umap-learn's sequential epoch, while the vertices of one phase
  * run in parallel.
  *
  * As in umap-learn, a sampled edge's attraction moves both of its ends:
  * vertex i moves itself by the step and leaves the opposite step for j in a
- * slot of edge (i, j); j adds the slots meant for it at the start of its
- * next turn (the same epoch if i's phase came first, the next epoch
- * otherwise; the older ones first, each group in j's edge order). Every slot
- * has one writer, so nothing races. Threads never change which slot a move
+ * slot of edge (i, j). When i's phase ends, every vertex adds the slots
+ * written for it during that phase (in its edge order, grouped by the
+ * sender's phase), so the next phases read positions with those moves in
+ * them, as in umap-learn's sequential loop. Every slot has one writer and
+ * one reader, so nothing races. Threads never change which slot a move
  * goes to, nor the order in which they are added.
  * Negative samples move only the vertex that draws them.
  *

@@ -17,8 +17,8 @@
  * Why eight vertices: one vertex's updates form a dependency chain (each
  * edge starts from the position the previous one left), so a vertex alone
  * keeps the processor waiting on the latency of the power function and the
- * division. Vertices do not depend on each other within an epoch (each moves
- * only itself and reads the others' positions from the epoch's start), so
+ * division. Vertices do not depend on each other within a phase (each moves
+ * only itself and reads the others' positions from the phase's start), so
  * lane l of every vector carries its own vertex through the same arithmetic.
  * A lane whose vertex has no due edge left takes the chunk's next vertex.
  * Lanes never mix, so a vertex's result does not depend on which lane or
@@ -115,8 +115,7 @@ UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_clip)(v8f *gp) {
 /* The due edges of vertices i0 .. i1 - 1 at this epoch: collect_due(). */
 UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_collect)(
     const schedule *s, int i0, int i1, int epoch, uint64_t key,
-    const uint64_t *row_keys, int dim, const float *slots, int *carry,
-    int *n_carry, due_list *d) {
+    const uint64_t *row_keys, due_list *d) {
   const int t1 = s->p[i1];
   int t = s->p[i0], m = 0, l;
   if (epoch > 0) {
@@ -143,22 +142,20 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_collect)(
     d->t[m] = t;
     m += due_at(epoch, s->r[t]);
   }
-  due_finish(s, i0, i1, epoch, key, row_keys, dim, slots, carry, n_carry, d,
-             m);
+  due_finish(s, i0, i1, epoch, key, row_keys, d, m);
 }
 
 /*
  * Vertices i0 .. i1 - 1 for one epoch, from their due edges d (collected by
  * _collect()): reads cur (their positions) and others (everyone's, fixed
  * this phase), writes nxt. fit: negative samples equal to the vertex itself
- * are skipped (others is the fitted embedding). slots (fits; else NULL):
- * the two slot buffers, from which a vertex first collects its pending
- * moves; wslots: this epoch's, where the attraction's opposite goes.
+ * are skipped (others is the fitted embedding). wslots (fits; else NULL):
+ * the slot buffer, where the attraction's opposite goes.
  */
 UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
     const due_list *d, int i0, int i1, int fit, const float *cur, float *nxt,
     const float *others, uint32_t n_others, float alpha, float a, float b,
-    float gamma, const float *slots, float *wslots) {
+    float gamma, float *wslots) {
   const float rep_num = 2.0f * gamma * b, att_num = -2.0f * a * b;
   const v8f zero = {0}, four = zero + 4.0f;
   /* lane state: vertex (-1: idle), next and end due edge, position */
@@ -189,7 +186,6 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
         float xy[2];
         xy[0] = cur[2 * (size_t)v];
         xy[1] = cur[2 * (size_t)v + 1];
-        if (slots != NULL) collect_moves(d, r, slots, 2, xy);
         if (d->start[r] == d->start[r + 1]) { /* nothing due */
           nxt[2 * (size_t)v] = xy[0];
           nxt[2 * (size_t)v + 1] = xy[1];
