@@ -97,7 +97,7 @@ resolve_threads <- function(n_threads) {
     if (is.null(n_threads)) {
       limit <- Sys.getenv("_R_CHECK_LIMIT_CORES_", "")
       n_threads <- if (nzchar(limit) && !identical(tolower(limit), "false")) 2L
-                   else max(1L, .Call(C_umapc_openmp_threads))
+                   else max(1L, .Call(C_umapc_call_openmp_threads))
     }
     arg <- "getOption(\"umapc.n_threads\")"
   } else {
@@ -162,7 +162,7 @@ prepare_data <- function(X, arg = "X", accept_dist = TRUE) {
   if (storage.mode(X) != "double") storage.mode(X) <- "double"
   if (length(X) > 0L) {
     # one pass in C: c(0 finite / 1 NA or NaN / 2 infinite, max |x|)
-    scan <- .Call(C_umapc_scan_values, X)
+    scan <- .Call(C_umapc_call_scan_values, X)
     if (scan[1] == 1) {
       where <- which(is.na(X), arr.ind = TRUE)[1, ]
       stop(sprintf("`%s` contains NA or NaN values (first at row %d, column %d); remove or impute them first.",

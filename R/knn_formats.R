@@ -392,7 +392,7 @@ knn_normalise <- function(idx, dist) {
 
   # One pass in C over the columns: rows listing themselves twice, whether
   # any row lists itself, and the rows that need sorting (see r_check.c).
-  scan <- .Call(C_umapc_knn_rows, idx, dist)
+  scan <- .Call(C_umapc_call_knn_rows, idx, dist)
   if (scan$dup_self > 0L) {
     r <- scan$dup_self
     stop("`knn` row ", r, " lists the point itself (", r, ") more than once; ",
@@ -440,7 +440,7 @@ knn_normalise <- function(idx, dist) {
   }
 
   # Sorted rows put a neighbour listed twice at one distance side by side.
-  dup <- .Call(C_umapc_knn_adjacent_dup, idx)
+  dup <- .Call(C_umapc_call_knn_adjacent_dup, idx)
   if (dup[1L] > 0L) {
     r <- dup[1L]
     stop("`knn` row ", r, " lists neighbour ", idx[r, dup[2L]], " more than ",

@@ -109,14 +109,14 @@ nnd_params <- function(n_trees = NULL, leaf_size = NULL, n_iters = NULL,
 knn_search <- function(data, k, metric, method, seed, n_threads, verbose,
                        params = nnd_params()) {
   if (data$kind == "dist") {
-    res <- .Call(C_umapc_knn_dist_r, as.double(data$data), k, n_threads)
+    res <- .Call(C_umapc_call_knn_dist, as.double(data$data), k, n_threads)
     return(new_umap_knn(res$indices, res$distances, metric = "precomputed",
                         method = "exact", seed = seed))
   }
   if (method == "auto") method <- auto_method(data$n, k, metric)
   if (verbose) say("nearest neighbours: ", method, ", ", metric, ", k = ", k,
                    ", ", data$n, " rows")
-  res <- .Call(C_umapc_knn, data$data, NULL, k, metric_codes[[metric]],
+  res <- .Call(C_umapc_call_knn, data$data, NULL, k, metric_codes[[metric]],
                if (method == "nndescent") 1L else 0L, seed, n_threads,
                verbose, params)
   new_umap_knn(res$indices, res$distances, metric = metric, method = method,

@@ -64,14 +64,14 @@ predict.umap <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
   if (verbose) say("neighbours of ", nrow(new), " new rows among ", n_train,
                    if (approximate) " (search of the training k-NN graph)" else " (exact)")
   nn <- if (approximate) {
-    .Call(C_umapc_knn_query_r, train$data, new, k, metric_codes[[object$metric]],
+    .Call(C_umapc_call_knn_query, train$data, new, k, metric_codes[[object$metric]],
           object$knn$indices, object$seed, n_threads)
   } else {
-    .Call(C_umapc_knn, train$data, new, k, metric_codes[[object$metric]], 0L,
+    .Call(C_umapc_call_knn, train$data, new, k, metric_codes[[object$metric]], 0L,
           object$seed, n_threads, verbose, nnd_params())
   }
   if (verbose) say("placing the new rows: ", n_epochs, " epochs")
-  emb <- .Call(C_umapc_transform_r, nn$indices, nn$distances, object$embedding,
+  emb <- .Call(C_umapc_call_transform, nn$indices, nn$distances, object$embedding,
                new, c(object$a, object$b, object$repulsion_strength,
                       object$learning_rate / 4, object$negative_sample_rate,
                       n_epochs, object$local_connectivity),

@@ -21,7 +21,7 @@ steps <- list(
     pk <- peak_mb()
     saveRDS(fit$knn, %s)
     saveRDS(fit$embedding, file.path(bench_out, 'speed_umapc_embedding.rds'))
-    saveRDS(.Call(umapc:::C_umapc_init_spectral, fit$graph@p, fit$graph@i, fit$graph@x,
+    saveRDS(.Call(umapc:::C_umapc_call_init_spectral, fit$graph@p, fit$graph@i, fit$graph@x,
                   max(fit$graph@x) / 200, 2L, 1, 2L), %s)
     result <- c(list(seconds = t, stages = fit$timings, peak_mb = pk), quality(fit$embedding))",
     deparse(knn_file), deparse(init_file)), setup),

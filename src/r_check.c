@@ -7,11 +7,12 @@
 #include <math.h>
 
 #include "r_util.h"
+#include "umapc.h"
 
 /* c(code, max_abs) for a double vector: code 0 if every value is finite,
  * 1 if there is an NA or NaN, 2 if there is an infinite value (and no NA);
  * max_abs the largest absolute value (0 when code != 0). */
-SEXP umapc_scan_values(SEXP x) {
+SEXP umapc_call_scan_values(SEXP x) {
   const double *v;
   R_xlen_t i, len;
   double hi = 0.0;
@@ -56,7 +57,7 @@ SEXP umapc_scan_values(SEXP x) {
  *             order; with self nowhere (the self-excluded format, where
  *             self will be prepended), the row must be in that order.
  */
-SEXP umapc_knn_rows(SEXP s_idx, SEXP s_dist) {
+SEXP umapc_call_knn_rows(SEXP s_idx, SEXP s_dist) {
   const int *idx;
   const double *dist;
   int n, m, i, j, dup_self = 0, any_self = 0, first;
@@ -111,7 +112,7 @@ SEXP umapc_knn_rows(SEXP s_idx, SEXP s_dist) {
 /* The first neighbour listed twice side by side in a sorted n x m index
  * matrix, looking at columns 2..m (1-based): c(row, column) of the first
  * of the pair, by column then row, or c(0, 0). */
-SEXP umapc_knn_adjacent_dup(SEXP s_idx) {
+SEXP umapc_call_knn_adjacent_dup(SEXP s_idx) {
   const int *idx;
   int n, m, i, j, row = 0, colm = 0;
   SEXP out;

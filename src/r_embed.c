@@ -5,6 +5,7 @@
 #include "core/spectral.h"
 #include "core/transform.h"
 #include "r_util.h"
+#include "umapc.h"
 
 /* A read-only view of a symmetric dgCMatrix's slots as a umapc_csr. */
 static umapc_csr csr_view(SEXP p, SEXP i, SEXP x) {
@@ -59,7 +60,7 @@ static double *from_r_matrix(SEXP m) {
 
 /* init_spectral(p, i, x, min_weight, dim, seed, n_threads) -> n x dim
  * matrix with attribute "fallback" (TRUE when a random layout was used). */
-SEXP umapc_init_spectral(SEXP p, SEXP i, SEXP x, SEXP s_minw, SEXP s_dim,
+SEXP umapc_call_init_spectral(SEXP p, SEXP i, SEXP x, SEXP s_minw, SEXP s_dim,
                          SEXP s_seed, SEXP s_threads) {
   umapc_csr g = csr_view(p, i, x);
   const int dim = umapc_r_int(s_dim, "dim");
@@ -78,7 +79,7 @@ SEXP umapc_init_spectral(SEXP p, SEXP i, SEXP x, SEXP s_minw, SEXP s_dim,
 }
 
 /* init_pca(X, dim, seed, n_threads) -> n x dim matrix. */
-SEXP umapc_init_pca(SEXP X, SEXP s_dim, SEXP s_seed, SEXP s_threads) {
+SEXP umapc_call_init_pca(SEXP X, SEXP s_dim, SEXP s_seed, SEXP s_threads) {
   const int n = Rf_nrows(X), d = Rf_ncols(X), dim = umapc_r_int(s_dim, "dim");
   double *out;
   int status;
@@ -92,7 +93,7 @@ SEXP umapc_init_pca(SEXP X, SEXP s_dim, SEXP s_seed, SEXP s_threads) {
 }
 
 /* init_random(n, dim, seed) -> uniform in [-10, 10], as umap-learn. */
-SEXP umapc_init_random(SEXP s_n, SEXP s_dim, SEXP s_seed) {
+SEXP umapc_call_init_random(SEXP s_n, SEXP s_dim, SEXP s_seed) {
   const int n = umapc_r_int(s_n, "n"), dim = umapc_r_int(s_dim, "dim");
   const uint64_t key = umapc_rng_key(umapc_r_seed(s_seed), UMAPC_STREAM_INIT);
   SEXP out = PROTECT(Rf_allocMatrix(REALSXP, n, dim));
@@ -112,7 +113,7 @@ SEXP umapc_init_random(SEXP s_n, SEXP s_dim, SEXP s_seed) {
  *   params: double(7) a, b, gamma, alpha, negative_sample_rate, n_epochs,
  *   rescale (1: rescale init columns to [0, 10] first, as umap-learn).
  */
-SEXP umapc_optimize(SEXP init, SEXP p, SEXP i, SEXP x, SEXP s_minw,
+SEXP umapc_call_optimize(SEXP init, SEXP p, SEXP i, SEXP x, SEXP s_minw,
                     SEXP s_par, SEXP s_seed, SEXP s_threads, SEXP s_verbose) {
   umapc_csr g = csr_view(p, i, x);
   const int n = Rf_nrows(init), dim = Rf_ncols(init);
@@ -140,7 +141,7 @@ SEXP umapc_optimize(SEXP init, SEXP p, SEXP i, SEXP x, SEXP s_minw,
  * params: double(7) a, b, gamma, alpha, negative_sample_rate, n_epochs,
  * local_connectivity.
  */
-SEXP umapc_transform_r(SEXP s_idx, SEXP s_dist, SEXP s_emb, SEXP s_new,
+SEXP umapc_call_transform(SEXP s_idx, SEXP s_dist, SEXP s_emb, SEXP s_new,
                        SEXP s_par, SEXP s_seed, SEXP s_threads,
                        SEXP s_verbose) {
   const int n = Rf_nrows(s_idx), k = Rf_ncols(s_idx);

@@ -4,6 +4,7 @@
 #include "core/abfit.h"
 #include "core/graph.h"
 #include "r_util.h"
+#include "umapc.h"
 
 /* csr -> list(p, i, x) as a dgCMatrix wants them (symmetric: CSR == CSC). */
 static SEXP csr_to_list(const umapc_csr *g) {
@@ -26,7 +27,7 @@ static SEXP csr_to_list(const umapc_csr *g) {
  *             bandwidth, n_threads): indices/distances are R's n x k
  * matrices (1-based, self in column 1). Returns list(p, i, x).
  */
-SEXP umapc_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_mix, SEXP s_lc,
+SEXP umapc_call_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_mix, SEXP s_lc,
                        SEXP s_bw, SEXP s_threads) {
   const int n = Rf_nrows(s_idx), k = Rf_ncols(s_idx);
   const int n_threads = umapc_r_int(s_threads, "n_threads");
@@ -57,7 +58,7 @@ SEXP umapc_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_mix, SEXP s_lc,
   return out;
 }
 
-SEXP umapc_find_ab_r(SEXP s_spread, SEXP s_min_dist) {
+SEXP umapc_call_find_ab(SEXP s_spread, SEXP s_min_dist) {
   double a = 0.0, b = 0.0;
   int status = umapc_find_ab(umapc_r_double(s_spread, "spread"),
                              umapc_r_double(s_min_dist, "min_dist"), &a, &b);

@@ -3,6 +3,7 @@
 
 #include "core/knn.h"
 #include "r_util.h"
+#include "umapc.h"
 
 /* Build the compact copy from a dense double matrix or a sparse
  * list(p, i, x, dim) (the slots of a dgCMatrix, i 0-based). */
@@ -48,7 +49,7 @@ static SEXP knn_result(const int *idx, const double *dist, int n, int k) {
  *   method: 0 exact, 1 nndescent; query: NULL (self search) or a matrix;
  *   params: double(5) n_trees, leaf_size, n_iters, max_candidates, delta.
  */
-SEXP umapc_knn(SEXP X, SEXP query, SEXP s_k, SEXP s_metric, SEXP s_method,
+SEXP umapc_call_knn(SEXP X, SEXP query, SEXP s_k, SEXP s_metric, SEXP s_method,
                SEXP s_seed, SEXP s_threads, SEXP s_verbose, SEXP s_params) {
   const int k = umapc_r_int(s_k, "k"), metric = umapc_r_int(s_metric, "metric");
   const int method = umapc_r_int(s_method, "method");
@@ -111,7 +112,7 @@ SEXP umapc_knn(SEXP X, SEXP query, SEXP s_k, SEXP s_metric, SEXP s_method,
  * neighbours of the rows of `query` (double matrix) among the rows of X by
  * searching X's k-NN graph (`graph`: n x K integer matrix, 1-based).
  */
-SEXP umapc_knn_query_r(SEXP X, SEXP query, SEXP s_k, SEXP s_metric,
+SEXP umapc_call_knn_query(SEXP X, SEXP query, SEXP s_k, SEXP s_metric,
                        SEXP s_graph, SEXP s_seed, SEXP s_threads) {
   const int k = umapc_r_int(s_k, "k"), metric = umapc_r_int(s_metric, "metric");
   const int n_threads = umapc_r_int(s_threads, "n_threads");
@@ -149,7 +150,7 @@ SEXP umapc_knn_query_r(SEXP X, SEXP query, SEXP s_k, SEXP s_metric,
 }
 
 /* knn_dist(d, k, n_threads): neighbours from a `dist` object's values. */
-SEXP umapc_knn_dist_r(SEXP s_d, SEXP s_k, SEXP s_threads) {
+SEXP umapc_call_knn_dist(SEXP s_d, SEXP s_k, SEXP s_threads) {
   const int k = umapc_r_int(s_k, "k");
   const double nd = (double)XLENGTH(s_d);
   const int n = (int)((1.0 + sqrt(1.0 + 8.0 * nd)) / 2.0 + 0.5);

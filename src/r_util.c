@@ -4,6 +4,7 @@
 
 #include "core/rng.h"
 #include "r_util.h"
+#include "umapc.h"
 
 static void check_interrupt_fn(void *dummy) {
   (void)dummy;
@@ -85,7 +86,7 @@ SEXP umapc_r_unwind_protect(SEXP (*fn)(void *), void *data,
 }
 
 /* Whether the package was built with OpenMP, and how many processors. */
-SEXP umapc_openmp_threads(void) {
+SEXP umapc_call_openmp_threads(void) {
 #ifdef _OPENMP
   return Rf_ScalarInteger(omp_get_num_procs());
 #else

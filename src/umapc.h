@@ -1,0 +1,55 @@
+/*
+ * The .Call entry points: the one list of them and their prototypes.
+ *
+ * Conventions (every entry point follows them; DESIGN.md has the rest of
+ * the R-to-C contract):
+ *  - the C name is umapc_call_<name>; it is registered as
+ *    "C_umapc_call_<name>", and R calls it as .Call(C_umapc_call_<name>, ...);
+ *  - it is defined in one of the glue files src/r_*.c, each of which
+ *    includes this header, so the compiler checks every definition against
+ *    the prototype generated here, and init.c builds its registration table
+ *    from the same list (the argument counts cannot disagree);
+ *  - to add one: a line X(name, number of arguments) in UMAPC_CALLS below,
+ *    and its definition in an r_*.c file.
+ */
+#ifndef UMAPC_H
+#define UMAPC_H
+
+#define R_NO_REMAP
+#include <Rinternals.h>
+
+/* X(name, number of SEXP arguments) for each entry point. */
+#define UMAPC_CALLS(X)        \
+  X(knn, 9)                   \
+  X(knn_query, 7)             \
+  X(knn_dist, 3)              \
+  X(fuzzy_graph, 6)           \
+  X(find_ab, 2)               \
+  X(init_spectral, 7)         \
+  X(init_pca, 4)              \
+  X(init_random, 3)           \
+  X(optimize, 9)              \
+  X(transform, 8)             \
+  X(openmp_threads, 0)        \
+  X(scan_values, 1)           \
+  X(knn_rows, 2)              \
+  X(knn_adjacent_dup, 1)
+
+/* Parameter lists by number of arguments. */
+#define UMAPC_SEXPS_0 void
+#define UMAPC_SEXPS_1 SEXP
+#define UMAPC_SEXPS_2 SEXP, SEXP
+#define UMAPC_SEXPS_3 SEXP, SEXP, SEXP
+#define UMAPC_SEXPS_4 SEXP, SEXP, SEXP, SEXP
+#define UMAPC_SEXPS_5 SEXP, SEXP, SEXP, SEXP, SEXP
+#define UMAPC_SEXPS_6 SEXP, SEXP, SEXP, SEXP, SEXP, SEXP
+#define UMAPC_SEXPS_7 SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP
+#define UMAPC_SEXPS_8 SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP
+#define UMAPC_SEXPS_9 SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP
+
+/* SEXP umapc_call_<name>(SEXP, ...); for each entry point */
+#define UMAPC_CALL_PROTOTYPE(name, n) SEXP umapc_call_##name(UMAPC_SEXPS_##n);
+UMAPC_CALLS(UMAPC_CALL_PROTOTYPE)
+#undef UMAPC_CALL_PROTOTYPE
+
+#endif
