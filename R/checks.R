@@ -106,11 +106,12 @@ resolve_threads <- function(n_threads) {
   check_number(n_threads, arg, lower = 1, upper = 1024, integer = TRUE)
 }
 
-metric_codes <- c(euclidean = 1L, cosine = 2L, manhattan = 3L,
-                  correlation = 4L, hamming = 5L)
+# The metrics of the C core, in its order (the core's table is the only
+# list of them); "precomputed" is a `dist` object's.
+metric_names <- function() .Call(C_umapc_call_metric_names)
 
 check_metric <- function(metric) {
-  check_choice(metric, "metric", c(names(metric_codes), "precomputed"))
+  check_choice(metric, "metric", c(metric_names(), "precomputed"))
 }
 
 # Convert X to what the C code reads: a double matrix, or the slots of a

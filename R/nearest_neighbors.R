@@ -99,9 +99,11 @@ nnd_params <- function(n_trees = NULL, leaf_size = NULL, n_iters = NULL,
     if (is.null(x)) return(0)
     check_number(x, arg, lower = lower, integer = integer)
   }
-  c(or0(n_trees, "n_trees", 1), or0(leaf_size, "leaf_size", 2),
-    or0(n_iters, "n_iters", 1), or0(max_candidates, "max_candidates", 1),
-    if (is.null(delta)) 0 else check_number(delta, "delta", lower = 0, upper = 1))
+  list(n_trees = or0(n_trees, "n_trees", 1),
+       leaf_size = or0(leaf_size, "leaf_size", 2),
+       n_iters = or0(n_iters, "n_iters", 1),
+       max_candidates = or0(max_candidates, "max_candidates", 1),
+       delta = if (is.null(delta)) 0 else check_number(delta, "delta", lower = 0, upper = 1))
 }
 
 # The search itself, on prepared data. Shared by nearest_neighbors() and
@@ -109,16 +111,17 @@ nnd_params <- function(n_trees = NULL, leaf_size = NULL, n_iters = NULL,
 knn_search <- function(data, k, metric, method, seed, n_threads, verbose,
                        params = nnd_params()) {
   if (data$kind == "dist") {
-    res <- .Call(C_umapc_call_knn_dist, as.double(data$data), k, n_threads)
+    res <- .Call(C_umapc_call_knn_dist, as.double(data$data),
+                 list(k = k, n_threads = n_threads))
     return(new_umap_knn(res$indices, res$distances, metric = "precomputed",
                         method = "exact", seed = seed))
   }
   if (method == "auto") method <- auto_method(data$n, k, metric)
   if (verbose) say("nearest neighbours: ", method, ", ", metric, ", k = ", k,
                    ", ", data$n, " rows")
-  res <- .Call(C_umapc_call_knn, data$data, NULL, k, metric_codes[[metric]],
-               if (method == "nndescent") 1L else 0L, seed, n_threads,
-               verbose, params)
+  res <- .Call(C_umapc_call_knn, data$data, NULL,
+               c(list(k = k, metric = metric, method = method, seed = seed,
+                      n_threads = n_threads, verbose = verbose), params))
   new_umap_knn(res$indices, res$distances, metric = metric, method = method,
                seed = seed)
 }

@@ -64,18 +64,25 @@ predict.umap <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
   if (verbose) say("neighbours of ", nrow(new), " new rows among ", n_train,
                    if (approximate) " (search of the training k-NN graph)" else " (exact)")
   nn <- if (approximate) {
-    .Call(C_umapc_call_knn_query, train$data, new, k, metric_codes[[object$metric]],
-          object$knn$indices, object$seed, n_threads)
+    .Call(C_umapc_call_knn_query, train$data, new, object$knn$indices,
+          list(k = k, metric = object$metric, seed = object$seed,
+               n_threads = n_threads))
   } else {
-    .Call(C_umapc_call_knn, train$data, new, k, metric_codes[[object$metric]], 0L,
-          object$seed, n_threads, verbose, nnd_params())
+    .Call(C_umapc_call_knn, train$data, new,
+          c(list(k = k, metric = object$metric, method = "exact",
+                 seed = object$seed, n_threads = n_threads, verbose = verbose),
+            nnd_params()))
   }
   if (verbose) say("placing the new rows: ", n_epochs, " epochs")
   emb <- .Call(C_umapc_call_transform, nn$indices, nn$distances, object$embedding,
-               new, c(object$a, object$b, object$repulsion_strength,
-                      object$learning_rate / 4, object$negative_sample_rate,
-                      n_epochs, object$local_connectivity),
-               object$seed, n_threads, verbose)
+               new, list(a = object$a, b = object$b,
+                         repulsion_strength = object$repulsion_strength,
+                         learning_rate = object$learning_rate / 4,
+                         negative_sample_rate = object$negative_sample_rate,
+                         n_epochs = n_epochs,
+                         local_connectivity = object$local_connectivity,
+                         seed = object$seed, n_threads = n_threads,
+                         verbose = verbose))
   colnames(emb) <- colnames(object$embedding)
   rownames(emb) <- rownames(new)
   emb

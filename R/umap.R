@@ -296,7 +296,9 @@ dense_data <- function(data) {
 
 # --- stages shared by umap() and umap_grid() ----------------------------------
 
-find_ab <- function(spread, min_dist) .Call(C_umapc_call_find_ab, spread, min_dist)
+find_ab <- function(spread, min_dist) {
+  .Call(C_umapc_call_find_ab, list(spread = spread, min_dist = min_dist))
+}
 
 resolve_epochs <- function(n_epochs, n) {
   if (is.null(n_epochs)) default_epochs(n) else n_epochs
@@ -306,8 +308,9 @@ default_epochs <- function(n) if (n <= 10000L) 500L else 200L
 
 # The symmetric fuzzy graph as list(p, i, x) (0-based, dgCMatrix slots).
 fuzzy_graph <- function(knn, set_op_mix_ratio, local_connectivity, n_threads) {
-  .Call(C_umapc_call_fuzzy_graph, knn$indices, knn$distances, set_op_mix_ratio,
-        local_connectivity, 1.0, n_threads)
+  .Call(C_umapc_call_fuzzy_graph, knn$indices, knn$distances,
+        list(set_op_mix_ratio = set_op_mix_ratio,
+             local_connectivity = local_connectivity, n_threads = n_threads))
 }
 
 graph_matrix <- function(g) {
@@ -326,8 +329,9 @@ initial_layout <- function(init_type, init, g, min_weight, n_components, data,
                            seed, n_threads) {
   switch(init_type,
     spectral = {
-      e <- .Call(C_umapc_call_init_spectral, g$p, g$i, g$x, min_weight,
-                 n_components, seed, n_threads)
+      e <- .Call(C_umapc_call_init_spectral, g,
+                 list(min_weight = min_weight, n_components = n_components,
+                      seed = seed, n_threads = n_threads))
       if (isTRUE(attr(e, "fallback"))) {
         warning("spectral initialisation failed; a random initial layout was used instead.",
                 call. = FALSE)
@@ -335,8 +339,12 @@ initial_layout <- function(init_type, init, g, min_weight, n_components, data,
       attr(e, "fallback") <- NULL
       e
     },
-    pca = .Call(C_umapc_call_init_pca, dense_data(data), n_components, seed, n_threads),
-    random = .Call(C_umapc_call_init_random, length(g$p) - 1L, n_components, seed),
+    pca = .Call(C_umapc_call_init_pca, dense_data(data),
+                list(n_components = n_components, seed = seed,
+                     n_threads = n_threads)),
+    random = .Call(C_umapc_call_init_random,
+                   list(n = length(g$p) - 1L, n_components = n_components,
+                        seed = seed)),
     matrix = {
       m <- unname(init)
       storage.mode(m) <- "double"
@@ -347,7 +355,10 @@ initial_layout <- function(init_type, init, g, min_weight, n_components, data,
 optimize_layout <- function(emb0, g, min_weight, a, b, repulsion_strength,
                             learning_rate, negative_sample_rate, n_epochs,
                             seed, n_threads, verbose) {
-  .Call(C_umapc_call_optimize, emb0, g$p, g$i, g$x, min_weight,
-        c(a, b, repulsion_strength, learning_rate, negative_sample_rate,
-          n_epochs, 1), seed, n_threads, verbose)
+  .Call(C_umapc_call_optimize, emb0, g,
+        list(min_weight = min_weight, a = a, b = b,
+             repulsion_strength = repulsion_strength,
+             learning_rate = learning_rate,
+             negative_sample_rate = negative_sample_rate, n_epochs = n_epochs,
+             seed = seed, n_threads = n_threads, verbose = verbose))
 }

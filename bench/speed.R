@@ -21,8 +21,10 @@ steps <- list(
     pk <- peak_mb()
     saveRDS(fit$knn, %s)
     saveRDS(fit$embedding, file.path(bench_out, 'speed_umapc_embedding.rds'))
-    saveRDS(.Call(umapc:::C_umapc_call_init_spectral, fit$graph@p, fit$graph@i, fit$graph@x,
-                  max(fit$graph@x) / 200, 2L, 1, 2L), %s)
+    saveRDS(.Call(umapc:::C_umapc_call_init_spectral,
+                  list(p = fit$graph@p, i = fit$graph@i, x = fit$graph@x),
+                  list(min_weight = max(fit$graph@x) / 200, n_components = 2L,
+                       seed = 1, n_threads = 2L)), %s)
     result <- c(list(seconds = t, stages = fit$timings, peak_mb = pk), quality(fit$embedding))",
     deparse(knn_file), deparse(init_file)), setup),
   run_step("uwot umap() end to end", "

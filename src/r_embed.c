@@ -7,9 +7,16 @@
 #include "r_util.h"
 #include "umapc.h"
 
-/* A read-only view of a symmetric dgCMatrix's slots as a umapc_csr. */
-static umapc_csr csr_view(SEXP p, SEXP i, SEXP x) {
+/* A read-only view of the graph list(p, i, x) (a symmetric dgCMatrix's
+ * slots, as umapc_call_fuzzy_graph returns them) as a umapc_csr. */
+static umapc_csr csr_view(SEXP graph) {
   umapc_csr g;
+  SEXP p, i, x;
+  if (TYPEOF(graph) != VECSXP || Rf_length(graph) != 3)
+    Rf_error("internal: malformed graph");
+  p = VECTOR_ELT(graph, 0);
+  i = VECTOR_ELT(graph, 1);
+  x = VECTOR_ELT(graph, 2);
   if (TYPEOF(p) != INTSXP || TYPEOF(i) != INTSXP || TYPEOF(x) != REALSXP ||
       Rf_length(i) != Rf_length(x) || Rf_length(p) < 1)
     Rf_error("internal: malformed graph");
@@ -20,19 +27,20 @@ static umapc_csr csr_view(SEXP p, SEXP i, SEXP x) {
   return g;
 }
 
-/* params: double(>= 6) a, b, gamma, alpha, negative_sample_rate, n_epochs */
-static umapc_layout_params layout_params(SEXP s_par, int dim, SEXP s_seed,
+/* The optimiser's parameters, read from the list by the names of umap()'s
+ * arguments: a, b, repulsion_strength, learning_rate, negative_sample_rate,
+ * n_epochs and seed. */
+static umapc_layout_params layout_params(umapc_r_params *pl, int dim,
                                          int stream) {
-  const double *pp = REAL(s_par);
   umapc_layout_params par;
   par.dim = dim;
-  par.a = pp[0];
-  par.b = pp[1];
-  par.gamma = pp[2];
-  par.alpha = pp[3];
-  par.negative_sample_rate = pp[4];
-  par.n_epochs = (int)pp[5];
-  par.seed = umapc_r_seed(s_seed);
+  par.a = umapc_r_param_double(pl, "a");
+  par.b = umapc_r_param_double(pl, "b");
+  par.gamma = umapc_r_param_double(pl, "repulsion_strength");
+  par.alpha = umapc_r_param_double(pl, "learning_rate");
+  par.negative_sample_rate = umapc_r_param_double(pl, "negative_sample_rate");
+  par.n_epochs = umapc_r_param_int(pl, "n_epochs");
+  par.seed = umapc_r_param_seed(pl, "seed");
   par.stream = stream;
   return par;
 }
@@ -58,18 +66,23 @@ static double *from_r_matrix(SEXP m) {
   return rm;
 }
 
-/* init_spectral(p, i, x, min_weight, dim, seed, n_threads) -> n x dim
- * matrix with attribute "fallback" (TRUE when a random layout was used). */
-SEXP umapc_call_init_spectral(SEXP p, SEXP i, SEXP x, SEXP s_minw, SEXP s_dim,
-                         SEXP s_seed, SEXP s_threads) {
-  umapc_csr g = csr_view(p, i, x);
-  const int dim = umapc_r_int(s_dim, "dim");
-  double *out = (double *)R_alloc((size_t)g.n * dim, sizeof(double));
+/* init_spectral(graph, params) -> n x n_components matrix with attribute
+ * "fallback" (TRUE when a random layout was used). params:
+ * list(min_weight, n_components, seed, n_threads). */
+SEXP umapc_call_init_spectral(SEXP s_graph, SEXP s_params) {
+  umapc_r_params pl = umapc_r_params_open(s_params, "init_spectral");
+  const double min_weight = umapc_r_param_double(&pl, "min_weight");
+  const int dim = umapc_r_param_int(&pl, "n_components");
+  const uint64_t seed = umapc_r_param_seed(&pl, "seed");
+  const int n_threads = umapc_r_param_int(&pl, "n_threads");
+  umapc_csr g;
+  double *out;
   int fallback = 0, status;
   SEXP res;
-  status = umapc_spectral_init(&g, umapc_r_double(s_minw, "min_weight"), dim,
-                               umapc_r_seed(s_seed),
-                               umapc_r_int(s_threads, "n_threads"),
+  umapc_r_params_close(&pl);
+  g = csr_view(s_graph);
+  out = (double *)R_alloc((size_t)g.n * dim, sizeof(double));
+  status = umapc_spectral_init(&g, min_weight, dim, seed, n_threads,
                                &umapc_r_interrupt, out, &fallback);
   umapc_r_stop(status, "spectral initialisation");
   res = PROTECT(to_r_matrix(out, g.n, dim));
@@ -78,27 +91,39 @@ SEXP umapc_call_init_spectral(SEXP p, SEXP i, SEXP x, SEXP s_minw, SEXP s_dim,
   return res;
 }
 
-/* init_pca(X, dim, seed, n_threads) -> n x dim matrix. */
-SEXP umapc_call_init_pca(SEXP X, SEXP s_dim, SEXP s_seed, SEXP s_threads) {
-  const int n = Rf_nrows(X), d = Rf_ncols(X), dim = umapc_r_int(s_dim, "dim");
+/* init_pca(X, params) -> n x n_components matrix. params:
+ * list(n_components, seed, n_threads). */
+SEXP umapc_call_init_pca(SEXP X, SEXP s_params) {
+  umapc_r_params pl = umapc_r_params_open(s_params, "init_pca");
+  const int dim = umapc_r_param_int(&pl, "n_components");
+  const uint64_t seed = umapc_r_param_seed(&pl, "seed");
+  const int n_threads = umapc_r_param_int(&pl, "n_threads");
+  const int n = Rf_nrows(X), d = Rf_ncols(X);
   double *out;
   int status;
+  umapc_r_params_close(&pl);
   if (TYPEOF(X) != REALSXP) Rf_error("internal: X must be double");
   out = (double *)R_alloc((size_t)n * dim, sizeof(double));
-  status = umapc_pca_init(REAL(X), n, d, dim, umapc_r_seed(s_seed),
-                          umapc_r_int(s_threads, "n_threads"),
+  status = umapc_pca_init(REAL(X), n, d, dim, seed, n_threads,
                           &umapc_r_interrupt, out);
   umapc_r_stop(status, "PCA initialisation");
   return to_r_matrix(out, n, dim);
 }
 
-/* init_random(n, dim, seed) -> uniform in [-10, 10], as umap-learn. */
-SEXP umapc_call_init_random(SEXP s_n, SEXP s_dim, SEXP s_seed) {
-  const int n = umapc_r_int(s_n, "n"), dim = umapc_r_int(s_dim, "dim");
-  const uint64_t key = umapc_rng_key(umapc_r_seed(s_seed), UMAPC_STREAM_INIT);
-  SEXP out = PROTECT(Rf_allocMatrix(REALSXP, n, dim));
-  double *o = REAL(out);
+/* init_random(params) -> n x n_components, uniform in [-10, 10], as
+ * umap-learn. params: list(n, n_components, seed). */
+SEXP umapc_call_init_random(SEXP s_params) {
+  umapc_r_params pl = umapc_r_params_open(s_params, "init_random");
+  const int n = umapc_r_param_int(&pl, "n");
+  const int dim = umapc_r_param_int(&pl, "n_components");
+  const uint64_t key =
+      umapc_rng_key(umapc_r_param_seed(&pl, "seed"), UMAPC_STREAM_INIT);
+  SEXP out;
+  double *o;
   int i, c;
+  umapc_r_params_close(&pl);
+  out = PROTECT(Rf_allocMatrix(REALSXP, n, dim));
+  o = REAL(out);
   for (c = 0; c < dim; c++)
     for (i = 0; i < n; i++)
       o[(size_t)c * n + i] =
@@ -109,64 +134,66 @@ SEXP umapc_call_init_random(SEXP s_n, SEXP s_dim, SEXP s_seed) {
 }
 
 /*
- * layout(init, p, i, x, min_weight, params, seed, n_threads, verbose)
- *   params: double(7) a, b, gamma, alpha, negative_sample_rate, n_epochs,
- *   rescale (1: rescale init columns to [0, 10] first, as umap-learn).
+ * optimize(init, graph, params): the layout, from `init` (n x dim) rescaled
+ * per column to [0, 10] as umap-learn does. params: list(min_weight, a, b,
+ * repulsion_strength, learning_rate, negative_sample_rate, n_epochs, seed,
+ * n_threads, verbose).
  */
-SEXP umapc_call_optimize(SEXP init, SEXP p, SEXP i, SEXP x, SEXP s_minw,
-                    SEXP s_par, SEXP s_seed, SEXP s_threads, SEXP s_verbose) {
-  umapc_csr g = csr_view(p, i, x);
+SEXP umapc_call_optimize(SEXP init, SEXP s_graph, SEXP s_params) {
+  umapc_r_params pl = umapc_r_params_open(s_params, "optimize");
   const int n = Rf_nrows(init), dim = Rf_ncols(init);
-  const double *pp = REAL(s_par);
-  umapc_layout_params par;
+  const double min_weight = umapc_r_param_double(&pl, "min_weight");
+  const umapc_layout_params par =
+      layout_params(&pl, dim, UMAPC_STREAM_LAYOUT);
+  const int n_threads = umapc_r_param_int(&pl, "n_threads");
+  const int verbose = umapc_r_param_int(&pl, "verbose");
+  umapc_csr g;
   double *emb;
   int status;
-  if (TYPEOF(init) != REALSXP || n != g.n || Rf_length(s_par) != 7)
+  umapc_r_params_close(&pl);
+  g = csr_view(s_graph);
+  if (TYPEOF(init) != REALSXP || n != g.n)
     Rf_error("internal: malformed layout arguments");
   emb = from_r_matrix(init);
-  par = layout_params(s_par, dim, s_seed, UMAPC_STREAM_LAYOUT);
-  if (pp[6] != 0.0) umapc_rescale_init(emb, n, dim);
-  status = umapc_layout(&g, umapc_r_double(s_minw, "min_weight"), &par,
-                        umapc_r_int(s_threads, "n_threads"), &umapc_r_interrupt,
-                        umapc_r_progress(umapc_r_int(s_verbose, "verbose")),
-                        emb);
+  umapc_rescale_init(emb, n, dim);
+  status = umapc_layout(&g, min_weight, &par, n_threads, &umapc_r_interrupt,
+                        umapc_r_progress(verbose), emb);
   umapc_r_stop(status, "layout optimisation");
   return to_r_matrix(emb, n, dim);
 }
 
 /*
- * transform(indices, distances, embedding, newdata, params, seed, n_threads,
- *           verbose): indices/distances n_new x k (1-based training rows),
- * embedding n_train x dim, newdata n_new x d (for the per-row keys).
- * params: double(7) a, b, gamma, alpha, negative_sample_rate, n_epochs,
- * local_connectivity.
+ * transform(indices, distances, embedding, newdata, params):
+ * indices/distances n_new x k (1-based training rows), embedding
+ * n_train x dim, newdata n_new x d (for the per-row keys). params:
+ * list(a, b, repulsion_strength, learning_rate, negative_sample_rate,
+ * n_epochs, local_connectivity, seed, n_threads, verbose).
  */
 SEXP umapc_call_transform(SEXP s_idx, SEXP s_dist, SEXP s_emb, SEXP s_new,
-                       SEXP s_par, SEXP s_seed, SEXP s_threads,
-                       SEXP s_verbose) {
+                          SEXP s_params) {
+  umapc_r_params pl = umapc_r_params_open(s_params, "transform");
   const int n = Rf_nrows(s_idx), k = Rf_ncols(s_idx);
   const int n_tail = Rf_nrows(s_emb), dim = Rf_ncols(s_emb);
-  const double *pp;
+  const umapc_layout_params par =
+      layout_params(&pl, dim, UMAPC_STREAM_TRANSFORM);
+  const double lc = umapc_r_param_double(&pl, "local_connectivity");
+  const int n_threads = umapc_r_param_int(&pl, "n_threads");
+  const int verbose = umapc_r_param_int(&pl, "verbose");
   int *idx, status;
   double *dist, *tail, *out;
   uint64_t *keys;
-  umapc_layout_params par;
+  umapc_r_params_close(&pl);
   if (TYPEOF(s_idx) != INTSXP || TYPEOF(s_dist) != REALSXP ||
       TYPEOF(s_emb) != REALSXP || TYPEOF(s_new) != REALSXP ||
-      Rf_nrows(s_dist) != n || Rf_ncols(s_dist) != k || Rf_nrows(s_new) != n ||
-      TYPEOF(s_par) != REALSXP || Rf_length(s_par) != 7)
+      Rf_nrows(s_dist) != n || Rf_ncols(s_dist) != k || Rf_nrows(s_new) != n)
     Rf_error("internal: malformed transform arguments");
-  pp = REAL(s_par);
   out = (double *)R_alloc((size_t)n * dim, sizeof(double));
   umapc_r_knn_rows(s_idx, s_dist, &idx, &dist);
   tail = from_r_matrix(s_emb);
   keys = umapc_r_row_keys(s_new);
-  par = layout_params(s_par, dim, s_seed, UMAPC_STREAM_TRANSFORM);
-  status = umapc_transform(idx, dist, n, k, tail, n_tail, keys, pp[6], &par,
-                           umapc_r_int(s_threads, "n_threads"),
-                           &umapc_r_interrupt,
-                           umapc_r_progress(umapc_r_int(s_verbose, "verbose")),
-                           out);
+  status = umapc_transform(idx, dist, n, k, tail, n_tail, keys, lc, &par,
+                           n_threads, &umapc_r_interrupt,
+                           umapc_r_progress(verbose), out);
   umapc_r_stop(status, "embedding new points");
   return to_r_matrix(out, n, dim);
 }

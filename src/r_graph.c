@@ -23,22 +23,22 @@ static SEXP csr_to_list(const umapc_csr *g) {
 }
 
 /*
- * fuzzy_graph(indices, distances, set_op_mix_ratio, local_connectivity,
- *             bandwidth, n_threads): indices/distances are R's n x k
- * matrices (1-based, self in column 1). Returns list(p, i, x).
+ * fuzzy_graph(indices, distances, params): indices/distances are R's n x k
+ * matrices (1-based, self in column 1). params: list(set_op_mix_ratio,
+ * local_connectivity, n_threads). Returns list(p, i, x).
  */
-SEXP umapc_call_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_mix, SEXP s_lc,
-                       SEXP s_bw, SEXP s_threads) {
+SEXP umapc_call_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_params) {
+  umapc_r_params pl = umapc_r_params_open(s_params, "fuzzy_graph");
+  const double mix = umapc_r_param_double(&pl, "set_op_mix_ratio");
+  const double lc = umapc_r_param_double(&pl, "local_connectivity");
+  const int n_threads = umapc_r_param_int(&pl, "n_threads");
   const int n = Rf_nrows(s_idx), k = Rf_ncols(s_idx);
-  const int n_threads = umapc_r_int(s_threads, "n_threads");
-  const double mix = umapc_r_double(s_mix, "set_op_mix_ratio");
-  const double lc = umapc_r_double(s_lc, "local_connectivity");
-  const double bw = umapc_r_double(s_bw, "bandwidth");
   int *idx, status;
   double *dist, *rho, *sigma, *w;
   umapc_csr g;
   SEXP out;
 
+  umapc_r_params_close(&pl);
   if (TYPEOF(s_idx) != INTSXP || TYPEOF(s_dist) != REALSXP ||
       Rf_nrows(s_dist) != n || Rf_ncols(s_dist) != k)
     Rf_error("internal: malformed k-NN matrices");
@@ -46,7 +46,7 @@ SEXP umapc_call_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_mix, SEXP s_lc,
   w = (double *)R_alloc((size_t)n * k, sizeof(double));
   rho = (double *)R_alloc((size_t)n, sizeof(double));
   sigma = (double *)R_alloc((size_t)n, sizeof(double));
-  status = umapc_smooth_knn(dist, n, k, lc, bw, n_threads, rho, sigma);
+  status = umapc_smooth_knn(dist, n, k, lc, n_threads, rho, sigma);
   umapc_r_stop(status, "smooth k-NN distances");
   umapc_memberships(idx, dist, n, k, rho, sigma, 0, n_threads, w);
   status = umapc_fuzzy_union(idx, w, n, k, mix, n_threads, &g);
@@ -58,11 +58,16 @@ SEXP umapc_call_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_mix, SEXP s_lc,
   return out;
 }
 
-SEXP umapc_call_find_ab(SEXP s_spread, SEXP s_min_dist) {
+/* find_ab(params): c(a, b) for params list(spread, min_dist). */
+SEXP umapc_call_find_ab(SEXP s_params) {
+  umapc_r_params pl = umapc_r_params_open(s_params, "find_ab");
+  const double spread = umapc_r_param_double(&pl, "spread");
+  const double min_dist = umapc_r_param_double(&pl, "min_dist");
   double a = 0.0, b = 0.0;
-  int status = umapc_find_ab(umapc_r_double(s_spread, "spread"),
-                             umapc_r_double(s_min_dist, "min_dist"), &a, &b);
+  int status;
   SEXP out;
+  umapc_r_params_close(&pl);
+  status = umapc_find_ab(spread, min_dist, &a, &b);
   umapc_r_stop(status, "fitting a and b");
   out = PROTECT(Rf_allocVector(REALSXP, 2));
   REAL(out)[0] = a;

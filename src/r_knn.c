@@ -45,20 +45,32 @@ static SEXP knn_result(const int *idx, const double *dist, int n, int k) {
 }
 
 /*
- * knn(X, query, k, metric, method, seed, n_threads, verbose, params)
- *   method: 0 exact, 1 nndescent; query: NULL (self search) or a matrix;
- *   params: double(5) n_trees, leaf_size, n_iters, max_candidates, delta.
+ * knn(X, query, params): neighbours of every row of X (query NULL: self
+ * first), or of the rows of `query` (a double matrix) among X's, exactly.
+ * params: list(k, metric, method ("exact" or "nndescent"), seed, n_threads,
+ * verbose, n_trees, leaf_size, n_iters, max_candidates, delta); the last
+ * five tune NN-descent (0: the default).
  */
-SEXP umapc_call_knn(SEXP X, SEXP query, SEXP s_k, SEXP s_metric, SEXP s_method,
-               SEXP s_seed, SEXP s_threads, SEXP s_verbose, SEXP s_params) {
-  const int k = umapc_r_int(s_k, "k"), metric = umapc_r_int(s_metric, "metric");
-  const int method = umapc_r_int(s_method, "method");
-  const int n_threads = umapc_r_int(s_threads, "n_threads");
-  const int verbose = umapc_r_int(s_verbose, "verbose");
-  const uint64_t seed = umapc_r_seed(s_seed);
+SEXP umapc_call_knn(SEXP X, SEXP query, SEXP s_params) {
+  static const char *const methods[] = {"exact", "nndescent", NULL};
+  umapc_r_params pl = umapc_r_params_open(s_params, "knn");
+  const int k = umapc_r_param_int(&pl, "k");
+  const int metric = umapc_r_param_metric(&pl, "metric");
+  const int nndescent = umapc_r_param_choice(&pl, "method", methods) == 1;
+  const uint64_t seed = umapc_r_param_seed(&pl, "seed");
+  const int n_threads = umapc_r_param_int(&pl, "n_threads");
+  const int verbose = umapc_r_param_int(&pl, "verbose");
+  umapc_nnd_params nnd;
   umapc_data ref, qd;
   int *idx = NULL, status, nq;
   double *dist = NULL;
+
+  nnd.n_trees = umapc_r_param_int(&pl, "n_trees");
+  nnd.leaf_size = umapc_r_param_int(&pl, "leaf_size");
+  nnd.n_iters = umapc_r_param_int(&pl, "n_iters");
+  nnd.max_candidates = umapc_r_param_int(&pl, "max_candidates");
+  nnd.delta = umapc_r_param_double(&pl, "delta");
+  umapc_r_params_close(&pl);
 
   /* result buffers first: R_alloc memory is released by R on any exit,
    * and allocating it before the core's malloc'd copy means an R error
@@ -85,15 +97,8 @@ SEXP umapc_call_knn(SEXP X, SEXP query, SEXP s_k, SEXP s_metric, SEXP s_method,
       umapc_r_stop(status, "preparing the query data");
     }
   }
-  if (method == 1 && query == R_NilValue) {
-    umapc_nnd_params par;
-    const double *pp = REAL(s_params);
-    par.n_trees = (int)pp[0];
-    par.leaf_size = (int)pp[1];
-    par.n_iters = (int)pp[2];
-    par.max_candidates = (int)pp[3];
-    par.delta = pp[4];
-    status = umapc_knn_nndescent(&ref, k, &par, seed, n_threads,
+  if (nndescent && query == R_NilValue) {
+    status = umapc_knn_nndescent(&ref, k, &nnd, seed, n_threads,
                                  &umapc_r_interrupt, umapc_r_progress(verbose),
                                  idx, dist);
   } else {
@@ -108,18 +113,22 @@ SEXP umapc_call_knn(SEXP X, SEXP query, SEXP s_k, SEXP s_metric, SEXP s_method,
 }
 
 /*
- * knn_query(X, query, k, metric, graph, seed, n_threads): approximate
- * neighbours of the rows of `query` (double matrix) among the rows of X by
- * searching X's k-NN graph (`graph`: n x K integer matrix, 1-based).
+ * knn_query(X, query, graph, params): approximate neighbours of the rows of
+ * `query` (double matrix) among the rows of X by searching X's k-NN graph
+ * (`graph`: n x K integer matrix, 1-based). params: list(k, metric, seed,
+ * n_threads).
  */
-SEXP umapc_call_knn_query(SEXP X, SEXP query, SEXP s_k, SEXP s_metric,
-                       SEXP s_graph, SEXP s_seed, SEXP s_threads) {
-  const int k = umapc_r_int(s_k, "k"), metric = umapc_r_int(s_metric, "metric");
-  const int n_threads = umapc_r_int(s_threads, "n_threads");
+SEXP umapc_call_knn_query(SEXP X, SEXP query, SEXP s_graph, SEXP s_params) {
+  umapc_r_params pl = umapc_r_params_open(s_params, "knn_query");
+  const int k = umapc_r_param_int(&pl, "k");
+  const int metric = umapc_r_param_metric(&pl, "metric");
+  const uint64_t seed = umapc_r_param_seed(&pl, "seed");
+  const int n_threads = umapc_r_param_int(&pl, "n_threads");
   int nq, nr, K, *idx, *gidx, status;
   double *dist;
   uint64_t *keys;
   umapc_data ref, qd;
+  umapc_r_params_close(&pl);
   if (!Rf_isMatrix(query) || TYPEOF(query) != REALSXP || !Rf_isMatrix(s_graph) ||
       TYPEOF(s_graph) != INTSXP)
     Rf_error("internal: malformed query arguments");
@@ -141,27 +150,43 @@ SEXP umapc_call_knn_query(SEXP X, SEXP query, SEXP s_k, SEXP s_metric,
     umapc_data_free(&ref);
     umapc_r_stop(status, "preparing the query data");
   }
-  status = umapc_knn_query(&ref, &qd, gidx, K, k, keys, umapc_r_seed(s_seed),
-                           n_threads, &umapc_r_interrupt, idx, dist);
+  status = umapc_knn_query(&ref, &qd, gidx, K, k, keys, seed, n_threads,
+                           &umapc_r_interrupt, idx, dist);
   umapc_data_free(&ref);
   umapc_data_free(&qd);
   umapc_r_stop(status, "nearest neighbour search of new rows");
   return knn_result(idx, dist, nq, k);
 }
 
-/* knn_dist(d, k, n_threads): neighbours from a `dist` object's values. */
-SEXP umapc_call_knn_dist(SEXP s_d, SEXP s_k, SEXP s_threads) {
-  const int k = umapc_r_int(s_k, "k");
+/* knn_dist(d, params): neighbours from a `dist` object's values.
+ * params: list(k, n_threads). */
+SEXP umapc_call_knn_dist(SEXP s_d, SEXP s_params) {
+  umapc_r_params pl = umapc_r_params_open(s_params, "knn_dist");
+  const int k = umapc_r_param_int(&pl, "k");
+  const int n_threads = umapc_r_param_int(&pl, "n_threads");
   const double nd = (double)XLENGTH(s_d);
   const int n = (int)((1.0 + sqrt(1.0 + 8.0 * nd)) / 2.0 + 0.5);
   int *idx, status;
   double *dist;
+  umapc_r_params_close(&pl);
   if (TYPEOF(s_d) != REALSXP || (double)n * (n - 1) / 2.0 != nd)
     Rf_error("internal: malformed dist vector");
   idx = (int *)R_alloc((size_t)n * k, sizeof(int));
   dist = (double *)R_alloc((size_t)n * k, sizeof(double));
-  status = umapc_knn_dist(REAL(s_d), n, k, umapc_r_int(s_threads, "n_threads"),
-                          &umapc_r_interrupt, idx, dist);
+  status = umapc_knn_dist(REAL(s_d), n, k, n_threads, &umapc_r_interrupt, idx,
+                          dist);
   umapc_r_stop(status, "nearest neighbours from distances");
   return knn_result(idx, dist, n, k);
+}
+
+/* The core's metric names in enum order (R's list of metrics). */
+SEXP umapc_call_metric_names(void) {
+  int n = 0, i;
+  SEXP out;
+  while (umapc_metric_name(n + 1) != NULL) n++;
+  out = PROTECT(Rf_allocVector(STRSXP, n));
+  for (i = 0; i < n; i++)
+    SET_STRING_ELT(out, i, Rf_mkChar(umapc_metric_name(i + 1)));
+  UNPROTECT(1);
+  return out;
 }

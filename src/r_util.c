@@ -1,7 +1,11 @@
 /* Interrupts, progress, errors and argument unpacking for the glue. */
+#include <limits.h>
+#include <math.h>
 #include <signal.h>
+#include <string.h>
 #include <time.h>
 
+#include "core/data.h"
 #include "core/rng.h"
 #include "r_util.h"
 #include "umapc.h"
@@ -46,25 +50,114 @@ void umapc_r_stop(int status, const char *what) {
   Rf_error("%s failed: %s", what, umapc_status_string(status));
 }
 
-int umapc_r_int(SEXP x, const char *name) {
-  if (Rf_length(x) != 1) Rf_error("internal: '%s' must have length 1", name);
-  if (TYPEOF(x) == INTSXP || TYPEOF(x) == LGLSXP) return INTEGER(x)[0];
-  if (TYPEOF(x) == REALSXP) return (int)REAL(x)[0];
-  Rf_error("internal: '%s' must be numeric", name);
-  return 0;
+umapc_r_params umapc_r_params_open(SEXP list, const char *routine) {
+  umapc_r_params par;
+  if (TYPEOF(list) != VECSXP || Rf_length(list) > 64 ||
+      (Rf_length(list) > 0 &&
+       TYPEOF(Rf_getAttrib(list, R_NamesSymbol)) != STRSXP))
+    Rf_error("internal error in %s: the parameters must be a named list "
+             "of at most 64 scalars",
+             routine);
+  par.list = list;
+  par.routine = routine;
+  par.read = 0;
+  return par;
 }
 
-double umapc_r_double(SEXP x, const char *name) {
-  if (Rf_length(x) != 1) Rf_error("internal: '%s' must have length 1", name);
+void umapc_r_params_close(const umapc_r_params *par) {
+  const int len = Rf_length(par->list);
+  int i;
+  for (i = 0; i < len; i++)
+    if (!((par->read >> i) & 1u))
+      Rf_error("internal error in %s: unexpected parameter '%s'",
+               par->routine,
+               Rf_translateCharUTF8(STRING_ELT(
+                   Rf_getAttrib(par->list, R_NamesSymbol), i)));
+}
+
+/* The element called `name`, which must be a single non-NA value. */
+static SEXP param_get(umapc_r_params *par, const char *name) {
+  SEXP names = Rf_getAttrib(par->list, R_NamesSymbol), x;
+  const int len = Rf_length(par->list);
+  int i;
+  for (i = 0; i < len; i++)
+    if (strcmp(Rf_translateCharUTF8(STRING_ELT(names, i)), name) == 0) break;
+  if (i == len)
+    Rf_error("internal error in %s: parameter '%s' is missing", par->routine,
+             name);
+  par->read |= (uint64_t)1 << i;
+  x = VECTOR_ELT(par->list, i);
+  if (Rf_length(x) != 1 ||
+      (TYPEOF(x) == REALSXP && ISNAN(REAL(x)[0])) ||
+      ((TYPEOF(x) == INTSXP || TYPEOF(x) == LGLSXP) &&
+       INTEGER(x)[0] == NA_INTEGER) ||
+      (TYPEOF(x) == STRSXP && STRING_ELT(x, 0) == NA_STRING))
+    Rf_error("internal error in %s: parameter '%s' must be a single value, "
+             "not NA",
+             par->routine, name);
+  return x;
+}
+
+double umapc_r_param_double(umapc_r_params *par, const char *name) {
+  SEXP x = param_get(par, name);
   if (TYPEOF(x) == REALSXP) return REAL(x)[0];
-  if (TYPEOF(x) == INTSXP) return (double)INTEGER(x)[0];
-  Rf_error("internal: '%s' must be numeric", name);
+  if (TYPEOF(x) == INTSXP || TYPEOF(x) == LGLSXP) return (double)INTEGER(x)[0];
+  Rf_error("internal error in %s: parameter '%s' must be a number",
+           par->routine, name);
   return 0.0;
 }
 
-uint64_t umapc_r_seed(SEXP x) {
-  const double s = umapc_r_double(x, "seed");
+int umapc_r_param_int(umapc_r_params *par, const char *name) {
+  SEXP x = param_get(par, name);
+  if (TYPEOF(x) == INTSXP || TYPEOF(x) == LGLSXP) return INTEGER(x)[0];
+  if (TYPEOF(x) == REALSXP) {
+    const double v = REAL(x)[0];
+    if (v == floor(v) && v > INT_MIN && v <= INT_MAX) return (int)v;
+  }
+  Rf_error("internal error in %s: parameter '%s' must be a whole number",
+           par->routine, name);
+  return 0;
+}
+
+uint64_t umapc_r_param_seed(umapc_r_params *par, const char *name) {
+  const double s = umapc_r_param_double(par, name);
+  if (!(s == floor(s) && fabs(s) < 9007199254740992.0))
+    Rf_error("internal error in %s: parameter '%s' must be a whole number "
+             "below 2^53 in magnitude",
+             par->routine, name);
   return (uint64_t)(int64_t)s;
+}
+
+int umapc_r_param_choice(umapc_r_params *par, const char *name,
+                         const char *const *choices) {
+  SEXP x = param_get(par, name);
+  const char *v;
+  int i;
+  if (TYPEOF(x) != STRSXP)
+    Rf_error("internal error in %s: parameter '%s' must be a string",
+             par->routine, name);
+  v = Rf_translateCharUTF8(STRING_ELT(x, 0));
+  for (i = 0; choices[i] != NULL; i++)
+    if (strcmp(v, choices[i]) == 0) return i;
+  Rf_error("internal error in %s: parameter '%s' is \"%s\", not a known "
+           "value",
+           par->routine, name, v);
+  return -1;
+}
+
+int umapc_r_param_metric(umapc_r_params *par, const char *name) {
+  SEXP x = param_get(par, name);
+  const char *v, *m;
+  int code;
+  if (TYPEOF(x) != STRSXP)
+    Rf_error("internal error in %s: parameter '%s' must be a string",
+             par->routine, name);
+  v = Rf_translateCharUTF8(STRING_ELT(x, 0));
+  for (code = 1; (m = umapc_metric_name(code)) != NULL; code++)
+    if (strcmp(v, m) == 0) return code;
+  Rf_error("internal error in %s: \"%s\" is not a metric of the core",
+           par->routine, v);
+  return 0;
 }
 
 typedef struct {

@@ -36,10 +36,35 @@ uint64_t *umapc_r_row_keys(SEXP X);
  * R_NilValue) as row-major 0-based R_alloc'd arrays for the core. */
 void umapc_r_knn_rows(SEXP s_idx, SEXP s_dist, int **idx, double **dist);
 
-/* Scalar accessors that check type and length (internal errors only: the
- * R layer validates user input before calling). */
-int umapc_r_int(SEXP x, const char *name);
-double umapc_r_double(SEXP x, const char *name);
-uint64_t umapc_r_seed(SEXP x);
+/*
+ * Parameters cross from R as one named list of scalars per call (see
+ * DESIGN.md, "The R-to-C contract"). The glue reads each by name, before it
+ * allocates anything, then closes the list: a missing name, a value of the
+ * wrong kind, or a name the glue did not read is an internal error naming
+ * the routine and the parameter.
+ *
+ *   umapc_r_params par = umapc_r_params_open(s_params, "optimize");
+ *   double a = umapc_r_param_double(&par, "a");
+ *   ...
+ *   umapc_r_params_close(&par);
+ */
+typedef struct {
+  SEXP list;
+  const char *routine; /* for messages */
+  uint64_t read;       /* bit i: element i was read (lists of <= 64) */
+} umapc_r_params;
+
+umapc_r_params umapc_r_params_open(SEXP list, const char *routine);
+void umapc_r_params_close(const umapc_r_params *par);
+double umapc_r_param_double(umapc_r_params *par, const char *name);
+/* a whole number (integer, logical or double) in int's range */
+int umapc_r_param_int(umapc_r_params *par, const char *name);
+/* a seed: a whole double (|seed| < 2^53) or integer */
+uint64_t umapc_r_param_seed(umapc_r_params *par, const char *name);
+/* a string, one of the NULL-terminated `choices`: returns its position */
+int umapc_r_param_choice(umapc_r_params *par, const char *name,
+                         const char *const *choices);
+/* a metric name, as umapc_metric_name() spells it: returns its code */
+int umapc_r_param_metric(umapc_r_params *par, const char *name);
 
 #endif

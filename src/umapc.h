@@ -9,6 +9,9 @@
  *    includes this header, so the compiler checks every definition against
  *    the prototype generated here, and init.c builds its registration table
  *    from the same list (the argument counts cannot disagree);
+ *  - data (matrices, the graph) are positional arguments; every scalar
+ *    option comes in one named list, the last argument, read by name with
+ *    the umapc_r_param_*() helpers of r_util.h;
  *  - to add one: a line X(name, number of arguments) in UMAPC_CALLS below,
  *    and its definition in an r_*.c file.
  */
@@ -20,16 +23,17 @@
 
 /* X(name, number of SEXP arguments) for each entry point. */
 #define UMAPC_CALLS(X)        \
-  X(knn, 9)                   \
-  X(knn_query, 7)             \
-  X(knn_dist, 3)              \
-  X(fuzzy_graph, 6)           \
-  X(find_ab, 2)               \
-  X(init_spectral, 7)         \
-  X(init_pca, 4)              \
-  X(init_random, 3)           \
-  X(optimize, 9)              \
-  X(transform, 8)             \
+  X(knn, 3)                   \
+  X(knn_query, 4)             \
+  X(knn_dist, 2)              \
+  X(metric_names, 0)          \
+  X(fuzzy_graph, 3)           \
+  X(find_ab, 1)               \
+  X(init_spectral, 2)         \
+  X(init_pca, 2)              \
+  X(init_random, 1)           \
+  X(optimize, 3)              \
+  X(transform, 5)             \
   X(openmp_threads, 0)        \
   X(scan_values, 1)           \
   X(knn_rows, 2)              \

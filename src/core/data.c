@@ -6,6 +6,14 @@
 #include "data.h"
 #include "kernels.h"
 
+const char *umapc_metric_name(int metric) {
+  static const char *const names[] = {NULL,        "euclidean", "cosine",
+                                      "manhattan", "correlation", "hamming"};
+  if (metric < 1 || metric >= (int)(sizeof(names) / sizeof(names[0])))
+    return NULL;
+  return names[metric];
+}
+
 static int round_up_lanes(int d) {
   return ((d + UMAPC_LANES - 1) / UMAPC_LANES) * UMAPC_LANES;
 }

@@ -35,6 +35,16 @@ typedef enum {
   UMAPC_METRIC_HAMMING = 5
 } umapc_metric;
 
+/*
+ * The metric's name ("euclidean", ...) for a umapc_metric code, or NULL when
+ * `metric` is not one: codes run from 1 without gaps, so the names in enum
+ * order are umapc_metric_name(1), umapc_metric_name(2), ... up to the first
+ * NULL. This table is the only list of metrics: R takes its choices from it
+ * and the glue maps R's metric names to codes with it (a new metric is added
+ * here, in the enum above, and in the kernels).
+ */
+const char *umapc_metric_name(int metric);
+
 typedef struct {
   int n;               /* rows */
   int d;               /* features */

@@ -51,9 +51,8 @@ static double row_rho(const double *d, int k, double local_connectivity) {
 }
 
 int umapc_smooth_knn(const double *dist, int n, int k, double local_connectivity,
-                     double bandwidth, int n_threads, double *rho,
-                     double *sigma) {
-  const double target = log2((double)k) * bandwidth;
+                     int n_threads, double *rho, double *sigma) {
+  const double target = log2((double)k);
   double mean_all = 0.0;
   int i;
   if (n < 1 || k < 1) return UMAPC_ERR_INVALID;

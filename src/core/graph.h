@@ -23,12 +23,12 @@ typedef struct {
 void umapc_csr_free(umapc_csr *g);
 
 /*
- * smooth_knn_dist: per-row rho and sigma. dist is n x k row-major with the
+ * smooth_knn_dist: per-row rho and sigma (sigma found by bisection so that
+ * a row's memberships sum to log2(k)). dist is n x k row-major with the
  * row itself in column 0 (distance 0). Writes rho[n], sigma[n].
  */
 int umapc_smooth_knn(const double *dist, int n, int k, double local_connectivity,
-                     double bandwidth, int n_threads, double *rho,
-                     double *sigma);
+                     int n_threads, double *rho, double *sigma);
 
 /* Membership strengths of the directed k-NN graph, n x k row-major. Self
  * edges get 0 unless `bipartite` (rows and neighbours are different sets,

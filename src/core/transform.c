@@ -27,7 +27,7 @@ int umapc_transform(const int *idx, const double *dist, int n, int k,
   if (!rho || !sigma || !w || !g.p || !g.j || !g.w) goto done;
   g.n = n;
 
-  status = umapc_smooth_knn(dist, n, k, lc, 1.0, n_threads, rho, sigma);
+  status = umapc_smooth_knn(dist, n, k, lc, n_threads, rho, sigma);
   if (status != UMAPC_OK) goto done;
   umapc_memberships(idx, dist, n, k, rho, sigma, 1, n_threads, w);
 

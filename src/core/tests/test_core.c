@@ -247,7 +247,7 @@ static void test_smooth_knn(void) {
   const double target = log2((double)K);
   int i;
 
-  CHECK(umapc_smooth_knn(dist, N, K, 1.0, 1.0, 1, rho, sigma) == UMAPC_OK);
+  CHECK(umapc_smooth_knn(dist, N, K, 1.0, 1, rho, sigma) == UMAPC_OK);
   for (i = 0; i < N; i++) {
     const double *d = dist + (size_t)i * K;
     int first = 1;
@@ -257,38 +257,38 @@ static void test_smooth_knn(void) {
     CHECK(fabs(psum_row(d, K, rho[i], sigma[i]) - target) < 1e-5);
   }
   /* thread count does not matter */
-  CHECK(umapc_smooth_knn(dist, N, K, 1.0, 1.0, 2, rho2, sigma2) == UMAPC_OK);
+  CHECK(umapc_smooth_knn(dist, N, K, 1.0, 2, rho2, sigma2) == UMAPC_OK);
   CHECK(memcmp(rho, rho2, sizeof(rho)) == 0);
   CHECK(memcmp(sigma, sigma2, sizeof(sigma)) == 0);
 
   /* fractional local_connectivity interpolates between non-zero distances */
-  CHECK(umapc_smooth_knn(dist, N, K, 1.5, 1.0, 1, rho, sigma) == UMAPC_OK);
+  CHECK(umapc_smooth_knn(dist, N, K, 1.5, 1, rho, sigma) == UMAPC_OK);
   CHECK(fabs(rho[0] - 1.25) < 1e-12);       /* 1 + 0.5 (1.5 - 1) */
   CHECK(fabs(rho[1] - 0.8) < 1e-12);        /* 0.7 + 0.5 (0.9 - 0.7) */
   CHECK(fabs(rho[3] - 15.0) < 1e-12);
-  CHECK(umapc_smooth_knn(dist, N, K, 2.0, 1.0, 1, rho, sigma) == UMAPC_OK);
+  CHECK(umapc_smooth_knn(dist, N, K, 2.0, 1, rho, sigma) == UMAPC_OK);
   CHECK(rho[0] == 1.5 && rho[1] == 0.9 && rho[3] == 20.0);
-  CHECK(umapc_smooth_knn(dist, N, K, 0.5, 1.0, 1, rho, sigma) == UMAPC_OK);
+  CHECK(umapc_smooth_knn(dist, N, K, 0.5, 1, rho, sigma) == UMAPC_OK);
   CHECK(fabs(rho[0] - 0.5) < 1e-12 && fabs(rho[1] - 0.35) < 1e-12);
-  CHECK(umapc_smooth_knn(dist, N, K, 0.0, 1.0, 1, rho, sigma) == UMAPC_OK);
+  CHECK(umapc_smooth_knn(dist, N, K, 0.0, 1, rho, sigma) == UMAPC_OK);
   for (i = 0; i < N; i++) {
     CHECK(rho[i] == 0.0);
     CHECK(fabs(psum_row(dist + (size_t)i * K, K, 0.0, sigma[i]) - target) < 1e-5);
   }
   /* more connectivity than non-zero neighbours: the largest distance */
-  CHECK(umapc_smooth_knn(dist, N, K, 10.0, 1.0, 1, rho, sigma) == UMAPC_OK);
+  CHECK(umapc_smooth_knn(dist, N, K, 10.0, 1, rho, sigma) == UMAPC_OK);
   for (i = 0; i < N; i++) CHECK(rho[i] == dist[(size_t)i * K + K - 1]);
 
   /* all distances zero (identical points): rho 0, sigma finite, no NaN */
   {
     const double z[2 * 4] = {0, 0, 0, 0, 0, 0, 0, 0};
-    CHECK(umapc_smooth_knn(z, 2, 4, 1.0, 1.0, 1, rho, sigma) == UMAPC_OK);
+    CHECK(umapc_smooth_knn(z, 2, 4, 1.0, 1, rho, sigma) == UMAPC_OK);
     CHECK(rho[0] == 0.0 && rho[1] == 0.0);
     CHECK(!isnan(sigma[0]) && !isnan(sigma[1]) && sigma[0] >= 0.0);
   }
   /* degenerate sizes are refused, not crashed on */
-  CHECK(umapc_smooth_knn(dist, 0, K, 1.0, 1.0, 1, rho, sigma) == UMAPC_ERR_INVALID);
-  CHECK(umapc_smooth_knn(dist, N, 0, 1.0, 1.0, 1, rho, sigma) == UMAPC_ERR_INVALID);
+  CHECK(umapc_smooth_knn(dist, 0, K, 1.0, 1, rho, sigma) == UMAPC_ERR_INVALID);
+  CHECK(umapc_smooth_knn(dist, N, 0, 1.0, 1, rho, sigma) == UMAPC_ERR_INVALID);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -306,7 +306,7 @@ static void test_fuzzy_union(void) {
   const double mixes[3] = {1.0, 0.5, 0.0};
   int i, j, t, m;
 
-  CHECK(umapc_smooth_knn(dist, N, K, 1.0, 1.0, 1, rho, sigma) == UMAPC_OK);
+  CHECK(umapc_smooth_knn(dist, N, K, 1.0, 1, rho, sigma) == UMAPC_OK);
   umapc_memberships(idx, dist, N, K, rho, sigma, 0, 1, w);
   memset(P, 0, sizeof(P));
   for (i = 0; i < N; i++)
@@ -415,7 +415,7 @@ static int build_graph(const double *X, int n, int d, int k, umapc_csr *g,
   double *w = (double *)malloc((size_t)n * k * sizeof(double));
   int st = umapc_data_from_dense(X, n, d, UMAPC_METRIC_EUCLIDEAN, 1, &D);
   if (st == UMAPC_OK) st = umapc_knn_exact(&D, NULL, k, 2, NULL, NULL, idx, dist);
-  if (st == UMAPC_OK) st = umapc_smooth_knn(dist, n, k, 1.0, 1.0, 1, rho, sigma);
+  if (st == UMAPC_OK) st = umapc_smooth_knn(dist, n, k, 1.0, 1, rho, sigma);
   if (st == UMAPC_OK) {
     umapc_memberships(idx, dist, n, k, rho, sigma, 0, 1, w);
     st = umapc_fuzzy_union(idx, w, n, k, 1.0, 1, g);
