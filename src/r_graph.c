@@ -29,28 +29,25 @@ static SEXP csr_to_list(const umapc_csr *g) {
  */
 SEXP umapc_call_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_params) {
   umapc_r_params pl = umapc_r_params_open(s_params, "fuzzy_graph");
-  const double mix = umapc_r_param_double(&pl, "set_op_mix_ratio");
-  const double lc = umapc_r_param_double(&pl, "local_connectivity");
+  umapc_graph_params gp;
   const int n_threads = umapc_r_param_int(&pl, "n_threads");
   const int n = Rf_nrows(s_idx), k = Rf_ncols(s_idx);
   int *idx, status;
-  double *dist, *rho, *sigma, *w;
+  double *dist;
   umapc_csr g;
   SEXP out;
 
+  gp.set_op_mix_ratio = umapc_r_param_double(&pl, "set_op_mix_ratio");
+  gp.local_connectivity = umapc_r_param_double(&pl, "local_connectivity");
+  gp.bipartite = 0;
   umapc_r_params_close(&pl);
   if (TYPEOF(s_idx) != INTSXP || TYPEOF(s_dist) != REALSXP ||
       Rf_nrows(s_dist) != n || Rf_ncols(s_dist) != k)
     Rf_error("internal: malformed k-NN matrices");
   umapc_r_knn_rows(s_idx, s_dist, &idx, &dist);
-  w = (double *)R_alloc((size_t)n * k, sizeof(double));
-  rho = (double *)R_alloc((size_t)n, sizeof(double));
-  sigma = (double *)R_alloc((size_t)n, sizeof(double));
-  status = umapc_smooth_knn(dist, n, k, lc, n_threads, rho, sigma);
-  umapc_r_stop(status, "smooth k-NN distances");
-  umapc_memberships(idx, dist, n, k, rho, sigma, 0, n_threads, w);
-  status = umapc_fuzzy_union(idx, w, n, k, mix, n_threads, &g);
-  umapc_r_stop(status, "fuzzy union");
+  status = umapc_fuzzy_graph(idx, dist, n, k, n, &gp, n_threads, NULL, NULL,
+                             &g);
+  umapc_r_stop(status, "fuzzy simplicial set");
   /* copying into R vectors may longjmp (out of memory): free g first */
   out = umapc_r_unwind_protect((SEXP(*)(void *))csr_to_list, &g,
                                (void (*)(void *))umapc_csr_free, &g);

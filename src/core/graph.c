@@ -1,6 +1,7 @@
 /*
  * The fuzzy simplicial set: per-row smooth k-NN distances (rho, sigma),
- * membership strengths and the fuzzy union into a symmetric graph.
+ * membership strengths and the fuzzy union into a symmetric graph, and
+ * umapc_fuzzy_graph(), which chains them for fitting and for new rows.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -319,5 +320,70 @@ done:
   free(tw);
   free(fill);
   free(cnt);
+  return status;
+}
+
+/* The directed memberships w (n x k) as CSR rows, in idx's order, without
+ * the zero weights. */
+static int directed_rows(const int *idx, const double *w, int n, int k,
+                         umapc_csr *out) {
+  int i, c = 0;
+  out->p = (int *)malloc(((size_t)n + 1) * sizeof(int));
+  out->j = (int *)malloc((size_t)n * k * sizeof(int));
+  out->w = (double *)malloc((size_t)n * k * sizeof(double));
+  if (out->p == NULL || out->j == NULL || out->w == NULL) {
+    umapc_csr_free(out);
+    return UMAPC_ERR_NOMEM;
+  }
+  out->n = n;
+  for (i = 0; i < n; i++) {
+    int t;
+    out->p[i] = c;
+    for (t = 0; t < k; t++) {
+      const size_t e = (size_t)i * k + t;
+      if (!(w[e] > 0.0)) continue;
+      out->j[c] = idx[e];
+      out->w[c] = w[e];
+      c++;
+    }
+  }
+  out->p[n] = c;
+  return UMAPC_OK;
+}
+
+int umapc_fuzzy_graph(const int *idx, const double *dist, int n, int k,
+                      int n_cols, const umapc_graph_params *par,
+                      int n_threads, double *rho, double *sigma,
+                      umapc_csr *out) {
+  double *own_rho = NULL, *own_sigma = NULL, *w = NULL;
+  int status = UMAPC_ERR_NOMEM;
+  size_t e;
+
+  memset(out, 0, sizeof(*out));
+  if (n < 1 || k < 1 || n_cols < 1 || (!par->bipartite && n_cols != n))
+    return UMAPC_ERR_INVALID;
+  for (e = 0; e < (size_t)n * k; e++)
+    if (idx[e] < 0 || idx[e] >= n_cols) return UMAPC_ERR_INVALID;
+  if (rho == NULL)
+    rho = own_rho = (double *)malloc((size_t)n * sizeof(double));
+  if (sigma == NULL)
+    sigma = own_sigma = (double *)malloc((size_t)n * sizeof(double));
+  w = (double *)malloc((size_t)n * k * sizeof(double));
+  if (rho == NULL || sigma == NULL || w == NULL) goto done;
+
+  status = umapc_smooth_knn(dist, n, k, par->local_connectivity, n_threads,
+                            rho, sigma);
+  if (status != UMAPC_OK) goto done;
+  umapc_memberships(idx, dist, n, k, rho, sigma, par->bipartite, n_threads,
+                    w);
+  if (par->bipartite)
+    status = directed_rows(idx, w, n, k, out);
+  else
+    status = umapc_fuzzy_union(idx, w, n, k, par->set_op_mix_ratio,
+                               n_threads, out);
+done:
+  free(own_rho);
+  free(own_sigma);
+  free(w);
   return status;
 }

@@ -45,4 +45,29 @@ void umapc_memberships(const int *idx, const double *dist, int n, int k,
 int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
                       double set_op_mix_ratio, int n_threads, umapc_csr *out);
 
+/* What umapc_fuzzy_graph() builds. */
+typedef struct {
+  double local_connectivity; /* neighbours assumed connected (for rho) */
+  double set_op_mix_ratio;   /* symmetric graph: 1 union ... 0 intersection */
+  int bipartite;             /* 0: the rows' own graph; 1: new rows (below) */
+} umapc_graph_params;
+
+/*
+ * The fuzzy simplicial set of a k-NN graph, every stage in order: smooth
+ * k-NN distances, membership strengths, then
+ *  - bipartite = 0 (fitting): idx indexes the n rows themselves (self in
+ *    column 0, n_cols = n); the result is their fuzzy union with
+ *    set_op_mix_ratio, the symmetric n x n graph;
+ *  - bipartite = 1 (new rows, predict()): idx indexes n_cols other points;
+ *    the result is the directed memberships, n rows of columns in idx's
+ *    order (not sorted), weights of 0 dropped; set_op_mix_ratio is unused.
+ * idx, dist: n x k row-major, 0-based, ascending distance along a row; an
+ * index outside [0, n_cols) is UMAPC_ERR_INVALID. rho and sigma (n each)
+ * receive the smoothing when not NULL. Allocates out's arrays.
+ */
+int umapc_fuzzy_graph(const int *idx, const double *dist, int n, int k,
+                      int n_cols, const umapc_graph_params *par,
+                      int n_threads, double *rho, double *sigma,
+                      umapc_csr *out);
+
 #endif

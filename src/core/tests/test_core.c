@@ -1,6 +1,7 @@
 /* Standalone tests of the core's building blocks, without R:
  * counter-based RNG streams, bounded heaps, smooth k-NN distances,
- * memberships and the fuzzy union (against a dense computation), the a/b
+ * memberships and the fuzzy union (against a dense computation), the
+ * chained fuzzy graph for fitting and for new rows, the a/b
  * fit, a few layout epochs, the transform of new points, exact k-NN against
  * brute force for every metric, sparse == dense data copies and interrupts.
  * Built with -fsanitize=address,undefined by the Makefile: the run must
@@ -383,6 +384,80 @@ static void test_fuzzy_union(void) {
   umapc_csr_free(NULL); /* allowed */
 }
 
+/* umapc_fuzzy_graph() runs the stages above, in order, for both kinds */
+static void test_fuzzy_graph(void) {
+  enum { N = 6, K = 3 };
+  const int idx[N * K] = {0, 1, 2,  1, 0, 2,  2, 3, 1,
+                          3, 2, 4,  4, 5, 3,  5, 4, 0};
+  const double dist[N * K] = {0, 1.0, 2.0,  0, 1.0, 1.5,  0, 0.5, 1.5,
+                              0, 0.5, 0.8,  0, 0.3, 0.8,  0, 0.3, 3.0};
+  double rho[N], sigma[N], rho2[N], sigma2[N], w[N * K];
+  umapc_graph_params gp;
+  umapc_csr g, h;
+  int i, t, c, threads;
+
+  for (threads = 1; threads <= 2; threads++) {
+    /* fitting: the fuzzy union of the memberships, bit for bit */
+    gp.local_connectivity = 1.5;
+    gp.set_op_mix_ratio = 0.7;
+    gp.bipartite = 0;
+    CHECK(umapc_smooth_knn(dist, N, K, 1.5, 1, rho, sigma) == UMAPC_OK);
+    umapc_memberships(idx, dist, N, K, rho, sigma, 0, 1, w);
+    CHECK(umapc_fuzzy_union(idx, w, N, K, 0.7, 1, &h) == UMAPC_OK);
+    CHECK(umapc_fuzzy_graph(idx, dist, N, K, N, &gp, threads, rho2, sigma2,
+                            &g) == UMAPC_OK);
+    CHECK(memcmp(rho, rho2, sizeof(rho)) == 0);
+    CHECK(memcmp(sigma, sigma2, sizeof(sigma)) == 0);
+    CHECK(g.n == N && memcmp(g.p, h.p, (N + 1) * sizeof(int)) == 0);
+    CHECK(memcmp(g.j, h.j, (size_t)h.p[N] * sizeof(int)) == 0);
+    CHECK(memcmp(g.w, h.w, (size_t)h.p[N] * sizeof(double)) == 0);
+    umapc_csr_free(&g);
+    umapc_csr_free(&h);
+
+    /* new rows against 8 other points: the directed memberships, in the
+     * k-NN order, the first neighbour included (weight 1) */
+    gp.local_connectivity = 0.5;
+    gp.bipartite = 1;
+    CHECK(umapc_smooth_knn(dist, N, K, 0.5, 1, rho, sigma) == UMAPC_OK);
+    umapc_memberships(idx, dist, N, K, rho, sigma, 1, 1, w);
+    CHECK(umapc_fuzzy_graph(idx, dist, N, K, 8, &gp, threads, NULL, NULL,
+                            &g) == UMAPC_OK);
+    CHECK(g.n == N && g.p[0] == 0);
+    for (i = 0, c = 0; i < N; i++) {
+      CHECK(g.p[i] == c);
+      for (t = 0; t < K; t++)
+        if (w[i * K + t] > 0.0) {
+          CHECK(g.j[c] == idx[i * K + t] && g.w[c] == w[i * K + t]);
+          c++;
+        }
+      CHECK(g.w[g.p[i]] == 1.0 && g.j[g.p[i]] == idx[i * K]);
+    }
+    CHECK(g.p[N] == c);
+    umapc_csr_free(&g);
+  }
+
+  /* indices outside [0, n_cols), and a fit over other points, are refused */
+  {
+    int bad[N * K];
+    memcpy(bad, idx, sizeof(bad));
+    bad[4] = N;
+    gp.bipartite = 0;
+    CHECK(umapc_fuzzy_graph(bad, dist, N, K, N, &gp, 1, NULL, NULL, &g) ==
+          UMAPC_ERR_INVALID);
+    CHECK(g.p == NULL && g.j == NULL && g.w == NULL);
+    bad[4] = -1;
+    CHECK(umapc_fuzzy_graph(bad, dist, N, K, N, &gp, 1, NULL, NULL, &g) ==
+          UMAPC_ERR_INVALID);
+    CHECK(umapc_fuzzy_graph(idx, dist, N, K, 8, &gp, 1, NULL, NULL, &g) ==
+          UMAPC_ERR_INVALID);
+    gp.bipartite = 1;
+    CHECK(umapc_fuzzy_graph(idx, dist, N, K, 5, &gp, 1, NULL, NULL, &g) ==
+          UMAPC_ERR_INVALID);
+    CHECK(umapc_fuzzy_graph(idx, dist, 0, K, 8, &gp, 1, NULL, NULL, &g) ==
+          UMAPC_ERR_INVALID);
+  }
+}
+
 /* ---------------------------------------------------------------------- */
 /* a, b                                                                    */
 /* ---------------------------------------------------------------------- */
@@ -410,25 +485,17 @@ static int build_graph(const double *X, int n, int d, int k, umapc_csr *g,
   umapc_data D;
   int *idx = (int *)malloc((size_t)n * k * sizeof(int));
   double *dist = (double *)malloc((size_t)n * k * sizeof(double));
-  double *rho = (double *)malloc((size_t)n * sizeof(double));
-  double *sigma = (double *)malloc((size_t)n * sizeof(double));
-  double *w = (double *)malloc((size_t)n * k * sizeof(double));
+  const umapc_graph_params gp = {1.0, 1.0, 0};
   int st = umapc_data_from_dense(X, n, d, UMAPC_METRIC_EUCLIDEAN, 1, &D);
   if (st == UMAPC_OK) st = umapc_knn_exact(&D, NULL, k, 2, NULL, NULL, idx, dist);
-  if (st == UMAPC_OK) st = umapc_smooth_knn(dist, n, k, 1.0, 1, rho, sigma);
-  if (st == UMAPC_OK) {
-    umapc_memberships(idx, dist, n, k, rho, sigma, 0, 1, w);
-    st = umapc_fuzzy_union(idx, w, n, k, 1.0, 1, g);
-  }
+  if (st == UMAPC_OK)
+    st = umapc_fuzzy_graph(idx, dist, n, k, n, &gp, 1, NULL, NULL, g);
   if (keep != NULL && st == UMAPC_OK)
     *keep = D;
   else
     umapc_data_free(&D);
   free(idx);
   free(dist);
-  free(rho);
-  free(sigma);
-  free(w);
   return st;
 }
 
@@ -1116,6 +1183,7 @@ int main(void) {
   test_heap();
   test_smooth_knn();
   test_fuzzy_union();
+  test_fuzzy_graph();
   test_find_ab();
   test_layout();
   test_layout_phases();
