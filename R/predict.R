@@ -48,6 +48,11 @@ predict.umap <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
     stop("a model fitted on a `dist` object cannot embed new rows: it has no coordinates to measure them against.",
          call. = FALSE)
   }
+  if (!object$metric %in% metric_names()) {
+    stop(sprintf("this model's neighbours were computed with metric \"%s\", which cannot measure new rows; refit with `metric` one of %s to predict.",
+                 object$metric, paste0("\"", metric_names(), "\"", collapse = ", ")),
+         call. = FALSE)
+  }
   if (missing(newdata)) stop("`newdata` is missing: give the rows to embed.", call. = FALSE)
   new <- prepare_newdata(newdata, object$data, train$d)
   n_train <- train$n

@@ -1,4 +1,6 @@
 /* .Call glue: initial layouts and the SGD optimisation. */
+#include <string.h>
+
 #include "core/graph.h"
 #include "core/layout.h"
 #include "core/rng.h"
@@ -33,6 +35,7 @@ static umapc_csr csr_view(SEXP graph) {
 static umapc_layout_params layout_params(umapc_r_params *pl, int dim,
                                          int stream) {
   umapc_layout_params par;
+  memset(&par, 0, sizeof(par));
   par.dim = dim;
   par.a = umapc_r_param_double(pl, "a");
   par.b = umapc_r_param_double(pl, "b");

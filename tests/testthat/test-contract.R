@@ -54,3 +54,18 @@ test_that("the user's errors never reach the C parameter checks", {
                                     n_trees = 1.5), error = conditionMessage)
   expect_match(err, "^`n_trees` must be")
 })
+
+test_that("predict() refuses a model whose metric the core cannot compute", {
+  X <- as.matrix(iris[1:30, 1:4])
+  knn <- nearest_neighbors(dist(X), n_neighbors = 5, n_threads = 1)
+  fit <- umap(X, knn = knn, n_neighbors = 5, seed = 1, n_threads = 1, n_epochs = 5)
+  expect_identical(fit$metric, "precomputed")
+  expect_error(predict(fit, X[1:3, ]),
+               "metric \"precomputed\", which cannot measure new rows; refit with `metric` one of \"euclidean\", \"cosine\"")
+})
+
+test_that("every registered routine follows the naming scheme", {
+  calls <- getDLLRegisteredRoutines("umapc")$.Call
+  expect_true(length(calls) > 10)
+  expect_true(all(startsWith(names(calls), "C_umapc_call_")))
+})
