@@ -49,6 +49,10 @@ check_number <- function(x, arg, lower = -Inf, upper = Inf,
   expected <- sub("^a single ", "a single ", expected)
   if (!is_scalar_number(x) || !is.finite(x)) stop_arg(arg, x, expected)
   if (integer && x != round(x)) stop_arg(arg, x, expected)
+  if (integer && abs(x) > .Machine$integer.max) {
+    stop_arg(arg, x, paste0(expected, if (nzchar(range_txt)) " and " else " ",
+                            "below 2^31 in magnitude"))
+  }
   if (x < lower || (lower_open && x == lower) || x > upper || (upper_open && x == upper)) {
     stop_arg(arg, x, expected)
   }

@@ -69,3 +69,10 @@ test_that("every registered routine follows the naming scheme", {
   expect_true(length(calls) > 10)
   expect_true(all(startsWith(names(calls), "C_umapc_call_")))
 })
+
+test_that("whole numbers beyond R's integers are refused in R, not passed to C as NA", {
+  expect_error(nearest_neighbors(iris[1:20, 1:4], 5, method = "nndescent", n_trees = 1e10),
+               "`n_trees` must be a single whole number >= 1 and below 2\\^31 in magnitude, not 1e\\+10")
+  expect_error(nearest_neighbors(iris[1:20, 1:4], 5, method = "nndescent", n_iters = 3e9),
+               "`n_iters` must be .* below 2\\^31")
+})

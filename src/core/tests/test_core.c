@@ -296,13 +296,18 @@ static void test_smooth_knn(void) {
 /* memberships and the fuzzy union                                         */
 /* ---------------------------------------------------------------------- */
 
+/* a directed 3-NN graph on 6 points (self first); one-sided edges exist */
+enum { N6 = 6, K6 = 3 };
+static const int idx6[N6 * K6] = {0, 1, 2,  1, 0, 2,  2, 3, 1,
+                                  3, 2, 4,  4, 5, 3,  5, 4, 0};
+static const double dist6[N6 * K6] = {0, 1.0, 2.0,  0, 1.0, 1.5,
+                                      0, 0.5, 1.5,  0, 0.5, 0.8,
+                                      0, 0.3, 0.8,  0, 0.3, 3.0};
+
 static void test_fuzzy_union(void) {
-  enum { N = 6, K = 3 };
-  /* a directed 3-NN graph on 6 points (self first); one-sided edges exist */
-  const int idx[N * K] = {0, 1, 2,  1, 0, 2,  2, 3, 1,
-                          3, 2, 4,  4, 5, 3,  5, 4, 0};
-  const double dist[N * K] = {0, 1.0, 2.0,  0, 1.0, 1.5,  0, 0.5, 1.5,
-                              0, 0.5, 0.8,  0, 0.3, 0.8,  0, 0.3, 3.0};
+  enum { N = N6, K = K6 };
+  const int *idx = idx6;
+  const double *dist = dist6;
   double rho[N], sigma[N], w[N * K], P[N][N];
   const double mixes[3] = {1.0, 0.5, 0.0};
   int i, j, t, m;
@@ -386,11 +391,9 @@ static void test_fuzzy_union(void) {
 
 /* umapc_fuzzy_graph() runs the stages above, in order, for both kinds */
 static void test_fuzzy_graph(void) {
-  enum { N = 6, K = 3 };
-  const int idx[N * K] = {0, 1, 2,  1, 0, 2,  2, 3, 1,
-                          3, 2, 4,  4, 5, 3,  5, 4, 0};
-  const double dist[N * K] = {0, 1.0, 2.0,  0, 1.0, 1.5,  0, 0.5, 1.5,
-                              0, 0.5, 0.8,  0, 0.3, 0.8,  0, 0.3, 3.0};
+  enum { N = N6, K = K6 };
+  const int *idx = idx6;
+  const double *dist = dist6;
   double rho[N], sigma[N], rho2[N], sigma2[N], w[N * K];
   umapc_graph_params gp;
   umapc_csr g, h;
@@ -439,7 +442,7 @@ static void test_fuzzy_graph(void) {
   /* indices outside [0, n_cols), and a fit over other points, are refused */
   {
     int bad[N * K];
-    memcpy(bad, idx, sizeof(bad));
+    memcpy(bad, idx6, sizeof(bad));
     bad[4] = N;
     gp.bipartite = 0;
     CHECK(umapc_fuzzy_graph(bad, dist, N, K, N, &gp, 1, NULL, NULL, &g) ==
