@@ -142,7 +142,7 @@ se_matrix <- function(x, dimred = NULL, n_dimred = NULL, assay.type = "logcounts
   if (inherits(a, "Matrix") && !inherits(a, "dgCMatrix")) {
     a <- if (methods::is(a, "sparseMatrix")) as_dgc(a) else as.matrix(a)
   }
-  t(a)
+  if (inherits(a, "Matrix")) Matrix::t(a) else t(a)
 }
 
 check_name <- function(name) {

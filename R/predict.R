@@ -108,7 +108,8 @@ prepare_newdata <- function(newdata, train_data, d) {
   if (is.null(dim(newdata)) && is.numeric(newdata) && length(newdata) == d) {
     newdata <- matrix(newdata, nrow = 1L, dimnames = list(NULL, colnames(train_data)))
   }
-  if (inherits(newdata, "sparseMatrix")) newdata <- as.matrix(newdata)
+  if (inherits(newdata, "Matrix")) newdata <- as.matrix(newdata)
+  if (isS4(newdata) && methods::is(newdata, "DelayedArray")) newdata <- as.matrix(newdata)
   nd <- prepare_data(newdata, arg = "newdata", accept_dist = FALSE)
   if (nd$n < 1L) stop("`newdata` has no rows.", call. = FALSE)
   if (nd$d != d) {
