@@ -246,6 +246,8 @@ legacy_methods <- list(print = legacy_print, summary = legacy_summary,
 
 register_legacy_methods <- function(ns) {
   for (g in names(legacy_methods)) {
-    registerS3method(g, "umap", legacy_methods[[g]], envir = ns)
+    # predict() lives in stats, which may not be attached at load time
+    registerS3method(g, "umap", legacy_methods[[g]],
+                     envir = if (g == "predict") asNamespace("stats") else ns)
   }
 }
