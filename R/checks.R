@@ -142,15 +142,31 @@ prepare_data <- function(X, arg = "X", accept_dist = TRUE) {
                 rownames = rownames(X)))
   }
   if (inherits(X, "Matrix")) {
-    stop(sprintf("`%s` is a %s; convert it with as(X, \"CsparseMatrix\") (dgCMatrix) or as.matrix().",
-                 arg, class(X)[1]), call. = FALSE)
+    # other Matrix classes: sparse ones to a dgCMatrix, dense ones to a matrix
+    X <- if (methods::is(X, "sparseMatrix")) as_dgc(X) else as.matrix(X)
+    if (inherits(X, "dgCMatrix")) return(prepare_data(X, arg, accept_dist))
+  }
+  if (isS4(X) && methods::is(X, "DelayedArray") && length(dim(X)) == 2L) {
+    X <- realize_delayed(X)
+    if (inherits(X, "dgCMatrix")) return(prepare_data(X, arg, accept_dist))
+  }
+  if (isS4(X) && methods::is(X, "DataFrame")) {
+    # S4Vectors' DataFrame (DFrame): as a data frame
+    X <- methods::as(X, "data.frame")
   }
   if (is.data.frame(X)) {
-    ok <- vapply(X, function(col) is.numeric(col) || is.logical(col), logical(1))
+    ok <- vapply(X, function(col) (is.numeric(col) || is.logical(col)) &&
+                   is.null(dim(col)), logical(1))
+    if (!any(ok)) {
+      stop(sprintf("`%s` is a data frame without numeric columns (%s); give the numbers to embed.",
+                   arg, paste0("`", utils::head(names(X), 5), "`", collapse = ", ")),
+           call. = FALSE)
+    }
     if (!all(ok)) {
       bad <- names(X)[!ok]
-      stop(sprintf("`%s` is a data frame with non-numeric columns: %s. Drop them or convert them to numbers.",
-                   arg, paste0("`", bad, "`", collapse = ", ")), call. = FALSE)
+      warning(sprintf("`%s` has non-numeric columns, which are left out: %s.",
+                      arg, paste0("`", bad, "`", collapse = ", ")), call. = FALSE)
+      X <- X[ok]
     }
     rn <- attr(X, "row.names")
     X <- as.matrix(X)
@@ -198,4 +214,58 @@ check_rows <- function(n, arg = "X") {
     stop(sprintf("`%s` must have at least 3 rows, not %d.", arg, n), call. = FALSE)
   }
   invisible(n)
+}
+
+# A sparse Matrix (any class) as a dgCMatrix.
+as_dgc <- function(X) {
+  X <- methods::as(X, "CsparseMatrix")
+  X <- methods::as(X, "generalMatrix")
+  methods::as(X, "dMatrix")
+}
+
+# A DelayedMatrix realised block by block (by DelayedArray's coercions):
+# sparse ones to a dgCMatrix, dense ones to an ordinary matrix.
+realize_delayed <- function(X) {
+  sparse <- tryCatch(isTRUE(DelayedArray::is_sparse(X)), error = function(e) FALSE)
+  if (sparse) {
+    out <- tryCatch(methods::as(X, "dgCMatrix"), error = function(e) NULL)
+    if (!is.null(out)) return(out)
+  }
+  as.matrix(X)
+}
+
+# Unknown arguments of umap() and nearest_neighbors() (caught by `...`).
+check_dots <- function(...) {
+  n <- ...length()
+  if (n == 0L) return(invisible(TRUE))
+  nms <- names(list(...))
+  if (is.null(nms)) nms <- rep("", n)
+  bad <- nms[1L]
+  stop(if (nzchar(bad)) sprintf("unknown argument `%s`.", bad)
+       else sprintf("%d unnamed argument%s too many: arguments after `X` must be named or in umap()'s order.",
+                    sum(!nzchar(nms)), if (sum(!nzchar(nms)) > 1L) "s" else ""),
+       call. = FALSE)
+}
+
+# X looks like a genes x cells matrix (row and column names, more columns
+# than rows): say that rows are embedded, and how to embed the columns.
+# Data without row names (images, most numeric data) never trigger it.
+check_orientation <- function(X, arg = "X") {
+  d <- dim(X)
+  if (length(d) != 2L || is.data.frame(X) || inherits(X, "dist")) return(invisible(FALSE))
+  if (!(is.matrix(X) || inherits(X, "Matrix") || (isS4(X) && methods::is(X, "DelayedArray")))) {
+    return(invisible(FALSE))
+  }
+  dn <- dimnames(X)
+  if (is.null(dn[[1L]]) || is.null(dn[[2L]]) || d[2L] <= d[1L]) return(invisible(FALSE))
+  msg <- sprintf(paste0(
+    "`%s` has %s rows and %s columns, with names: it looks like a features x ",
+    "samples (genes x cells) matrix, but umapc embeds the ROWS (here %s, ",
+    "e.g. \"%s\"). To embed the columns, pass t(%s), or umap(sce) / ",
+    "umap(sce, dimred = \"PCA\") on a SingleCellExperiment."),
+    arg, format(d[1L], big.mark = ","), format(d[2L], big.mark = ","),
+    format(d[1L], big.mark = ","), dn[[1L]][1L], arg)
+  message(structure(class = c("umapc_orientation", "message", "condition"),
+                    list(message = paste0(msg, "\n"), call = NULL)))
+  invisible(TRUE)
 }

@@ -30,6 +30,7 @@ umap_grid <- function(X, n_neighbors = c(5, 50, 100, 250),
   seed <- resolve_seed(seed)
   n_threads <- resolve_threads(n_threads)
   check_flag(verbose, "verbose")
+  if (!is.null(X)) check_orientation(X)
   dots <- list(...)
   bad <- intersect(names(dots), c("a", "b", "X", "knn"))
   if (length(bad)) {
@@ -95,8 +96,8 @@ umap_grid <- function(X, n_neighbors = c(5, 50, 100, 250),
 # not given in `dots` take umap()'s defaults.
 fit_layouts <- function(X, knn, n_neighbors, min_dist, seed, n_threads,
                         verbose, dots, prepared = NULL) {
-  defaults <- formals(umap)
-  args <- lapply(defaults[setdiff(names(defaults), c("X", "knn"))], eval)
+  defaults <- formals(umap.default)
+  args <- lapply(defaults[setdiff(names(defaults), c("X", "knn", "..."))], eval)
   args[names(dots)] <- dots
   args$n_neighbors <- n_neighbors
   args$seed <- seed
@@ -115,14 +116,17 @@ fit_layouts <- function(X, knn, n_neighbors, min_dist, seed, n_threads,
 }
 
 #' @export
-print.umap_grid <- function(x, ...) {
+print.umap_grid <- function(x, timings = FALSE, ...) {
   n <- nrow(x$embeddings[[1, 1]])
   cat(sprintf("UMAP grid: %d layouts of %s rows (n_neighbors: %s; min_dist: %s)\n",
               length(x$embeddings), format(n, big.mark = ","),
               paste(x$n_neighbors, collapse = ", "), paste(x$min_dist, collapse = ", ")))
-  cat(sprintf("  k-NN: k = %d (%s)   seed: %s   time: %.1f s (k-NN %.1f s)\n",
-              x$knn$k, x$knn$method, format(x$seed, scientific = FALSE),
-              x$timings[["total"]], x$timings[["knn"]]))
+  cat(sprintf("  k-NN: k = %d (%s)   seed: %s\n",
+              x$knn$k, x$knn$method, format(x$seed, scientific = FALSE)))
+  if (isTRUE(timings)) {
+    cat(sprintf("  time: %.1f s (k-NN %.1f s)\n", x$timings[["total"]],
+                x$timings[["knn"]]))
+  }
   invisible(x)
 }
 
@@ -134,7 +138,8 @@ print.umap_grid <- function(x, ...) {
 #' @param x A `umap_grid` from [umap_grid()].
 #' @param labels Optional labels, one per row of the data.
 #' @param main Overall title.
-#' @param legend Draw a legend of the labels below the panels.
+#' @param legend Draw a legend of the labels below the panels, in as many
+#'   rows as it needs to fit the width of the figure.
 #' @param ... Passed to the point drawing (e.g. `cex`, `alpha`, `pch`).
 #' @return `x`, invisibly.
 #' @export
@@ -145,8 +150,9 @@ plot.umap_grid <- function(x, labels = NULL,
   nd <- length(x$min_dist)
   info <- if (!is.null(labels)) label_colours(labels, NULL, 1) else NULL
   show_legend <- legend && !is.null(info$legend)
+  lay <- if (show_legend) grid_legend_layout(info$legend) else NULL
   old <- graphics::par(mfrow = c(nk, nd), mar = c(0.4, 0.4, 0.4, 0.4),
-                       oma = c(if (show_legend) 3 else 1, 3, 5, 1))
+                       oma = c(if (show_legend) lay$lines + 0.5 else 1, 3, 5, 1))
   on.exit(graphics::par(old))
   for (i in seq_len(nk)) {
     for (j in seq_len(nd)) {
@@ -161,8 +167,37 @@ plot.umap_grid <- function(x, labels = NULL,
   if (show_legend) {
     graphics::par(fig = c(0, 1, 0, 1), oma = c(0, 0, 0, 0), mar = c(0, 0, 0, 0), new = TRUE)
     graphics::plot.new()
-    graphics::legend("bottom", legend = info$legend, col = info$key, pch = 19,
-                     horiz = TRUE, bty = "n", cex = 0.8, xpd = NA)
+    # user coordinates = the figure's, from 0 to 1
+    graphics::plot.window(c(0, 1), c(0, 1), xaxs = "i", yaxs = "i")
+    r <- graphics::legend(0.5, 0, legend = info$legend, col = info$key, pch = 19,
+                          ncol = lay$ncol, bty = "n", cex = lay$cex, xpd = NA,
+                          xjust = 0.5, yjust = 0)
+    grid_state$legend <- r$rect
   }
   invisible(x)
+}
+
+# The last grid legend's box, in figure coordinates (0 to 1): for tests.
+grid_state <- new.env(parent = emptyenv())
+
+# Columns and text size for the grid's legend so that it fits the device's
+# width: all labels on one row if they fit, else as many columns as fit
+# (down to one), the text shrunk a little if even one column is too wide.
+# Returns the number of columns, the size, and the margin lines it needs.
+grid_legend_layout <- function(labels, cex = 0.8) {
+  width <- graphics::par("din")[1] * 0.96
+  chr <- graphics::par("cin")[1]
+  k <- length(labels)
+  fits <- function(nc, cex) {
+    # as legend(): per column, the symbol and gaps (about 2.5 characters)
+    # plus its widest label
+    text_w <- graphics::strwidth(labels, units = "inches", cex = cex)
+    cols <- split(text_w, ceiling(seq_len(k) / ceiling(k / nc)))
+    sum(vapply(cols, max, numeric(1)) + 2.5 * chr * cex) + chr * cex <= width
+  }
+  nc <- k
+  while (nc > 1L && !fits(nc, cex)) nc <- nc - 1L
+  while (!fits(nc, cex) && cex > 0.4) cex <- cex - 0.05
+  rows <- ceiling(k / nc)
+  list(ncol = nc, cex = cex, lines = rows * cex * 1.1 + 0.8)
 }

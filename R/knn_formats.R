@@ -66,10 +66,13 @@ new_umap_knn <- function(indices, distances, metric = NA_character_,
 #' Accepted formats:
 #'
 #' * a `umap_knn` (from [nearest_neighbors()]): validated and returned;
-#' * a fitted `umap` object: its `$knn` is converted (this also covers the
-#'   \pkg{umap} package's objects, whose `$knn` is `list(indexes, distances)`);
+#' * a fitted `umapc` model (or a `umap` one from umapc 0.1.0): its `$knn`
+#'   is converted (this also covers the \pkg{umap} package's objects of
+#'   class `umap`, whose `$knn` is `list(indexes, distances)`);
 #' * \pkg{uwot}'s `list(idx, dist)` (self included), or uwot's `$nn` from
-#'   `ret_nn = TRUE`, a one-element list named by the metric, which is kept;
+#'   `ret_nn = TRUE`, a one-element list named by the metric, which is kept
+#'   (uwot may list a point twice in its own row when the data have
+#'   duplicate rows: see below);
 #' * \pkg{BiocNeighbors}' `list(index, distance)` (self excluded);
 #' * \pkg{RANN}'s `nn2()` result `list(nn.idx, nn.dists)` (self included when
 #'   the query is the data);
@@ -97,6 +100,11 @@ new_umap_knn <- function(indices, distances, metric = NA_character_,
 #'   another point first); a row that does not list itself (e.g. an approximate
 #'   search missed it) gets self prepended and loses its farthest neighbour.
 #' * The neighbours after self are sorted by distance, ties by lower index.
+#' * A point listed more than once in a row (e.g. uwot's exact search on
+#'   duplicate rows lists the point itself twice) is kept once, with one
+#'   warning; the row is filled up at its end with the point itself at the
+#'   row's largest distance, which the fuzzy graph ignores (self-edges get no
+#'   weight).
 #'
 #' The input is never modified.
 #'
@@ -140,6 +148,12 @@ as_umap_knn.umap_knn <- function(x, n = NULL, ...) {
 
 #' @rdname as_umap_knn
 #' @export
+as_umap_knn.umapc <- function(x, n = NULL, ...) {
+  as_umap_knn.umap(x, n = n, ...)
+}
+
+#' @rdname as_umap_knn
+#' @export
 as_umap_knn.umap <- function(x, n = NULL, ...) {
   if (is.null(x[["knn"]])) {
     stop("`knn` is a fitted `umap` object without a `$knn` component, so it ",
@@ -161,6 +175,15 @@ as_umap_knn.default <- function(x, n = NULL, ...) {
       methods::slot(x, "nn.idx"), methods::slot(x, "nn.dist"), n,
       labels = c("`knn@nn.idx`", "`knn@nn.dist`")
     ))
+  }
+
+  # Seurat `Graph` (a dgCMatrix of similarities, e.g. obj[["RNA_snn"]]):
+  # not distances, so refused rather than misread.
+  if (isS4(x) && "Graph" %in% methods::is(x)) {
+    stop("`knn` is a Seurat `Graph`, which holds similarities (shared-neighbour ",
+         "or fuzzy weights), not distances. Pass Seurat's `Neighbor` object ",
+         "instead (FindNeighbors(..., return.neighbor = TRUE), then ",
+         "obj[[\"RNA.nn\"]]), or the cells' coordinates as `X`.", call. = FALSE)
   }
 
   # Sparse distance matrix, uwot orientation (column i = neighbours of i).
@@ -202,7 +225,7 @@ knn_list_pairs <- list(
 
 knn_accepted_formats <- c(
   "a `umap_knn` from nearest_neighbors()",
-  "a fitted `umap` object (its $knn is used)",
+  "a fitted `umapc` model (its $knn is used)",
   "uwot's list(idx, dist), or its $nn: list(<metric> = list(idx, dist))",
   "BiocNeighbors' list(index, distance)",
   "RANN's list(nn.idx, nn.dists)",
@@ -393,11 +416,6 @@ knn_normalise <- function(idx, dist) {
   # One pass in C over the columns: rows listing themselves twice, whether
   # any row lists itself, and the rows that need sorting (see r_check.c).
   scan <- .Call(C_umapc_call_knn_rows, idx, dist)
-  if (scan$dup_self > 0L) {
-    r <- scan$dup_self
-    stop("`knn` row ", r, " lists the point itself (", r, ") more than once; ",
-         "each neighbour may appear only once per row.", call. = FALSE)
-  }
   bad <- scan$bad
 
   if (!scan$any_self) {
@@ -439,15 +457,48 @@ knn_normalise <- function(idx, dist) {
     dist[rows, ] <- sd
   }
 
-  # Sorted rows put a neighbour listed twice at one distance side by side.
+  # Sorted rows put a neighbour listed twice at one distance side by side;
+  # self listed twice was counted by the scan.
   dup <- .Call(C_umapc_call_knn_adjacent_dup, idx)
-  if (dup[1L] > 0L) {
-    r <- dup[1L]
-    stop("`knn` row ", r, " lists neighbour ", idx[r, dup[2L]], " more than ",
-         "once; each neighbour may appear only once per row.",
-         call. = FALSE)
+  if (scan$dup_self > 0L || dup[1L] > 0L) {
+    fixed <- knn_dedup(idx, dist)
+    idx <- fixed$indices
+    dist <- fixed$distances
   }
 
+  list(indices = idx, distances = dist)
+}
+
+# Rows listing a neighbour more than once: keep its first (nearest) listing,
+# shift the rest forward and fill the row up with the point itself at the
+# row's largest distance (self-edges get no weight in the fuzzy graph), so
+# the rows stay sorted. One warning for all of them.
+knn_dedup <- function(idx, dist) {
+  n <- nrow(idx)
+  m <- ncol(idx)
+  row <- rep.int(seq_len(n), m)
+  o <- order(row, idx, method = "radix")
+  ro <- row[o]
+  io <- idx[o]
+  same <- which(ro[-1L] == ro[-length(ro)] & io[-1L] == io[-length(io)])
+  rows <- unique(ro[same + 1L])
+  if (!length(rows)) return(list(indices = idx, distances = dist))
+  rows <- sort(rows)
+  first <- rows[1L]
+  twice <- io[same[ro[same + 1L] == first][1L] + 1L]
+  for (r in rows) {
+    keep <- !duplicated(idx[r, ])
+    pad <- m - sum(keep)
+    idx[r, ] <- c(idx[r, keep], rep.int(r, pad))
+    dist[r, ] <- c(dist[r, keep], rep.int(max(dist[r, ]), pad))
+  }
+  warning(sprintf(paste0(
+    "`knn` lists a neighbour more than once in %d row%s (row %d lists %d ",
+    "twice%s); the repeats were dropped and each such row filled up with the ",
+    "point itself, which gets no weight."),
+    length(rows), if (length(rows) > 1L) "s" else "", first, twice,
+    if (twice == first) ": duplicate data rows, as uwot's exact search lists them" else ""),
+    call. = FALSE)
   list(indices = idx, distances = dist)
 }
 

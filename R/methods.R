@@ -1,5 +1,19 @@
+#' Print a UMAP model
+#'
+#' One line of size, then the parameters and the seed. Timings are left out
+#' unless asked for, so that a printed model is the same on every run (and
+#' in every render of a report); [summary()] shows them.
+#'
+#' @param x A `umapc` object from [umap()].
+#' @param timings Also print the seconds spent per stage.
+#' @param ... Unused.
+#' @return `x`, invisibly.
+#' @examples
+#' fit <- umap(iris[, 1:4], seed = 1, n_threads = 2, n_epochs = 50)
+#' fit
+#' print(fit, timings = TRUE)
 #' @export
-print.umap <- function(x, ...) {
+print.umapc <- function(x, timings = FALSE, ...) {
   n <- nrow(x$embedding)
   cat(sprintf("UMAP embedding of %s rows in %d dimensions\n",
               format(n, big.mark = ","), ncol(x$embedding)))
@@ -7,7 +21,7 @@ print.umap <- function(x, ...) {
               x$n_neighbors, x$metric, x$method, x$min_dist, x$spread))
   cat(sprintf("  epochs: %d   init: %s   a: %.4g   b: %.4g   seed: %s\n",
               x$n_epochs, x$init, x$a, x$b, format(x$seed, scientific = FALSE)))
-  if (length(x$timings)) {
+  if (isTRUE(timings) && length(x$timings)) {
     cat(sprintf("  time: %.2f s (%s)\n", sum(x$timings),
                 paste(sprintf("%s %.2f", names(x$timings), x$timings), collapse = ", ")))
   }
@@ -22,7 +36,7 @@ print.umap <- function(x, ...) {
 #' another. Factor or character `labels` get categorical colours and a legend;
 #' numeric `labels` a continuous palette and a colour key.
 #'
-#' @param x A `umap` object.
+#' @param x A `umapc` object from [umap()].
 #' @param labels Optional labels, one per row: factor, character, logical or
 #'   numeric.
 #' @param main,xlab,ylab Title and axis labels.
@@ -38,7 +52,7 @@ print.umap <- function(x, ...) {
 #' plot(fit, labels = iris$Species)
 #' plot(fit, labels = iris$Petal.Length)
 #' @export
-plot.umap <- function(x, labels = NULL, main = NULL, xlab = NULL, ylab = NULL,
+plot.umapc <- function(x, labels = NULL, main = NULL, xlab = NULL, ylab = NULL,
                       pch = NULL, cex = NULL, alpha = NULL, palette = NULL,
                       legend = TRUE, ...) {
   emb <- x$embedding
@@ -62,7 +76,7 @@ plot.umap <- function(x, labels = NULL, main = NULL, xlab = NULL, ylab = NULL,
   invisible(x)
 }
 
-# Shared by plot.umap() and the grid plot.
+# Shared by plot.umapc() and the grid plot.
 draw_embedding <- function(emb, labels, main, xlab, ylab, pch = NULL, cex = NULL,
                            alpha = NULL, palette = NULL, legend = TRUE,
                            axes = TRUE, ...) {
@@ -123,13 +137,26 @@ label_colours <- function(labels, palette, alpha) {
 }
 
 #' @export
-as.matrix.umap <- function(x, ...) x$embedding
+as.matrix.umapc <- function(x, ...) x$embedding
 
 #' @export
-as.data.frame.umap <- function(x, ...) as.data.frame(x$embedding, ...)
+as.data.frame.umapc <- function(x, ...) as.data.frame(x$embedding, ...)
 
 #' @export
-summary.umap <- function(object, ...) {
+dim.umapc <- function(x) dim(x$embedding)
+
+#' @export
+dimnames.umapc <- function(x) dimnames(x$embedding)
+
+#' @importFrom utils head tail
+#' @export
+head.umapc <- function(x, ...) utils::head(x$embedding, ...)
+
+#' @export
+tail.umapc <- function(x, ...) utils::tail(x$embedding, ...)
+
+#' @export
+summary.umapc <- function(object, ...) {
   emb <- object$embedding
   structure(list(
     n = nrow(emb), n_components = ncol(emb), metric = object$metric,
@@ -139,11 +166,11 @@ summary.umap <- function(object, ...) {
     seed = object$seed, graph_edges = length(object$graph@x) / 2,
     has_data = !is.null(object$data), timings = object$timings,
     ranges = apply(emb, 2, range)
-  ), class = "summary.umap")
+  ), class = "summary.umapc")
 }
 
 #' @export
-print.summary.umap <- function(x, ...) {
+print.summary.umapc <- function(x, ...) {
   cat(sprintf("UMAP model: %s rows -> %d dimensions\n", format(x$n, big.mark = ","),
               x$n_components))
   cat(sprintf("  k-NN: %d neighbours, %s, %s; fuzzy graph: %s edges\n",
@@ -159,4 +186,68 @@ print.summary.umap <- function(x, ...) {
   cat("  embedding ranges:\n")
   print(x$ranges)
   invisible(x)
+}
+
+# --- models saved by umapc 0.1.0 ---------------------------------------------
+# umapc 0.1.0 gave its models the S3 class "umap", which the CRAN package
+# umap also uses. Such models are recognised by their content (the CRAN
+# package's objects have a `layout` and a `config`, not a `umap_knn`) and
+# upgraded to class "umapc" on use. The methods for class "umap" below are
+# registered in .onLoad() only when the umap package is not loaded, so they
+# never replace that package's methods; for its objects they hand over to
+# the next method.
+
+is_legacy_model <- function(x) {
+  inherits(x, "umap") && !inherits(x, "umapc") && is.list(x) &&
+    is.matrix(x[["embedding"]]) && inherits(x[["knn"]], "umap_knn")
+}
+
+# A model of either class as a "umapc" (other objects are returned as they
+# are). The caller's object is not modified.
+as_umapc_model <- function(x) {
+  if (is_legacy_model(x)) class(x) <- "umapc"
+  x
+}
+
+legacy_print <- function(x, ...) {
+  if (is_legacy_model(x)) return(print.umapc(as_umapc_model(x), ...))
+  NextMethod()
+}
+
+legacy_summary <- function(object, ...) {
+  if (is_legacy_model(object)) return(summary.umapc(as_umapc_model(object), ...))
+  NextMethod()
+}
+
+legacy_plot <- function(x, ...) {
+  if (is_legacy_model(x)) return(plot.umapc(as_umapc_model(x), ...))
+  NextMethod()
+}
+
+legacy_predict <- function(object, ...) {
+  if (is_legacy_model(object)) return(predict.umapc(as_umapc_model(object), ...))
+  NextMethod()
+}
+
+legacy_as_data_frame <- function(x, ...) {
+  if (is_legacy_model(x)) return(as.data.frame.umapc(as_umapc_model(x), ...))
+  NextMethod()
+}
+
+legacy_as_matrix <- function(x, ...) {
+  if (is_legacy_model(x)) return(as.matrix.umapc(as_umapc_model(x), ...))
+  NextMethod()
+}
+
+legacy_methods <- list(print = legacy_print, summary = legacy_summary,
+                       plot = legacy_plot, predict = legacy_predict,
+                       as.data.frame = legacy_as_data_frame,
+                       as.matrix = legacy_as_matrix)
+
+register_legacy_methods <- function(ns) {
+  for (g in names(legacy_methods)) {
+    # predict() lives in stats, which may not be attached at load time
+    registerS3method(g, "umap", legacy_methods[[g]],
+                     envir = if (g == "predict") asNamespace("stats") else ns)
+  }
 }

@@ -5,9 +5,14 @@
 #' largest `n_neighbors` you need and pass the result to [umap()] as `knn`:
 #' it is pruned to each smaller `n_neighbors` and the search is skipped.
 #'
-#' @param X A numeric matrix (or data frame of numeric columns, integer or
-#'   logical matrix) with one observation per row, a sparse
-#'   `Matrix::dgCMatrix`, or a `dist` object of precomputed distances.
+#' @param X A numeric matrix (or integer or logical matrix) with one
+#'   observation per row; a data frame (its numeric and logical columns are
+#'   used, others dropped with a warning) or an S4Vectors `DataFrame`; a
+#'   sparse `Matrix::dgCMatrix` (other `Matrix` classes, and DelayedArray's
+#'   `DelayedMatrix`, are converted, sparse ones to a `dgCMatrix`); a `dist`
+#'   object of precomputed distances; or a `SingleCellExperiment` (see
+#'   [umapc-bioconductor]).
+#' @param ... Arguments for methods; on a matrix, the ones below.
 #' @param n_neighbors Number of neighbours per row, counting the row itself;
 #'   a whole number from 2 to `nrow(X)`.
 #' @param metric Distance: `"euclidean"`, `"cosine"`, `"manhattan"`,
@@ -24,7 +29,8 @@
 #' @param n_threads Number of threads; `NULL` uses
 #'   `getOption("umapc.n_threads")`, else all processors (2 under
 #'   `R CMD check`). Results do not depend on it.
-#' @param verbose Print timestamped progress messages.
+#' @param verbose Report progress in timestamped messages (of class
+#'   `umapc_progress`, which [suppressMessages()] silences).
 #' @param n_trees,leaf_size,n_iters,max_candidates,delta NN-descent tuning;
 #'   `NULL` takes the defaults, which scale with the data: `n_trees = min(64,
 #'   5 + round(sqrt(n) / 20))`, `leaf_size = max(60, min(256, 5 * k))`,
@@ -44,12 +50,19 @@
 #' e5 <- umap(iris[, 1:4], n_neighbors = 5, knn = knn, seed = 1, n_threads = 2)
 #' e30 <- umap(iris[, 1:4], n_neighbors = 30, knn = knn, seed = 1, n_threads = 2)
 #' @export
-nearest_neighbors <- function(X, n_neighbors = 15, metric = "euclidean",
-                              method = c("auto", "exact", "nndescent"),
-                              seed = NULL, n_threads = NULL, verbose = FALSE,
-                              n_trees = NULL, leaf_size = NULL, n_iters = NULL,
-                              max_candidates = NULL, delta = NULL) {
+nearest_neighbors <- function(X, ...) UseMethod("nearest_neighbors")
+
+#' @rdname nearest_neighbors
+#' @export
+nearest_neighbors.default <- function(X, n_neighbors = 15, metric = "euclidean",
+                                      method = c("auto", "exact", "nndescent"),
+                                      seed = NULL, n_threads = NULL,
+                                      verbose = FALSE, n_trees = NULL,
+                                      leaf_size = NULL, n_iters = NULL,
+                                      max_candidates = NULL, delta = NULL, ...) {
+  check_dots(...)
   seed <- resolve_seed(seed)
+  check_orientation(X)
   data <- prepare_data(X)
   check_knn_args(data, n_neighbors, metric, method, n_threads, verbose)
   n_neighbors <- check_number(n_neighbors, "n_neighbors", lower = 2, upper = data$n,
@@ -126,6 +139,16 @@ knn_search <- function(data, k, metric, method, seed, n_threads, verbose,
                seed = seed)
 }
 
+# Progress: a timestamped message of class "umapc_progress", so
+# suppressMessages(), knitr and calling handlers treat it as any message.
 say <- function(...) {
-  message(format(Sys.time(), "%H:%M:%S"), " ", ...)
+  text <- paste0(format(Sys.time(), "%H:%M:%S"), " ", ..., "\n")
+  message(structure(class = c("umapc_progress", "message", "condition"),
+                    list(message = text, call = NULL)))
+}
+
+# Called from the C code's progress reports (src/r_util.c).
+progress_message <- function(stage, done, total) {
+  say(stage, ": ", format(done, scientific = FALSE), " / ",
+      format(total, scientific = FALSE))
 }

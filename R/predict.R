@@ -15,9 +15,15 @@
 #' the batch. Predicting rows one at a time, in any batches, or all together
 #' gives bit-identical coordinates, for any `n_threads`.
 #'
-#' @param object A `umap` object fitted with `keep_data = TRUE` (the default).
+#' @param object A `umapc` object fitted with `keep_data = TRUE` (the
+#'   default); for a `SingleCellExperiment` fitted with `umap(sce)`,
+#'   `umap_model(sce)`.
 #' @param newdata New rows with the same columns as the training data (a
-#'   numeric matrix, data frame, or `dgCMatrix`).
+#'   numeric matrix, data frame, or `dgCMatrix`), or a
+#'   `SingleCellExperiment` whose cells to embed.
+#' @param dimred,n_dimred,assay.type Which matrix of a `SingleCellExperiment`
+#'   `newdata` to use, as in [umapc-bioconductor]; by default the one the model
+#'   was fitted on.
 #' @param n_epochs Optimisation epochs for the new rows; `NULL` means 100 for
 #'   models of up to 10,000 rows and 30 above (a third of the model's
 #'   `n_epochs` when it was set by hand).
@@ -35,8 +41,10 @@
 #' plot(fit, labels = iris$Species[train])
 #' points(new, col = "red", pch = 3)
 #' @export
-predict.umap <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
-                         verbose = FALSE, ...) {
+predict.umapc <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
+                          verbose = FALSE, dimred = NULL, n_dimred = NULL,
+                          assay.type = NULL, ...) {
+  object <- as_umapc_model(object)
   if (is.null(object$data)) {
     stop("this model has no training data (fitted with `keep_data = FALSE` or from `knn` alone); refit with keep_data = TRUE to predict.",
          call. = FALSE)
@@ -54,6 +62,16 @@ predict.umap <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
          call. = FALSE)
   }
   if (missing(newdata)) stop("`newdata` is missing: give the rows to embed.", call. = FALSE)
+  if (is_se(newdata)) {
+    inp <- object$input
+    if (is.null(dimred) && is.null(assay.type) && is.null(n_dimred) && !is.null(inp)) {
+      dimred <- inp$dimred
+      n_dimred <- inp$n_dimred
+      assay.type <- inp$assay.type
+    }
+    if (is.null(assay.type)) assay.type <- "logcounts"
+    newdata <- se_matrix(newdata, dimred, n_dimred, assay.type, arg = "newdata")
+  }
   new <- prepare_newdata(newdata, object$data, train$d)
   n_train <- train$n
   if (is.null(n_epochs)) {
@@ -102,7 +120,8 @@ prepare_newdata <- function(newdata, train_data, d) {
   if (is.null(dim(newdata)) && is.numeric(newdata) && length(newdata) == d) {
     newdata <- matrix(newdata, nrow = 1L, dimnames = list(NULL, colnames(train_data)))
   }
-  if (inherits(newdata, "sparseMatrix")) newdata <- as.matrix(newdata)
+  if (inherits(newdata, "Matrix")) newdata <- as.matrix(newdata)
+  if (isS4(newdata) && methods::is(newdata, "DelayedArray")) newdata <- as.matrix(newdata)
   nd <- prepare_data(newdata, arg = "newdata", accept_dist = FALSE)
   if (nd$n < 1L) stop("`newdata` has no rows.", call. = FALSE)
   if (nd$d != d) {

@@ -43,7 +43,11 @@
 #'
 #' @inheritParams nearest_neighbors
 #' @param X The data, as for [nearest_neighbors()]. May be `NULL` when `knn`
-#'   is given (then `init = "pca"` is not available).
+#'   is given (then `init = "pca"` is not available). A
+#'   `SingleCellExperiment` or `SummarizedExperiment` embeds its cells (its
+#'   columns): see [umapc-bioconductor].
+#' @param ... Arguments for methods; [umap()] on a matrix takes the ones
+#'   below.
 #' @param n_neighbors Size of the local neighbourhood (counting the point
 #'   itself): a whole number from 2 to `nrow(X) - 1`. Larger values give more
 #'   global structure. When left at its default with fewer than 16 rows it is
@@ -73,15 +77,32 @@
 #'   [as_umap_knn()] accepts. It may have more than `n_neighbors` columns:
 #'   the first `n_neighbors` are used.
 #' @param keep_data Keep the training data in the model (needed by
-#'   [predict.umap()] to embed new rows; costs the size of `X`).
+#'   [predict.umapc()] to embed new rows; costs the size of `X`).
 #'
-#' @return An object of class `umap`: a list with `embedding` (n x
+#' @section Orientation: rows are observations. A matrix with row and column
+#'   names and more columns than rows looks like a genes x cells matrix
+#'   (e.g. `logcounts(sce)`), whose rows are genes: umap() then says, in a
+#'   message of class `umapc_orientation`, that it embeds the rows and how to
+#'   embed the cells instead (`t(x)`, or `umap(sce)` on the whole
+#'   `SingleCellExperiment`). Data without row names (images, for example)
+#'   never get this message.
+#'
+#' @section Progress: with `verbose = TRUE`, progress (from R and from the C
+#'   code) is reported by messages of class `umapc_progress`, so
+#'   [suppressMessages()], knitr's `message = FALSE` and calling handlers
+#'   treat it like any other message.
+#'
+#' @return An object of class `umapc`: a list with `embedding` (n x
 #'   `n_components` matrix, columns `UMAP1`, `UMAP2`, ..., row names from
 #'   `X`), `knn` (a `umap_knn`, reusable as `knn =`), `graph` (the symmetric
 #'   fuzzy graph as a `Matrix::dgCMatrix`), every resolved parameter
 #'   (including `a`, `b`, `n_epochs`), the `seed` used, `timings` (seconds per
 #'   stage) and, with `keep_data = TRUE`, the training `data`.
-#' @seealso [nearest_neighbors()], [as_umap_knn()], [plot.umap()].
+#'   `dim()`, `head()`, `as.matrix()` and `as.data.frame()` treat it as its
+#'   embedding; `print()` leaves out the timings (see `summary()`).
+#'   Models saved by umapc 0.1.0 (class `"umap"`) are upgraded on use.
+#' @seealso [nearest_neighbors()], [as_umap_knn()], [plot.umapc()],
+#'   [predict.umapc()], [umapc-bioconductor], [umapc-tidy].
 #' @examples
 #' fit <- umap(iris[, 1:4], seed = 42, n_threads = 2)
 #' fit
@@ -92,13 +113,20 @@
 #' fit2 <- umap(iris[, 1:4], knn = knn, seed = 42, n_threads = 2)
 #' identical(fit$embedding, fit2$embedding)
 #' @export
-umap <- function(X, n_neighbors = 15, n_components = 2, metric = "euclidean",
+umap <- function(X, ...) UseMethod("umap")
+
+#' @rdname umap
+#' @export
+umap.default <- function(X, n_neighbors = 15, n_components = 2, metric = "euclidean",
                  min_dist = 0.1, spread = 1, n_epochs = NULL,
                  learning_rate = 1, init = "spectral", set_op_mix_ratio = 1,
                  local_connectivity = 1, repulsion_strength = 1,
                  negative_sample_rate = 5, a = NULL, b = NULL, knn = NULL,
                  seed = NULL, n_threads = NULL, verbose = FALSE,
-                 method = c("auto", "exact", "nndescent"), keep_data = TRUE) {
+                 method = c("auto", "exact", "nndescent"), keep_data = TRUE,
+                 ...) {
+  check_dots(...)
+  check_orientation(X)
   umap_impl(X, n_neighbors, n_components, metric, min_dist, spread, n_epochs,
             learning_rate, init, set_op_mix_ratio, local_connectivity,
             repulsion_strength, negative_sample_rate, a, b, knn, seed,
@@ -248,10 +276,10 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     b = b,
     seed = seed,
     method = knn$method,
-    data = if (keep_data && !is.null(data)) X else NULL,
+    data = if (keep_data && !is.null(data)) kept_data(X) else NULL,
     timings = timings,
     call = call
-  ), class = "umap")
+  ), class = "umapc")
   if (is.null(call)) fit$.shared <- list(g = g, min_weight = min_weight, emb0 = emb0)
   fit
 }
@@ -282,6 +310,18 @@ check_init <- function(init, n, n_components, data) {
     return("matrix")
   }
   stop_arg("init", init, "\"spectral\", \"pca\", \"random\" or a numeric matrix")
+}
+
+# The training data a model keeps for predict(): X as given, except that a
+# data frame keeps only the columns used.
+kept_data <- function(X) {
+  if (isS4(X) && methods::is(X, "DataFrame")) X <- methods::as(X, "data.frame")
+  if (is.data.frame(X)) {
+    ok <- vapply(X, function(col) (is.numeric(col) || is.logical(col)) &&
+                   is.null(dim(col)), logical(1))
+    if (!all(ok)) X <- X[ok]
+  }
+  X
 }
 
 # A dense double matrix of the data for PCA (sparse input is densified).

@@ -1,6 +1,7 @@
 /* Interrupts, progress, errors and argument unpacking for the glue. */
 #include <limits.h>
 #include <math.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -15,29 +16,89 @@ static void check_interrupt_fn(void *dummy) {
   R_CheckUserInterrupt();
 }
 
+/*
+ * Progress goes through R's condition system: each report calls the R
+ * function umapc:::progress_message(), which signals a classed message, so
+ * suppressMessages(), knitr and calling handlers see it like any message.
+ * A handler may leave by a jump (tryCatch(message = ...), an error raised
+ * in a handler, an interrupt while printing): the jump is caught under
+ * R_UnwindProtect, held as a continuation token, and the core is asked to
+ * stop through the interrupt callback; once the core has freed its memory,
+ * umapc_r_stop() resumes the jump. Reports come from the thread that
+ * entered the core, outside parallel regions (core.h).
+ */
+static SEXP pending_jump = NULL; /* preserved continuation token, or NULL */
+
+static void forget_pending(void) {
+  if (pending_jump != NULL) {
+    R_ReleaseObject(pending_jump);
+    pending_jump = NULL;
+  }
+}
+
 static int r_interrupt_pending(void *ctx) {
   (void)ctx;
+  if (pending_jump != NULL) return 1; /* a progress handler jumped */
   /* FALSE when R_CheckUserInterrupt jumped, i.e. an interrupt is pending */
   return R_ToplevelExec(check_interrupt_fn, NULL) == FALSE;
 }
 
 umapc_interrupt umapc_r_interrupt = {r_interrupt_pending, NULL};
 
+static SEXP eval_report(void *call) {
+  SEXP ns = PROTECT(R_FindNamespace(PROTECT(Rf_mkString("umapc"))));
+  SEXP res = Rf_eval((SEXP)call, ns);
+  UNPROTECT(2);
+  return res;
+}
+
+static void jump_back(void *buf, Rboolean jump) {
+  if (jump) longjmp(*(jmp_buf *)buf, 1);
+}
+
+/* the token of the report being made (static, so no local variable is
+ * read after the longjmp) */
+static SEXP report_cont = NULL;
+
 static void r_report(void *ctx, const char *stage, long done, long total) {
-  char stamp[32];
-  time_t now = time(NULL);
+  jmp_buf buf;
+  SEXP a_stage, a_done, a_total, call;
   (void)ctx;
-  strftime(stamp, sizeof(stamp), "%H:%M:%S", localtime(&now));
-  REprintf("%s %s: %ld / %ld\n", stamp, stage, done, total);
+  if (pending_jump != NULL) return;
+  report_cont = PROTECT(R_MakeUnwindCont());
+  a_stage = PROTECT(Rf_mkString(stage));
+  a_done = PROTECT(Rf_ScalarReal((double)done));
+  a_total = PROTECT(Rf_ScalarReal((double)total));
+  call = PROTECT(Rf_lang4(Rf_install("progress_message"), a_stage, a_done,
+                          a_total));
+  if (setjmp(buf)) {
+    /* a handler jumped: keep the token until the core has cleaned up */
+    R_PreserveObject(report_cont);
+    pending_jump = report_cont;
+    report_cont = NULL;
+    UNPROTECT(5);
+    return;
+  }
+  R_UnwindProtect(eval_report, call, jump_back, &buf, report_cont);
+  report_cont = NULL;
+  UNPROTECT(5);
 }
 
 static const umapc_progress r_progress = {r_report, NULL};
 
 const umapc_progress *umapc_r_progress(int verbose) {
+  forget_pending();
   return verbose ? &r_progress : NULL;
 }
 
 void umapc_r_stop(int status, const char *what) {
+  if (pending_jump != NULL) {
+    /* resume the jump a progress handler started (the core has stopped
+     * and freed its memory; so has the caller) */
+    SEXP cont = PROTECT(pending_jump);
+    forget_pending();
+    R_ContinueUnwind(cont);
+  }
   if (status == UMAPC_OK) return;
   if (status == UMAPC_ERR_INTERRUPTED) {
     /* the interrupt was consumed by the check under R_ToplevelExec: post it

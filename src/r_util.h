@@ -15,11 +15,16 @@
  * UMAPC_ERR_INTERRUPTED, which the glue turns into an R condition. */
 extern umapc_interrupt umapc_r_interrupt;
 
-/* Progress printer (timestamped lines on stderr) or NULL when not verbose. */
+/* Progress reporter (R messages of class "umapc_progress", signalled by
+ * umapc:::progress_message()) or NULL when not verbose. Call it right
+ * before the core routine; follow the routine by umapc_r_stop(), which
+ * resumes a jump a message handler started. */
 const umapc_progress *umapc_r_progress(int verbose);
 
 /* Turn a core status into an R error (after the caller freed its memory).
- * An interrupt is re-raised as an R interrupt. `what` names the stage. */
+ * An interrupt is re-raised as an R interrupt. `what` names the stage. A
+ * jump started by a progress message handler is resumed first, whatever
+ * the status. */
 void umapc_r_stop(int status, const char *what);
 
 /* Run fn(data); if it raises an R error (e.g. allocation failure),

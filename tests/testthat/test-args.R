@@ -70,7 +70,11 @@ test_that("bad data gives clear errors and the input is never modified", {
   expect_error(umap(matrix(letters, 13, 2)), "`X` must be a numeric matrix")
   expect_error(umap(X[1:2, ]), "`X` must have at least 3 rows, not 2")
   expect_error(umap(X[1, , drop = FALSE]), "at least 3 rows, not 1")
-  expect_error(umap(iris), "non-numeric columns: `Species`")
+  expect_warning(fit <- umap(iris, seed = 1, n_epochs = 5),
+                 "`X` has non-numeric columns, which are left out: `Species`")
+  expect_identical(fit$data, iris[1:4])
+  expect_error(umap(data.frame(a = letters[1:5], b = LETTERS[1:5])),
+               "`X` is a data frame without numeric columns \\(`a`, `b`\\)")
   expect_error(umap(NULL), "`X` can be NULL only when `knn` is given")
   # inputs unchanged
   X0 <- X

@@ -18,7 +18,7 @@ edge_data <- function(n, d, seed = 1) {
 }
 
 expect_finite_embedding <- function(fit, n, dim = 2L) {
-  expect_s3_class(fit, "umap")
+  expect_s3_class(fit, "umapc")
   expect_identical(dim(fit$embedding), c(as.integer(n), as.integer(dim)))
   expect_true(all(is.finite(fit$embedding)))
   expect_true(all(is.finite(fit$graph@x)))

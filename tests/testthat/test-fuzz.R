@@ -219,7 +219,7 @@ fuzz_child_code <- c(
   "dat <- readRDS(a[1]); start <- as.integer(a[2]); log <- a[3]",
   "model <- umap(dat$X0, n_neighbors = 5, n_epochs = 5, n_threads = 1, seed = 1)",
   "finite_result <- function(r) {",
-  "  v <- if (inherits(r, 'umap')) r$embedding else if (inherits(r, 'umap_knn'))",
+  "  v <- if (inherits(r, 'umapc')) r$embedding else if (inherits(r, 'umap_knn'))",
   "    r$distances else r",
   "  is.numeric(v) && all(is.finite(v))",
   "}",

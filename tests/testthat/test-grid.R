@@ -39,3 +39,30 @@ test_that("umap_grid() checks its arguments", {
   knn <- nearest_neighbors(X, 10)
   expect_error(umap_grid(X, n_neighbors = c(5, 20), knn = knn), "has 10 neighbours per row")
 })
+
+test_that("plot.umap_grid()'s legend of 10 labels fits a 7 x 5 in figure", {
+  X <- as.matrix(iris[, 1:4])
+  grid <- umap_grid(X, n_neighbors = c(5, 15), min_dist = c(0.1, 0.9), seed = 1,
+                    n_epochs = 10)
+  classes <- c("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+               "Shirt", "Sneaker", "Bag", "Ankle boot")
+  labels <- factor(rep_len(classes, 150), levels = classes)
+  path <- tempfile(fileext = ".pdf")
+  on.exit(unlink(path))
+  grDevices::pdf(path, width = 7, height = 5)
+  plot(grid, labels = labels)
+  grDevices::dev.off()
+  r <- umapc:::grid_state$legend
+  # inside the figure (coordinates 0 to 1), and below the panels
+  expect_gte(r$left, 0)
+  expect_lte(r$left + r$w, 1)
+  expect_gte(r$top - r$h, 0)
+  expect_lt(r$top, 0.25)
+  # a narrow figure: more rows, still inside
+  grDevices::pdf(path, width = 4, height = 5)
+  plot(grid, labels = labels)
+  grDevices::dev.off()
+  r <- umapc:::grid_state$legend
+  expect_gte(r$left, 0)
+  expect_lte(r$left + r$w, 1)
+})

@@ -332,16 +332,52 @@ test_that("fewer than 2 columns (counting self) is refused", {
                "at least 2 neighbours per row")
 })
 
-test_that("a neighbour listed twice in a row is refused", {
+test_that("a neighbour listed twice in a row is kept once, with one warning", {
   i <- ref4$idx
   i[2, ] <- c(2L, 1L, 1L, 4L)
   d <- ref4$dist
   d[2, ] <- c(0, 2, 2, 3)
-  expect_error(as_umap_knn(list(idx = i, dist = d)),
-               "row 2 lists neighbour 1 more than once")
+  expect_warning(k <- as_umap_knn(list(idx = i, dist = d)),
+                 "more than once in 1 row \\(row 2 lists 1 twice\\)")
+  # the repeat dropped, the row filled up with itself at its largest distance
+  expect_identical(k$indices[2, ], c(2L, 1L, 4L, 2L))
+  expect_identical(k$distances[2, ], c(0, 2, 3, 3))
+  expect_identical(k$indices[-2, ], ref4$idx[-2, ])
   i[2, ] <- c(2L, 1L, 2L, 4L)
-  expect_error(as_umap_knn(list(idx = i, dist = d)),
-               "row 2 lists the point itself \\(2\\) more than once")
+  d[2, ] <- c(0, 2, 0, 3)
+  i[5, ] <- c(5L, 5L, 6L, 7L)
+  d[5, ] <- c(0, 0, 1, 2)
+  w <- testthat::capture_warnings(k <- as_umap_knn(list(idx = i, dist = d)))
+  expect_length(w, 1L)
+  expect_match(w, "in 2 rows \\(row 2 lists 2 twice: duplicate data rows")
+  expect_identical(k$indices[2, ], c(2L, 1L, 4L, 2L))
+  expect_identical(k$indices[5, ], c(5L, 6L, 7L, 5L))
+  expect_identical(k$distances[5, ], c(0, 1, 2, 2))
+})
+
+test_that("uwot's neighbours of data with duplicate rows are accepted", {
+  # iris rows 102 and 143 are identical; uwot's exact search lists 143
+  # twice in row 143 (and not 102). Built by hand in that layout:
+  X <- as.matrix(iris[, 1:4])
+  ref <- nearest_neighbors(X, 15, method = "exact")
+  idx <- ref$indices
+  dst <- ref$distances
+  expect_identical(idx[143, 1:2], c(143L, 102L))
+  idx[143, 2] <- 143L
+  nn <- list(euclidean = list(idx = idx, dist = dst))
+  expect_warning(k <- as_umap_knn(nn, n = 150), "row 143 lists 143 twice")
+  expect_identical(k$indices[143, 1], 143L)
+  expect_false(102L %in% k$indices[143, ])
+  expect_identical(k$indices[143, 15], 143L)
+  expect_identical(k$indices[-143, ], ref$indices[-143, ])
+  fit <- suppressWarnings(umap(X, knn = nn, seed = 1, n_epochs = 20))
+  expect_true(all(is.finite(fit$embedding)))
+  skip_if_not_installed("uwot")
+  set.seed(1)
+  u <- uwot::umap(iris[, 1:4], ret_nn = TRUE, n_epochs = 1, n_threads = 1,
+                  nn_method = "fnn")
+  fit <- suppressWarnings(umap(iris[, 1:4], knn = u$nn, seed = 1, n_epochs = 20))
+  expect_true(all(is.finite(fit$embedding)))
 })
 
 test_that("prune_knn keeps the first n_neighbors columns and the metadata", {
@@ -386,4 +422,16 @@ test_that("print.umap_knn describes the graph compactly", {
   expect_lte(length(out), 12L)
   expect_output(print(as_umap_knn(list(idx = ref4$idx, dist = ref4$dist))),
                 "metric: NA, method: NA, seed: NA")
+})
+
+test_that("a Seurat Graph (similarities) is refused with a pointer to Neighbor", {
+  where <- new.env()
+  methods::setClass("Graph", contains = "dgCMatrix",
+                    slots = c(assay.used = "character"), where = where)
+  on.exit(methods::removeClass("Graph", where = where), add = TRUE)
+  m <- Matrix::sparseMatrix(i = c(1, 2, 3, 1), j = c(2, 3, 1, 3), x = 0.5,
+                            dims = c(3, 3))
+  g <- methods::new("Graph", m, assay.used = "RNA")
+  expect_error(as_umap_knn(g), "Seurat `Graph`, which holds similarities")
+  expect_error(umap(NULL, knn = g, n_neighbors = 2), "return.neighbor = TRUE")
 })

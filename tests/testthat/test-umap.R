@@ -2,7 +2,7 @@ blobs <- three_blobs()
 
 test_that("the tutorial's three blobs embed as three separate clusters", {
   fit <- umap(blobs$X, seed = 1)
-  expect_s3_class(fit, "umap")
+  expect_s3_class(fit, "umapc")
   expect_equal(dim(fit$embedding), c(5100L, 2L))
   expect_true(all(is.finite(fit$embedding)))
   expect_gte(pure_neighbourhoods(fit$embedding, blobs$labels, k = 15), 0.99)
