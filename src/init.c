@@ -11,6 +11,9 @@ SEXP umapc_init_spectral(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP umapc_init_pca(SEXP, SEXP, SEXP, SEXP);
 SEXP umapc_init_random(SEXP, SEXP, SEXP);
 SEXP umapc_optimize(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP umapc_optimize_densmap(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP,
+                            SEXP, SEXP, SEXP);
+SEXP umapc_local_radii_r(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP umapc_transform_r(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP umapc_knn_query_r(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP umapc_knn_dist_r(SEXP, SEXP, SEXP);
@@ -30,6 +33,8 @@ static const R_CallMethodDef call_methods[] = {
     CALLDEF(umapc_init_pca, 4),
     CALLDEF(umapc_init_random, 3),
     CALLDEF(umapc_optimize, 9),
+    CALLDEF(umapc_optimize_densmap, 11),
+    CALLDEF(umapc_local_radii_r, 7),
     CALLDEF(umapc_transform_r, 8),
     CALLDEF(umapc_knn_query_r, 7),
     CALLDEF(umapc_knn_dist_r, 3),

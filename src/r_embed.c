@@ -1,4 +1,5 @@
 /* .Call glue: initial layouts and the SGD optimisation. */
+#include "core/densmap.h"
 #include "core/graph.h"
 #include "core/layout.h"
 #include "core/rng.h"
@@ -112,8 +113,9 @@ SEXP umapc_init_random(SEXP s_n, SEXP s_dim, SEXP s_seed) {
  *   params: double(7) a, b, gamma, alpha, negative_sample_rate, n_epochs,
  *   rescale (1: rescale init columns to [0, 10] first, as umap-learn).
  */
-SEXP umapc_optimize(SEXP init, SEXP p, SEXP i, SEXP x, SEXP s_minw,
-                    SEXP s_par, SEXP s_seed, SEXP s_threads, SEXP s_verbose) {
+static SEXP optimize(SEXP init, SEXP p, SEXP i, SEXP x, SEXP s_minw,
+                     SEXP s_par, SEXP s_seed, SEXP s_threads, SEXP s_verbose,
+                     const umapc_densmap_params *dens) {
   umapc_csr g = csr_view(p, i, x);
   const int n = Rf_nrows(init), dim = Rf_ncols(init);
   const double *pp = REAL(s_par);
@@ -125,12 +127,67 @@ SEXP umapc_optimize(SEXP init, SEXP p, SEXP i, SEXP x, SEXP s_minw,
   emb = from_r_matrix(init);
   par = layout_params(s_par, dim, s_seed, UMAPC_STREAM_LAYOUT);
   if (pp[6] != 0.0) umapc_rescale_init(emb, n, dim);
-  status = umapc_layout(&g, umapc_r_double(s_minw, "min_weight"), &par,
-                        umapc_r_int(s_threads, "n_threads"), &umapc_r_interrupt,
-                        umapc_r_progress(umapc_r_int(s_verbose, "verbose")),
-                        emb);
+  status = umapc_layout_densmap(
+      &g, umapc_r_double(s_minw, "min_weight"), &par, dens,
+      umapc_r_int(s_threads, "n_threads"), &umapc_r_interrupt,
+      umapc_r_progress(umapc_r_int(s_verbose, "verbose")), emb);
   umapc_r_stop(status, "layout optimisation");
   return to_r_matrix(emb, n, dim);
+}
+
+SEXP umapc_optimize(SEXP init, SEXP p, SEXP i, SEXP x, SEXP s_minw,
+                    SEXP s_par, SEXP s_seed, SEXP s_threads, SEXP s_verbose) {
+  return optimize(init, p, i, x, s_minw, s_par, s_seed, s_threads, s_verbose,
+                  NULL);
+}
+
+/*
+ * optimize_densmap(init, p, i, x, min_weight, params, seed, n_threads,
+ *                  verbose, dens, rad_orig): umapc_optimize() with the
+ * densMAP term; dens: double(3) lambda, frac, var_shift; rad_orig: the
+ * data's n log radii (local_radii(..., squared = TRUE)).
+ */
+SEXP umapc_optimize_densmap(SEXP init, SEXP p, SEXP i, SEXP x, SEXP s_minw,
+                            SEXP s_par, SEXP s_seed, SEXP s_threads,
+                            SEXP s_verbose, SEXP s_dens, SEXP s_rad) {
+  umapc_densmap_params dp;
+  if (TYPEOF(s_dens) != REALSXP || Rf_length(s_dens) != 3 ||
+      TYPEOF(s_rad) != REALSXP || Rf_length(s_rad) != Rf_nrows(init))
+    Rf_error("internal: malformed densMAP arguments");
+  dp.lambda = REAL(s_dens)[0];
+  dp.frac = REAL(s_dens)[1];
+  dp.var_shift = REAL(s_dens)[2];
+  dp.rad_orig = REAL(s_rad);
+  return optimize(init, p, i, x, s_minw, s_par, s_seed, s_threads, s_verbose,
+                  &dp);
+}
+
+/*
+ * local_radii(p, i, x, min_weight, indices, distances, squared): the log
+ * local radii of the graph's rows (densmap.h), from the k-NN lists it was
+ * built from (R's n x k matrices, 1-based). NA where a row has no edge.
+ */
+SEXP umapc_local_radii_r(SEXP p, SEXP i, SEXP x, SEXP s_minw, SEXP s_idx,
+                         SEXP s_dist, SEXP s_sq) {
+  umapc_csr g = csr_view(p, i, x);
+  const int k = Rf_ncols(s_idx);
+  int *idx, status, r;
+  double *dist, *rad;
+  SEXP out;
+  if (TYPEOF(s_idx) != INTSXP || TYPEOF(s_dist) != REALSXP ||
+      Rf_nrows(s_idx) != g.n || Rf_nrows(s_dist) != g.n ||
+      Rf_ncols(s_dist) != k)
+    Rf_error("internal: malformed k-NN matrices");
+  umapc_r_knn_rows(s_idx, s_dist, &idx, &dist);
+  out = PROTECT(Rf_allocVector(REALSXP, g.n));
+  rad = REAL(out);
+  status = umapc_local_radii(&g, umapc_r_double(s_minw, "min_weight"), idx,
+                             dist, k, umapc_r_int(s_sq, "squared"), rad);
+  umapc_r_stop(status, "local radii");
+  for (r = 0; r < g.n; r++)
+    if (ISNAN(rad[r])) rad[r] = NA_REAL;
+  UNPROTECT(1);
+  return out;
 }
 
 /*
