@@ -518,6 +518,25 @@ static void vertex_epoch(int self_index, float *y, float *g,
   }
 }
 
+/* densMAP: squared lengths and output memberships of the m edges from yi
+ * (dim floats) to tails[0 .. m - 1] (layout_vec.h has the 2-d vector
+ * version). */
+static void edge_phi(const int *tails, int m, const float *yi, const float *y,
+                     int dim, float a, float b, float *phi, float *d2) {
+  int t;
+  for (t = 0; t < m; t++) {
+    const float *yj = y + (size_t)tails[t] * dim;
+    float dd = 0.0f;
+    int c;
+    for (c = 0; c < dim; c++) {
+      const float diff = yi[c] - yj[c];
+      dd += diff * diff;
+    }
+    d2[t] = dd;
+    phi[t] = 1.0f / (1.0f + a * fast_powf(dd, b));
+  }
+}
+
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(UMAPC_NO_VECTOR)
 /* eight lanes at a time: the schedule scan, and the 2-d update of eight
  * vertices (see layout_vec.h) */
@@ -550,6 +569,8 @@ typedef struct {
   void (*epoch2d)(const due_list *, int, int, int, const float *, float *,
                   const float *, uint32_t, float, float, float, float,
                   float *, const dens_epoch *);
+  void (*radii2d)(const int *, int, float, float, const float *, float, float,
+                  float *, float *);
 } layout_kernels;
 
 static int kernel_choice = 0; /* see umapc_layout_set_kernels() */
@@ -564,10 +585,12 @@ static layout_kernels select_kernels(void) {
   layout_kernels k;
   k.collect = collect_due;
   k.epoch2d = NULL; /* no vector extensions: the general-dimension code */
+  k.radii2d = NULL;
   if (kernel_choice == 2) return k;
 #ifdef UMAPC_HAVE_VEC
   k.collect = vec_generic_collect;
   k.epoch2d = vec_generic_epoch2d;
+  k.radii2d = vec_generic_radii2d;
 #endif
   if (kernel_choice == 1) return k;
 #ifdef UMAPC_HAVE_VEC_AVX2
@@ -575,6 +598,7 @@ static layout_kernels select_kernels(void) {
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     k.collect = vec_avx2_collect;
     k.epoch2d = vec_avx2_epoch2d;
+    k.radii2d = vec_avx2_radii2d;
   }
 #endif
   return k;
@@ -659,6 +683,8 @@ typedef struct {
                       part this epoch) */
   double *part;    /* 4 per chunk: count, sum re, sum re^2, sum re R */
   float *pv;       /* n x 2: see dens_epoch */
+  float *buf;      /* per thread, 2 x max_deg floats: one row's phi, d2 */
+  int max_deg;     /* the most kept edges of a vertex */
 } dens_state;
 
 static void dens_free(dens_state *ds) {
@@ -668,6 +694,7 @@ static void dens_free(dens_state *ds) {
   free(ds->phi);
   free(ds->part);
   free(ds->pv);
+  free(ds->buf);
 }
 
 /* Whether epoch `epoch` of n_epochs uses the densMAP term (umap-learn's
@@ -678,32 +705,32 @@ static int dens_active(const dens_state *ds, int epoch, int n_epochs) {
 }
 
 /* The layout's log radii of chunk k's vertices at positions y, and the
- * chunk's partial sums. */
-static void dens_radii(const schedule *s, dens_state *ds, int k,
-                       const float *y, int dim, float a, float b) {
+ * chunk's partial sums (on `thread`, for its buffer). */
+static void dens_radii(const schedule *s, const layout_kernels *kern,
+                       dens_state *ds, int k, int thread, const float *y,
+                       int dim, float a, float b) {
   const int i0 = k * s->chunk;
   const int i1 = i0 + s->chunk < s->n ? i0 + s->chunk : s->n;
   double *part = ds->part + 4 * (size_t)k;
+  float *phi = ds->buf + (size_t)thread * 2 * ds->max_deg;
+  float *d2 = phi + ds->max_deg;
   int i;
   part[0] = part[1] = part[2] = part[3] = 0.0;
   for (i = i0; i < i1; i++) {
     const float *yi = y + (size_t)i * dim;
+    const int m = s->p[i + 1] - s->p[i];
     double sp = 0.0, sr = 0.0;
     int t;
     ds->re[i] = 0.0;
     ds->phi[i] = 0.0;
     if (!ds->ok[i]) continue;
-    for (t = s->p[i]; t < s->p[i + 1]; t++) {
-      const float *yj = y + (size_t)s->j[t] * dim;
-      float d2 = 0.0f, phi;
-      int c;
-      for (c = 0; c < dim; c++) {
-        const float diff = yi[c] - yj[c];
-        d2 += diff * diff;
-      }
-      phi = 1.0f / (1.0f + a * fast_powf(d2, b));
-      sp += phi;
-      sr += (double)phi * d2;
+    if (dim == 2 && kern->radii2d != NULL)
+      kern->radii2d(s->j + s->p[i], m, yi[0], yi[1], y, a, b, phi, d2);
+    else
+      edge_phi(s->j + s->p[i], m, yi, y, dim, a, b, phi, d2);
+    for (t = 0; t < m; t++) {
+      sp += phi[t];
+      sr += (double)phi[t] * d2[t];
     }
     if (sp > 0.0) {
       const double re = log(1e-8 + sr / sp);
@@ -799,7 +826,7 @@ static void block_epochs(epoch_block *bl, int e0, int e1, int thread) {
       double mean = 0.0, std = 0.0, cov = 0.0;
       int k;
       while ((k = umapc_team_claim(&bl->team)) < n_chunks)
-        dens_radii(e.s, bl->dens, k, cur, dim, e.a, e.b);
+        dens_radii(e.s, e.kern, bl->dens, k, thread, cur, dim, e.a, e.b);
       umapc_team_barrier(&bl->team, &sense);
       if (dens_stats(bl->dens, n_chunks, &mean, &std, &cov, &de.c)) {
         while ((k = umapc_team_claim(&bl->team)) < n_chunks)
@@ -961,7 +988,7 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
 /* densMAP's state for a fit on schedule s (see dens_state). Returns
  * UMAPC_OK with ds->lambda = 0 when the term never applies. */
 static int dens_setup(const schedule *s, const umapc_densmap_params *dp,
-                      int n_chunks, dens_state *ds) {
+                      int n_chunks, int n_thr, dens_state *ds) {
   const int n = s->n;
   double cnt = 0.0, sum = 0.0, ss = 0.0, mean, sd;
   int i;
@@ -974,7 +1001,11 @@ static int dens_setup(const schedule *s, const umapc_densmap_params *dp,
   ds->phi = (double *)malloc((size_t)n * sizeof(double) + 1);
   ds->part = (double *)malloc((size_t)n_chunks * 4 * sizeof(double) + 1);
   ds->pv = (float *)malloc((size_t)n * 2 * sizeof(float) + 1);
-  if (!ds->R || !ds->ok || !ds->re || !ds->phi || !ds->part || !ds->pv)
+  for (i = 0; i < n; i++)
+    if (s->p[i + 1] - s->p[i] > ds->max_deg) ds->max_deg = s->p[i + 1] - s->p[i];
+  ds->buf = (float *)malloc((size_t)n_thr * 2 * ds->max_deg * sizeof(float) + 1);
+  if (!ds->R || !ds->ok || !ds->re || !ds->phi || !ds->part || !ds->pv ||
+      !ds->buf)
     return UMAPC_ERR_NOMEM;
   for (i = 0; i < n; i++) {
     const double r = dp->rad_orig[i];
@@ -1031,7 +1062,7 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
       goto done;
     }
     if (dp != NULL) {
-      status = dens_setup(&s, dp, (n + chunk - 1) / chunk, &ds);
+      status = dens_setup(&s, dp, (n + chunk - 1) / chunk, n_thr, &ds);
       if (status != UMAPC_OK) goto done;
     }
   }

@@ -146,6 +146,41 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_collect)(
 }
 
 /*
+ * densMAP's layout radii (dens_radii() in layout.c): for the m edges from a
+ * vertex at (xi, yi) to tails[0 .. m - 1], their squared lengths d2 and
+ * output memberships phi = 1 / (1 + a d2^b), as edge_phi() computes them.
+ */
+UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_radii2d)(const int *tails, int m,
+                                                   float xi, float yi,
+                                                   const float *y, float a,
+                                                   float b, float *phi,
+                                                   float *d2) {
+  int t, l;
+  for (t = 0; t < m; t += 8) {
+    const int cnt = m - t < 8 ? m - t : 8;
+    int jj[8], uu[8];
+    v8i J, use;
+    v8f XJ, YJ, D0, D1, D2, PW, PHI;
+    for (l = 0; l < 8; l++) {
+      jj[l] = l < cnt ? tails[t + l] : tails[t];
+      uu[l] = l < cnt ? -1 : 0;
+    }
+    memcpy(&J, jj, sizeof(J));
+    memcpy(&use, uu, sizeof(use));
+    UMAPC_VEC_NAME(_gather)(y, &J, &XJ, &YJ);
+    D0 = xi - XJ;
+    D1 = yi - YJ;
+    D2 = D0 * D0 + D1 * D1;
+    UMAPC_VEC_NAME(_powm)(&D2, b, &use, &PW);
+    PHI = 1.0f / (1.0f + a * PW);
+    for (l = 0; l < cnt; l++) {
+      phi[t + l] = PHI[l];
+      d2[t + l] = D2[l];
+    }
+  }
+}
+
+/*
  * Vertices i0 .. i1 - 1 for one epoch, from their due edges d (collected by
  * _collect()): reads cur (their positions) and others (everyone's, fixed
  * this phase), writes nxt. fit: negative samples equal to the vertex itself
