@@ -244,9 +244,9 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
         jj[l] = d->j[m];
         nn[l] = d->n_neg[m];
         ek[l] = d->ekey[m];
-        tt[l] = d->t[m];
+        tt[l] = wslots != NULL ? d->w[m] : -1;
         self[l] = fit ? lv[l] : -1;
-        rr[l] = de != NULL ? de->r[tt[l]] : 1.0f;
+        rr[l] = de != NULL ? de->r[d->t[m]] : 1.0f;
         if (nn[l] > max_neg) max_neg = nn[l];
         active++;
       } else { /* idle lane: harmless inputs, results discarded */
