@@ -21,6 +21,10 @@ print.umapc <- function(x, timings = FALSE, ...) {
               x$n_neighbors, x$metric, x$method, x$min_dist, x$spread))
   cat(sprintf("  epochs: %d   init: %s   a: %.4g   b: %.4g   seed: %s\n",
               x$n_epochs, x$init, x$a, x$b, format(x$seed, scientific = FALSE)))
+  if (isTRUE(x$densmap)) {
+    cat(sprintf("  densMAP: dens_lambda %g, dens_frac %g, dens_var_shift %g\n",
+                x$dens_lambda, x$dens_frac, x$dens_var_shift))
+  }
   if (isTRUE(timings) && length(x$timings)) {
     cat(sprintf("  time: %.2f s (%s)\n", sum(x$timings),
                 paste(sprintf("%s %.2f", names(x$timings), x$timings), collapse = ", ")))

@@ -75,7 +75,7 @@ predict.umapc <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
   new <- prepare_newdata(newdata, object$data, train$d)
   n_train <- train$n
   if (is.null(n_epochs)) {
-    n_epochs <- if (identical(object$n_epochs, default_epochs(n_train))) {
+    n_epochs <- if (identical(object$n_epochs, default_epochs(n_train, object$densmap))) {
       if (n_train <= 10000L) 100L else 30L
     } else max(1L, object$n_epochs %/% 3L)
   } else {

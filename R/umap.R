@@ -57,7 +57,8 @@
 #'   `spread`. Smaller values pack clusters more tightly.
 #' @param spread Scale of the embedded points (> 0).
 #' @param n_epochs Optimisation epochs; `NULL` means 500 up to 10,000 rows and
-#'   200 above. `0` returns the initial layout.
+#'   200 above (200 more with `densmap = TRUE`, as in umap-learn). `0`
+#'   returns the initial layout.
 #' @param learning_rate Initial learning rate (> 0), decayed linearly to 0.
 #' @param init `"spectral"` (eigenvectors of the normalised graph Laplacian;
 #'   disconnected components are embedded separately and placed apart),
@@ -78,6 +79,42 @@
 #'   the first `n_neighbors` are used.
 #' @param keep_data Keep the training data in the model (needed by
 #'   [predict.umapc()] to embed new rows; costs the size of `X`).
+#' @param densmap Use densMAP (see the section): the layout also keeps the
+#'   data's local densities.
+#' @param dens_lambda Weight of densMAP's density term (>= 0; 0 turns it
+#'   off). Larger values preserve densities more, at some cost to the rest of
+#'   the layout.
+#' @param dens_frac Fraction of the epochs, at the end, that use the density
+#'   term (from 0 to 1); the first `1 - dens_frac` optimise plain UMAP.
+#' @param dens_var_shift Added to the variance of the embedded log radii
+#'   (>= 0), which keeps the density term stable when they are all alike.
+#' @param output_dens Return the log local radii of the data and of the
+#'   embedding as `rad_orig` and `rad_emb` (also without `densmap`).
+#'
+#' @section densMAP:
+#' `densmap = TRUE` adds the density-preserving term of densMAP (Narayan,
+#' Berger and Cho, 2021, *Nature Biotechnology* 39:765-774) as umap-learn
+#' 0.5.7 implements it. The local radius of a row is the membership-weighted
+#' mean of its squared distances to its neighbours in the fuzzy graph (the
+#' edges the layout samples); the layout's radius is the same mean of squared
+#' embedded distances weighted by the output memberships
+#' `1 / (1 + a d^(2b))`. In the last `dens_frac` of the epochs, the gradient
+#' of `dens_lambda` times the Pearson correlation between the two log radii
+#' is added to every sampled edge's attraction, so that rows in sparse
+#' regions of the data get more room in the embedding and dense ones less.
+#' The layout's radii are recomputed at the start of each such epoch, vertex
+#' by vertex in a fixed order, so densMAP layouts are as reproducible as the
+#' plain ones: bit-identical for a seed, whatever `n_threads`, and the same
+#' from `X` as from precomputed `knn`.
+#'
+#' With `output_dens = TRUE` the result also holds `rad_orig`, the data's log
+#' radii (`log(1e-8 + r)`, the radii above) and `rad_emb`, the embedding's,
+#' computed as umap-learn does: from a fresh `n_neighbors` k-NN graph of the
+#' embedding (Euclidean) and its fuzzy graph, with distances not squared.
+#' `cor(fit$rad_orig, fit$rad_emb)` measures how well densities are kept.
+#' Rows without an edge get `NA`. New rows are placed by [predict.umapc()]
+#' with the plain UMAP objective (umap-learn refuses to transform densMAP
+#' models).
 #'
 #' @section Orientation: rows are observations. A matrix with row and column
 #'   names and more columns than rows looks like a genes x cells matrix
@@ -96,8 +133,9 @@
 #'   `n_components` matrix, columns `UMAP1`, `UMAP2`, ..., row names from
 #'   `X`), `knn` (a `umap_knn`, reusable as `knn =`), `graph` (the symmetric
 #'   fuzzy graph as a `Matrix::dgCMatrix`), every resolved parameter
-#'   (including `a`, `b`, `n_epochs`), the `seed` used, `timings` (seconds per
-#'   stage) and, with `keep_data = TRUE`, the training `data`.
+#'   (including `a`, `b`, `n_epochs`, `densmap`), the `seed` used, `timings`
+#'   (seconds per stage), with `keep_data = TRUE` the training `data`, and
+#'   with `output_dens = TRUE` the log radii `rad_orig` and `rad_emb`.
 #'   `dim()`, `head()`, `as.matrix()` and `as.data.frame()` treat it as its
 #'   embedding; `print()` leaves out the timings (see `summary()`).
 #'   Models saved by umapc 0.1.0 (class `"umap"`) are upgraded on use.
@@ -112,6 +150,11 @@
 #' knn <- nearest_neighbors(iris[, 1:4], n_neighbors = 15, seed = 42, n_threads = 2)
 #' fit2 <- umap(iris[, 1:4], knn = knn, seed = 42, n_threads = 2)
 #' identical(fit$embedding, fit2$embedding)
+#'
+#' # densMAP: embedded densities follow the data's
+#' dm <- umap(iris[, 1:4], densmap = TRUE, output_dens = TRUE, seed = 42,
+#'            n_threads = 2)
+#' cor(dm$rad_orig, dm$rad_emb)
 #' @export
 umap <- function(X, ...) UseMethod("umap")
 
@@ -124,6 +167,8 @@ umap.default <- function(X, n_neighbors = 15, n_components = 2, metric = "euclid
                  negative_sample_rate = 5, a = NULL, b = NULL, knn = NULL,
                  seed = NULL, n_threads = NULL, verbose = FALSE,
                  method = c("auto", "exact", "nndescent"), keep_data = TRUE,
+                 densmap = FALSE, dens_lambda = 2, dens_frac = 0.3,
+                 dens_var_shift = 0.1, output_dens = FALSE,
                  ...) {
   check_dots(...)
   check_orientation(X)
@@ -132,7 +177,9 @@ umap.default <- function(X, n_neighbors = 15, n_components = 2, metric = "euclid
             repulsion_strength, negative_sample_rate, a, b, knn, seed,
             n_threads, verbose, method, keep_data,
             nn_default = missing(n_neighbors), metric_given = !missing(metric),
-            call = match.call())
+            call = match.call(), densmap = densmap, dens_lambda = dens_lambda,
+            dens_frac = dens_frac, dens_var_shift = dens_var_shift,
+            output_dens = output_dens)
 }
 
 # The engine behind umap() and umap_grid(). `shared` (from a previous call
@@ -146,10 +193,17 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
                       negative_sample_rate, a, b, knn, seed, n_threads,
                       verbose, method, keep_data, nn_default = FALSE,
                       metric_given = TRUE, call = NULL, shared = NULL,
-                      prepared = NULL) {
+                      prepared = NULL, densmap = FALSE, dens_lambda = 2,
+                      dens_frac = 0.3, dens_var_shift = 0.1,
+                      output_dens = FALSE) {
   seed <- resolve_seed(seed)
   check_flag(verbose, "verbose")
   check_flag(keep_data, "keep_data")
+  check_flag(densmap, "densmap")
+  check_flag(output_dens, "output_dens")
+  dens_lambda <- check_number(dens_lambda, "dens_lambda", lower = 0)
+  dens_frac <- check_number(dens_frac, "dens_frac", lower = 0, upper = 1)
+  dens_var_shift <- check_number(dens_var_shift, "dens_var_shift", lower = 0)
   n_threads <- resolve_threads(n_threads)
   t_start <- proc.time()[["elapsed"]]
   timings <- numeric()
@@ -230,12 +284,12 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     a <- ab[1]
     b <- ab[2]
   }
-  n_epochs <- resolve_epochs(n_epochs, n)
+  n_epochs <- resolve_epochs(n_epochs, n, densmap)
   if (is.null(shared)) {
     if (verbose) say("fuzzy simplicial set")
     g <- fuzzy_graph(knn_used, set_op_mix_ratio, local_connectivity, n_threads)
     tick("graph")
-    min_weight <- prune_threshold(g, n_epochs, n)
+    min_weight <- prune_threshold(g, n_epochs, n, densmap)
     if (verbose) say("initialisation: ", init_type)
     emb0 <- initial_layout(init_type, init, g, min_weight, n_components, data,
                            seed, n_threads)
@@ -245,14 +299,24 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     min_weight <- shared$min_weight
     emb0 <- shared$emb0
   }
-  if (verbose) say("optimising the layout: ", n_epochs, " epochs")
+  rad_orig <- if (densmap || output_dens) local_radii(g, min_weight, knn_used, TRUE)
+  if (verbose) say("optimising the layout: ", n_epochs, " epochs",
+                   if (densmap) " (densMAP)")
   emb <- optimize_layout(emb0, g, min_weight, a, b, repulsion_strength,
                          learning_rate, negative_sample_rate, n_epochs, seed,
-                         n_threads, verbose)
+                         n_threads, verbose,
+                         dens = if (densmap) c(dens_lambda, dens_frac, dens_var_shift),
+                         rad_orig = rad_orig)
   colnames(emb) <- paste0("UMAP", seq_len(n_components))
   rn <- if (!is.null(data)) data$rownames else NULL
   if (!is.null(rn)) rownames(emb) <- rn
   tick("optimize")
+  if (output_dens) {
+    if (verbose) say("local radii of the embedding")
+    rad_emb <- embedding_radii(emb, n_neighbors, seed, n_threads)
+    names(rad_orig) <- names(rad_emb) <- rn
+    tick("radii")
+  }
   if (verbose) say("done")
   graph <- graph_matrix(g)
 
@@ -274,12 +338,20 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     negative_sample_rate = negative_sample_rate,
     a = a,
     b = b,
+    densmap = densmap,
+    dens_lambda = dens_lambda,
+    dens_frac = dens_frac,
+    dens_var_shift = dens_var_shift,
     seed = seed,
     method = knn$method,
     data = if (keep_data && !is.null(data)) kept_data(X) else NULL,
     timings = timings,
     call = call
   ), class = "umapc")
+  if (output_dens) {
+    fit$rad_orig <- rad_orig
+    fit$rad_emb <- rad_emb
+  }
   if (is.null(call)) fit$.shared <- list(g = g, min_weight = min_weight, emb0 = emb0)
   fit
 }
@@ -340,11 +412,14 @@ find_ab <- function(spread, min_dist) {
   .Call(C_umapc_call_find_ab, list(spread = spread, min_dist = min_dist))
 }
 
-resolve_epochs <- function(n_epochs, n) {
-  if (is.null(n_epochs)) default_epochs(n) else n_epochs
+resolve_epochs <- function(n_epochs, n, densmap = FALSE) {
+  if (is.null(n_epochs)) default_epochs(n, densmap) else n_epochs
 }
 
-default_epochs <- function(n) if (n <= 10000L) 500L else 200L
+# umap-learn's defaults; densMAP runs 200 more
+default_epochs <- function(n, densmap = FALSE) {
+  (if (n <= 10000L) 500L else 200L) + if (isTRUE(densmap)) 200L else 0L
+}
 
 # The symmetric fuzzy graph as list(p, i, x) (0-based, dgCMatrix slots).
 fuzzy_graph <- function(knn, set_op_mix_ratio, local_connectivity, n_threads) {
@@ -360,8 +435,8 @@ graph_matrix <- function(g) {
 
 # umap-learn's pruning: edges below max(w) / n_epochs are never sampled
 # (with the default epoch count when n_epochs is 10 or less).
-prune_threshold <- function(g, n_epochs, n) {
-  e <- if (n_epochs > 10L) n_epochs else default_epochs(n)
+prune_threshold <- function(g, n_epochs, n, densmap = FALSE) {
+  e <- if (n_epochs > 10L) n_epochs else default_epochs(n, densmap)
   if (length(g$x)) max(g$x) / e else 0
 }
 
@@ -392,13 +467,41 @@ initial_layout <- function(init_type, init, g, min_weight, n_components, data,
     })
 }
 
+# dens: NULL, or c(dens_lambda, dens_frac, dens_var_shift) with rad_orig
+# (densMAP).
 optimize_layout <- function(emb0, g, min_weight, a, b, repulsion_strength,
                             learning_rate, negative_sample_rate, n_epochs,
-                            seed, n_threads, verbose) {
-  .Call(C_umapc_call_optimize, emb0, g,
-        list(min_weight = min_weight, a = a, b = b,
-             repulsion_strength = repulsion_strength,
-             learning_rate = learning_rate,
-             negative_sample_rate = negative_sample_rate, n_epochs = n_epochs,
-             seed = seed, n_threads = n_threads, verbose = verbose))
+                            seed, n_threads, verbose, dens = NULL,
+                            rad_orig = NULL) {
+  par <- list(min_weight = min_weight, a = a, b = b,
+              repulsion_strength = repulsion_strength,
+              learning_rate = learning_rate,
+              negative_sample_rate = negative_sample_rate, n_epochs = n_epochs,
+              seed = seed, n_threads = n_threads, verbose = verbose)
+  if (is.null(dens)) {
+    .Call(C_umapc_call_optimize, emb0, g, par)
+  } else {
+    par$dens_lambda <- dens[[1L]]
+    par$dens_frac <- dens[[2L]]
+    par$dens_var_shift <- dens[[3L]]
+    .Call(C_umapc_call_optimize_densmap, emb0, g, par, as.double(rad_orig))
+  }
+}
+
+# densMAP's log local radii of the graph's rows (NA: no edge), from the k-NN
+# lists the graph was built from; squared distances for the data, plain ones
+# for the embedding (as umap-learn).
+local_radii <- function(g, min_weight, knn, squared) {
+  .Call(C_umapc_call_local_radii, g, knn$indices, knn$distances,
+        list(min_weight = min_weight, squared = as.integer(squared)))
+}
+
+# umap-learn's radii of an embedding: its own Euclidean k-NN and fuzzy graph
+# (set_op_mix_ratio = 1, local_connectivity = 1), unpruned.
+embedding_radii <- function(emb, n_neighbors, seed, n_threads) {
+  data <- prepare_data(unname(emb), arg = "embedding", accept_dist = FALSE)
+  knn <- knn_search(data, n_neighbors, "euclidean", "auto", seed, n_threads,
+                    FALSE)
+  g <- fuzzy_graph(knn, 1, 1, n_threads)
+  local_radii(g, 0, knn, FALSE)
 }

@@ -1,6 +1,7 @@
 /* .Call glue: initial layouts and the SGD optimisation. */
 #include <string.h>
 
+#include "core/densmap.h"
 #include "core/graph.h"
 #include "core/layout.h"
 #include "core/rng.h"
@@ -136,6 +137,45 @@ SEXP umapc_call_init_random(SEXP s_params) {
   return out;
 }
 
+/* optimize() and optimize_densmap() (below) */
+static SEXP optimize(SEXP init, SEXP s_graph, SEXP s_params, SEXP s_rad,
+                     int densmap) {
+  umapc_r_params pl = umapc_r_params_open(
+      s_params, densmap ? "optimize_densmap" : "optimize");
+  const int n = Rf_nrows(init), dim = Rf_ncols(init);
+  const double min_weight = umapc_r_param_double(&pl, "min_weight");
+  const umapc_layout_params par =
+      layout_params(&pl, dim, UMAPC_STREAM_LAYOUT);
+  const int n_threads = umapc_r_param_int(&pl, "n_threads");
+  const int verbose = umapc_r_param_int(&pl, "verbose");
+  umapc_densmap_params dp;
+  umapc_csr g;
+  double *emb;
+  int status;
+  memset(&dp, 0, sizeof(dp));
+  if (densmap) {
+    dp.lambda = umapc_r_param_double(&pl, "dens_lambda");
+    dp.frac = umapc_r_param_double(&pl, "dens_frac");
+    dp.var_shift = umapc_r_param_double(&pl, "dens_var_shift");
+  }
+  umapc_r_params_close(&pl);
+  g = csr_view(s_graph);
+  if (TYPEOF(init) != REALSXP || n != g.n)
+    Rf_error("internal: malformed layout arguments");
+  if (densmap) {
+    if (TYPEOF(s_rad) != REALSXP || Rf_length(s_rad) != n)
+      Rf_error("internal: malformed densMAP arguments");
+    dp.rad_orig = REAL(s_rad);
+  }
+  emb = from_r_matrix(init);
+  umapc_rescale_init(emb, n, dim);
+  status = umapc_layout_densmap(&g, min_weight, &par, densmap ? &dp : NULL,
+                                n_threads, &umapc_r_interrupt,
+                                umapc_r_progress(verbose), emb);
+  umapc_r_stop(status, "layout optimisation");
+  return to_r_matrix(emb, n, dim);
+}
+
 /*
  * optimize(init, graph, params): the layout, from `init` (n x dim) rescaled
  * per column to [0, 10] as umap-learn does. params: list(min_weight, a, b,
@@ -143,26 +183,50 @@ SEXP umapc_call_init_random(SEXP s_params) {
  * n_threads, verbose).
  */
 SEXP umapc_call_optimize(SEXP init, SEXP s_graph, SEXP s_params) {
-  umapc_r_params pl = umapc_r_params_open(s_params, "optimize");
-  const int n = Rf_nrows(init), dim = Rf_ncols(init);
+  return optimize(init, s_graph, s_params, R_NilValue, 0);
+}
+
+/*
+ * optimize_densmap(init, graph, params, rad_orig): optimize() with the
+ * densMAP term; params also hold dens_lambda, dens_frac, dens_var_shift;
+ * rad_orig: the data's n log radii (local_radii(..., squared = 1)).
+ */
+SEXP umapc_call_optimize_densmap(SEXP init, SEXP s_graph, SEXP s_params,
+                                 SEXP s_rad) {
+  return optimize(init, s_graph, s_params, s_rad, 1);
+}
+
+/*
+ * local_radii(graph, indices, distances, params): the log local radii of
+ * the graph's rows (densmap.h), from the k-NN lists it was built from (R's
+ * n x k matrices, 1-based). NA where a row has no edge. params:
+ * list(min_weight, squared).
+ */
+SEXP umapc_call_local_radii(SEXP s_graph, SEXP s_idx, SEXP s_dist,
+                            SEXP s_params) {
+  umapc_r_params pl = umapc_r_params_open(s_params, "local_radii");
   const double min_weight = umapc_r_param_double(&pl, "min_weight");
-  const umapc_layout_params par =
-      layout_params(&pl, dim, UMAPC_STREAM_LAYOUT);
-  const int n_threads = umapc_r_param_int(&pl, "n_threads");
-  const int verbose = umapc_r_param_int(&pl, "verbose");
+  const int squared = umapc_r_param_int(&pl, "squared");
   umapc_csr g;
-  double *emb;
-  int status;
+  int k, *idx, status, r;
+  double *dist, *rad;
+  SEXP out;
   umapc_r_params_close(&pl);
   g = csr_view(s_graph);
-  if (TYPEOF(init) != REALSXP || n != g.n)
-    Rf_error("internal: malformed layout arguments");
-  emb = from_r_matrix(init);
-  umapc_rescale_init(emb, n, dim);
-  status = umapc_layout(&g, min_weight, &par, n_threads, &umapc_r_interrupt,
-                        umapc_r_progress(verbose), emb);
-  umapc_r_stop(status, "layout optimisation");
-  return to_r_matrix(emb, n, dim);
+  k = Rf_ncols(s_idx);
+  if (TYPEOF(s_idx) != INTSXP || TYPEOF(s_dist) != REALSXP ||
+      Rf_nrows(s_idx) != g.n || Rf_nrows(s_dist) != g.n ||
+      Rf_ncols(s_dist) != k)
+    Rf_error("internal: malformed k-NN matrices");
+  umapc_r_knn_rows(s_idx, s_dist, &idx, &dist);
+  out = PROTECT(Rf_allocVector(REALSXP, g.n));
+  rad = REAL(out);
+  status = umapc_local_radii(&g, min_weight, idx, dist, k, squared, rad);
+  umapc_r_stop(status, "local radii");
+  for (r = 0; r < g.n; r++)
+    if (ISNAN(rad[r])) rad[r] = NA_REAL;
+  UNPROTECT(1);
+  return out;
 }
 
 /*

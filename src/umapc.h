@@ -33,6 +33,8 @@
   X(init_pca, 2)              \
   X(init_random, 1)           \
   X(optimize, 3)              \
+  X(optimize_densmap, 4)      \
+  X(local_radii, 4)           \
   X(transform, 5)             \
   X(openmp_threads, 0)        \
   X(scan_values, 1)           \

@@ -132,6 +132,8 @@ typedef struct {
   int *j;          /* edge tails */
   float *r;        /* relative weights, in (0, 1] */
   double neg_rate; /* negative samples per positive sample */
+  double wmax;     /* the largest weight (per_row = 0) */
+  double wsum;     /* the kept edges' total weight, in edge order */
   int whole_rate;  /* neg_rate if a whole number below 2^20, else -1 */
   int chunk;       /* vertices per chunk (see chunk_size()) */
   /* fits only (NULL for transforms): the moves the vertices receive, phase
@@ -205,6 +207,13 @@ static int schedule_build(const umapc_csr *g, double min_weight, int per_row,
     }
   }
   s->p[n] = c;
+  s->wmax = gmax;
+  s->wsum = 0.0;
+  for (i = 0; i < n; i++) {
+    int t;
+    for (t = g->p[i]; t < g->p[i + 1]; t++)
+      if (g->w[t] > 0.0 && g->w[t] >= min_weight) s->wsum += g->w[t];
+  }
   return UMAPC_OK;
 }
 
@@ -454,6 +463,25 @@ static void take_moves(const schedule *s, int k, int phase, int epoch,
 }
 
 /*
+ * What the densMAP term needs in one epoch (see block_epochs()): for every
+ * vertex v, pv[2v] = W_v / (phi_v exp(re_v)) and pv[2v + 1] = W_v / phi_v,
+ * where re_v is v's log radius in the layout, phi_v twice the sum of its
+ * edges' output memberships phi = 1 / (1 + a d^2b) (umap-learn counts each
+ * edge from both ends) and W_v = R_v - cov (re_v - mean) / std^2 (R: the
+ * standardised original log radii); c = lambda mu_tot / (w_max std n). An
+ * edge (i, j) of relative weight r then adds clip(2 g (y_i - y_j)) to its
+ * attraction, with
+ *   g = c / r phi ((1 - b + b phi) (pv[2i] + pv[2j])
+ *                  + dphi (pv[2i + 1] + pv[2j + 1])),
+ * dphi = a b d^(2(b - 1)) phi: umap-learn's grad_cor_coeff.
+ */
+typedef struct {
+  const float *pv; /* n x 2 */
+  const float *r;  /* the schedule's relative weights, by edge */
+  float c;
+} dens_epoch;
+
+/*
  * One vertex's updates for one epoch (any dimension). y: its position
  * (in/out, dim floats); others: positions of the vertices it reads
  * (row-major, fixed this phase); g: dim floats of scratch; due edges
@@ -464,14 +492,17 @@ static void take_moves(const schedule *s, int k, int phase, int epoch,
  * evaluated at the same position of y, each term clipped to [-4, 4] on its
  * own, then added in order (attraction, negative samples 0, 1, ...) and
  * applied together; the attraction's opposite, -alpha times its term, goes
- * to the reverse edge's slot. The 2-d kernel in layout_vec.h does exactly
- * this on eight vertices at a time.
+ * to the reverse edge's slot. de (fits in densMAP epochs, else NULL): the
+ * densMAP term, added to the attraction. The 2-d kernel in layout_vec.h
+ * does exactly this on eight vertices at a time.
  */
 static void vertex_epoch(int self_index, float *y, float *g,
                          const float *others, uint32_t n_others, int dim,
                          const due_list *d, int m0, int m1, float alpha,
-                         float a, float b, float gamma, float *slots) {
+                         float a, float b, float gamma, float *slots,
+                         const dens_epoch *de) {
   const float rep_num = 2.0f * gamma * b, att_num = -2.0f * a * b;
+  const float one_minus_b = 1.0f - b;
   int m;
   for (m = m0; m < m1; m++) {
     const float *yj = others + (size_t)d->j[m] * dim;
@@ -486,6 +517,16 @@ static void vertex_epoch(int self_index, float *y, float *g,
       const float pbm1 = fast_powf(d2, b - 1.0f);
       const float coef = att_num * pbm1 / (a * pbm1 * d2 + 1.0f);
       for (c = 0; c < dim; c++) g[c] = clip4(coef * (y[c] - yj[c]));
+      if (de != NULL) {
+        const float phi = 1.0f / (a * pbm1 * d2 + 1.0f);
+        const float dphi = -0.5f * coef;
+        const float *pi = de->pv + 2 * (size_t)self_index;
+        const float *pj = de->pv + 2 * (size_t)d->j[m];
+        const float gc = de->c / de->r[d->t[m]] * phi *
+                         ((one_minus_b + b * phi) * (pi[0] + pj[0]) +
+                          dphi * (pi[1] + pj[1]));
+        for (c = 0; c < dim; c++) g[c] += clip4(2.0f * gc * (y[c] - yj[c]));
+      }
     } else {
       for (c = 0; c < dim; c++) g[c] = 0.0f;
     }
@@ -510,6 +551,25 @@ static void vertex_epoch(int self_index, float *y, float *g,
       }
     }
     for (c = 0; c < dim; c++) y[c] += g[c] * alpha;
+  }
+}
+
+/* densMAP: squared lengths and output memberships of the m edges from yi
+ * (dim floats) to tails[0 .. m - 1] (layout_vec.h has the 2-d vector
+ * version). */
+static void edge_phi(const int *tails, int m, const float *yi, const float *y,
+                     int dim, float a, float b, float *phi, float *d2) {
+  int t;
+  for (t = 0; t < m; t++) {
+    const float *yj = y + (size_t)tails[t] * dim;
+    float dd = 0.0f;
+    int c;
+    for (c = 0; c < dim; c++) {
+      const float diff = yi[c] - yj[c];
+      dd += diff * diff;
+    }
+    d2[t] = dd;
+    phi[t] = 1.0f / (1.0f + a * fast_powf(dd, b));
   }
 }
 
@@ -544,7 +604,9 @@ typedef struct {
                   const uint64_t *, due_list *);
   void (*epoch2d)(const due_list *, int, int, int, const float *, float *,
                   const float *, uint32_t, float, float, float, float,
-                  float *);
+                  float *, const dens_epoch *);
+  void (*radii2d)(const int *, int, float, float, const float *, float, float,
+                  float *, float *);
 } layout_kernels;
 
 static int kernel_choice = 0; /* see umapc_layout_set_kernels() */
@@ -559,10 +621,12 @@ static layout_kernels select_kernels(void) {
   layout_kernels k;
   k.collect = collect_due;
   k.epoch2d = NULL; /* no vector extensions: the general-dimension code */
+  k.radii2d = NULL;
   if (kernel_choice == 2) return k;
 #ifdef UMAPC_HAVE_VEC
   k.collect = vec_generic_collect;
   k.epoch2d = vec_generic_epoch2d;
+  k.radii2d = vec_generic_radii2d;
 #endif
   if (kernel_choice == 1) return k;
 #ifdef UMAPC_HAVE_VEC_AVX2
@@ -570,6 +634,7 @@ static layout_kernels select_kernels(void) {
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     k.collect = vec_avx2_collect;
     k.epoch2d = vec_avx2_epoch2d;
+    k.radii2d = vec_avx2_radii2d;
   }
 #endif
   return k;
@@ -589,6 +654,7 @@ typedef struct {
   float *nxt;                /* the chunk's new positions */
   float *scratch;            /* per-thread, for vertex_epoch() */
   due_list *dues;            /* per-thread */
+  const dens_epoch *de;      /* densMAP epochs (fits): the term; else NULL */
 } epoch_args;
 
 /* One epoch of chunk ch (vertices ch * s->chunk ...), on `thread`. */
@@ -603,7 +669,8 @@ static void chunk_epoch(const epoch_args *e, int ch, int thread) {
   e->kern->collect(e->s, i0, i1, e->epoch, e->key, e->row_keys, d);
   if (dim == 2 && e->kern->epoch2d != NULL) {
     e->kern->epoch2d(d, i0, i1, !e->head_only, e->cur, e->nxt, e->others,
-                     e->n_others, e->alpha, e->a, e->b, e->gamma, e->slots);
+                     e->n_others, e->alpha, e->a, e->b, e->gamma, e->slots,
+                     e->de);
     return;
   }
   for (i = i0; i < i1; i++) {
@@ -611,7 +678,7 @@ static void chunk_epoch(const epoch_args *e, int ch, int thread) {
     memcpy(y, e->cur + (size_t)i * dim, (size_t)dim * sizeof(float));
     vertex_epoch(e->head_only ? -1 : i, y, g, e->others, e->n_others, dim, d,
                  d->start[i - i0], d->start[i - i0 + 1], e->alpha, e->a, e->b,
-                 e->gamma, e->slots);
+                 e->gamma, e->slots, e->de);
   }
 }
 
@@ -635,12 +702,134 @@ static int phases_for(int n_chunks, int head_only) {
   return p;
 }
 
+/*
+ * densMAP's state (fits with the term on). R, ok and the constants are set
+ * once; re, phi, part and pv are rewritten at the start of every densMAP
+ * epoch (see block_epochs()).
+ */
+typedef struct {
+  double lambda, frac, var_shift;
+  double mu_tot;   /* the total weight of the kept edges (both directions) */
+  double wmax;     /* the largest weight: an edge's is r * wmax */
+  double *R;       /* n: standardised original log radii (0: no part) */
+  uint8_t *ok;     /* n: the vertex has kept edges and an original radius */
+  double *re;      /* n: the layout's log radii this epoch */
+  double *phi;     /* n: twice the sum of its edges' memberships (0: no
+                      part this epoch) */
+  double *part;    /* 4 per chunk: count, sum re, sum re^2, sum re R */
+  float *pv;       /* n x 2: see dens_epoch */
+  float *buf;      /* per thread, 2 x max_deg floats: one row's phi, d2 */
+  int max_deg;     /* the most kept edges of a vertex */
+} dens_state;
+
+static void dens_free(dens_state *ds) {
+  free(ds->R);
+  free(ds->ok);
+  free(ds->re);
+  free(ds->phi);
+  free(ds->part);
+  free(ds->pv);
+  free(ds->buf);
+}
+
+/* Whether epoch `epoch` of n_epochs uses the densMAP term (umap-learn's
+ * test). */
+static int dens_active(const dens_state *ds, int epoch, int n_epochs) {
+  return ds != NULL && ds->lambda > 0.0 &&
+         (double)(epoch + 1) / (double)n_epochs > 1.0 - ds->frac;
+}
+
+/* The layout's log radii of chunk k's vertices at positions y, and the
+ * chunk's partial sums (on `thread`, for its buffer). */
+static void dens_radii(const schedule *s, const layout_kernels *kern,
+                       dens_state *ds, int k, int thread, const float *y,
+                       int dim, float a, float b) {
+  const int i0 = k * s->chunk;
+  const int i1 = i0 + s->chunk < s->n ? i0 + s->chunk : s->n;
+  double *part = ds->part + 4 * (size_t)k;
+  float *phi = ds->buf + (size_t)thread * 2 * ds->max_deg;
+  float *d2 = phi + ds->max_deg;
+  int i;
+  part[0] = part[1] = part[2] = part[3] = 0.0;
+  for (i = i0; i < i1; i++) {
+    const float *yi = y + (size_t)i * dim;
+    const int m = s->p[i + 1] - s->p[i];
+    double sp = 0.0, sr = 0.0;
+    int t;
+    ds->re[i] = 0.0;
+    ds->phi[i] = 0.0;
+    if (!ds->ok[i]) continue;
+    if (dim == 2 && kern->radii2d != NULL)
+      kern->radii2d(s->j + s->p[i], m, yi[0], yi[1], y, a, b, phi, d2);
+    else
+      edge_phi(s->j + s->p[i], m, yi, y, dim, a, b, phi, d2);
+    for (t = 0; t < m; t++) {
+      sp += phi[t];
+      sr += (double)phi[t] * d2[t];
+    }
+    if (sp > 0.0) {
+      const double re = log(1e-8 + sr / sp);
+      ds->re[i] = re;
+      ds->phi[i] = 2.0 * sp;
+      part[0] += 1.0;
+      part[1] += re;
+      part[2] += re * re;
+      part[3] += re * ds->R[i];
+    }
+  }
+}
+
+/* The epoch's statistics from the chunks' partial sums, in chunk order (every
+ * thread gets the same bits): *de's constant, and the mean, the std and the
+ * covariance of the layout's radii with R. Returns 0 when the term is void
+ * this epoch (fewer than two vertices, or no spread). */
+static int dens_stats(const dens_state *ds, int n_chunks, double *mean,
+                      double *std, double *cov, float *c) {
+  double cnt = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, var;
+  int k;
+  for (k = 0; k < n_chunks; k++) {
+    const double *part = ds->part + 4 * (size_t)k;
+    cnt += part[0];
+    s1 += part[1];
+    s2 += part[2];
+    s3 += part[3];
+  }
+  if (cnt < 2.0) return 0;
+  *mean = s1 / cnt;
+  var = s2 / cnt - *mean * *mean;
+  if (var < 0.0) var = 0.0;
+  *std = sqrt(var + ds->var_shift);
+  if (!(*std > 0.0) || !(ds->wmax > 0.0)) return 0;
+  *cov = s3 / (cnt - 1.0);
+  *c = (float)(ds->lambda * ds->mu_tot / (ds->wmax * *std * cnt));
+  return 1;
+}
+
+/* The per-vertex factors of dens_epoch for chunk k. */
+static void dens_weights(const schedule *s, dens_state *ds, int k, double mean,
+                         double std, double cov) {
+  const int i0 = k * s->chunk;
+  const int i1 = i0 + s->chunk < s->n ? i0 + s->chunk : s->n;
+  int i;
+  for (i = i0; i < i1; i++) {
+    if (ds->phi[i] > 0.0) {
+      const double w = ds->R[i] - cov * (ds->re[i] - mean) / (std * std);
+      const double aw = w / ds->phi[i];
+      ds->pv[2 * (size_t)i] = (float)(aw * exp(-ds->re[i]));
+      ds->pv[2 * (size_t)i + 1] = (float)aw;
+    } else {
+      ds->pv[2 * (size_t)i] = ds->pv[2 * (size_t)i + 1] = 0.0f;
+    }
+  }
+}
+
 /* Everything the team shares while it runs a block of epochs. */
 typedef struct {
   epoch_args e;      /* the epoch-independent fields */
   const umapc_layout_params *par;
   int n_phases, n_chunks;
   float *cur, *nxt;  /* the two position buffers at the block's start */
+  dens_state *dens;  /* densMAP (fits), else NULL */
   umapc_team team;
 } epoch_block;
 
@@ -658,6 +847,7 @@ static void block_epochs(epoch_block *bl, int e0, int e1, int thread) {
   float *cur = bl->cur, *nxt = bl->nxt;
   int epoch, sense = 0;
   epoch_args e = bl->e;
+  dens_epoch de;
   for (epoch = e0; epoch < e1; epoch++) {
     int phase;
     e.epoch = epoch;
@@ -665,6 +855,23 @@ static void block_epochs(epoch_block *bl, int e0, int e1, int thread) {
     e.cur = cur;
     if (!e.head_only) e.others = cur;
     e.nxt = nxt;
+    e.de = NULL;
+    if (dens_active(bl->dens, epoch, bl->par->n_epochs)) {
+      /* the layout's radii at the epoch's start, then the term's factors */
+      double mean = 0.0, std = 0.0, cov = 0.0;
+      int k;
+      while ((k = umapc_team_claim(&bl->team)) < n_chunks)
+        dens_radii(e.s, e.kern, bl->dens, k, thread, cur, dim, e.a, e.b);
+      umapc_team_barrier(&bl->team, &sense);
+      if (dens_stats(bl->dens, n_chunks, &mean, &std, &cov, &de.c)) {
+        while ((k = umapc_team_claim(&bl->team)) < n_chunks)
+          dens_weights(e.s, bl->dens, k, mean, std, cov);
+        umapc_team_barrier(&bl->team, &sense);
+        de.pv = bl->dens->pv;
+        de.r = e.s->r;
+        e.de = &de;
+      }
+    }
     for (phase = 0; phase < n_phases; phase++) {
       const int in_phase = (n_chunks - phase + n_phases - 1) / n_phases;
       int k;
@@ -696,6 +903,7 @@ static void block_epochs(epoch_block *bl, int e0, int e1, int thread) {
 }
 
 static int run_epochs(const schedule *s, const umapc_layout_params *par,
+                      dens_state *dens,
                       int head_only, int n_phases, float *cur, float *nxt,
                       float *scratch, due_list *dues, float *slots,
                       const float *tail, int n_tail,
@@ -735,7 +943,9 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
   e->n_others = (uint32_t)(head_only ? n_tail : n);
   e->scratch = scratch;
   e->dues = dues;
+  e->de = NULL;
   bl.par = par;
+  bl.dens = dens;
   bl.n_phases = n_phases;
   bl.n_chunks = n_chunks;
   n_threads = umapc_clamp_threads(n_threads);
@@ -808,19 +1018,68 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
   return UMAPC_OK;
 }
 
+/* densMAP's state for a fit on schedule s (see dens_state). Returns
+ * UMAPC_OK with ds->lambda = 0 when the term never applies. */
+static int dens_setup(const schedule *s, const umapc_densmap_params *dp,
+                      int n_chunks, int n_thr, dens_state *ds) {
+  const int n = s->n;
+  double cnt = 0.0, sum = 0.0, ss = 0.0, mean, sd;
+  int i;
+  memset(ds, 0, sizeof(*ds));
+  if (!(dp->lambda > 0.0) || !(dp->frac > 0.0) || dp->rad_orig == NULL)
+    return UMAPC_OK;
+  ds->R = (double *)malloc((size_t)n * sizeof(double) + 1);
+  ds->ok = (uint8_t *)malloc((size_t)n + 1);
+  ds->re = (double *)malloc((size_t)n * sizeof(double) + 1);
+  ds->phi = (double *)malloc((size_t)n * sizeof(double) + 1);
+  ds->part = (double *)malloc((size_t)n_chunks * 4 * sizeof(double) + 1);
+  ds->pv = (float *)malloc((size_t)n * 2 * sizeof(float) + 1);
+  for (i = 0; i < n; i++)
+    if (s->p[i + 1] - s->p[i] > ds->max_deg) ds->max_deg = s->p[i + 1] - s->p[i];
+  ds->buf = (float *)malloc((size_t)n_thr * 2 * ds->max_deg * sizeof(float) + 1);
+  if (!ds->R || !ds->ok || !ds->re || !ds->phi || !ds->part || !ds->pv ||
+      !ds->buf)
+    return UMAPC_ERR_NOMEM;
+  for (i = 0; i < n; i++) {
+    const double r = dp->rad_orig[i];
+    ds->ok[i] = s->p[i + 1] > s->p[i] && isfinite(r);
+    if (ds->ok[i]) {
+      cnt += 1.0;
+      sum += r;
+    }
+  }
+  if (cnt < 2.0) return UMAPC_OK; /* lambda stays 0 */
+  mean = sum / cnt;
+  for (i = 0; i < n; i++)
+    if (ds->ok[i]) ss += (dp->rad_orig[i] - mean) * (dp->rad_orig[i] - mean);
+  sd = sqrt(ss / cnt); /* numpy's std: the population's */
+  if (!(sd > 0.0)) return UMAPC_OK;
+  for (i = 0; i < n; i++)
+    ds->R[i] = ds->ok[i] ? (dp->rad_orig[i] - mean) / sd : 0.0;
+  ds->lambda = dp->lambda;
+  ds->frac = dp->frac;
+  ds->var_shift = dp->var_shift;
+  ds->mu_tot = s->wsum;
+  ds->wmax = s->wmax;
+  return UMAPC_OK;
+}
+
 static int optimise(const umapc_csr *g, double min_weight, int per_row,
-                    const umapc_layout_params *par, const double *tail,
+                    const umapc_layout_params *par,
+                    const umapc_densmap_params *dp, const double *tail,
                     int n_tail, const uint64_t *row_keys, int n_threads, const umapc_interrupt *intr,
                     const umapc_progress *prog, double *emb) {
   const int n = g->n, dim = par->dim;
   schedule s;
   float *a = NULL, *b = NULL, *ft = NULL, *scratch = NULL, *slots = NULL;
   due_list *dues = NULL;
+  dens_state ds;
   const int n_thr = umapc_clamp_threads(n_threads);
   const int chunk = chunk_size(n);
   const int n_phases = phases_for((n + chunk - 1) / chunk, tail != NULL);
   int status, i, ch;
   size_t t, max_edges = 0;
+  memset(&ds, 0, sizeof(ds));
   if (par->n_epochs <= 0) return UMAPC_OK;
   status = schedule_build(g, min_weight, per_row, par->n_epochs,
                           par->negative_sample_rate, &s);
@@ -833,6 +1092,10 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
     if (status != UMAPC_OK || slots == NULL) {
       status = UMAPC_ERR_NOMEM;
       goto done;
+    }
+    if (dp != NULL) {
+      status = dens_setup(&s, dp, (n + chunk - 1) / chunk, n_thr, &ds);
+      if (status != UMAPC_OK) goto done;
     }
   }
   a = (float *)malloc((size_t)n * dim * sizeof(float) + 1);
@@ -860,7 +1123,8 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   for (t = 0; t < (size_t)n * dim; t++) a[t] = (float)emb[t];
   if (tail != NULL)
     for (t = 0; t < (size_t)n_tail * dim; t++) ft[t] = (float)tail[t];
-  status = run_epochs(&s, par, tail != NULL, n_phases, a, b, scratch, dues,
+  status = run_epochs(&s, par, ds.lambda > 0.0 ? &ds : NULL, tail != NULL,
+                      n_phases, a, b, scratch, dues,
                       slots, ft, n_tail, row_keys, n_threads,
                       intr, prog);
   if (status == UMAPC_OK) {
@@ -880,6 +1144,7 @@ done:
   if (dues != NULL)
     for (i = 0; i < n_thr; i++) due_free(dues + i);
   free(dues);
+  dens_free(&ds);
   schedule_free(&s);
   return status;
 }
@@ -888,8 +1153,17 @@ int umapc_layout(const umapc_csr *g, double min_weight,
                  const umapc_layout_params *par, int n_threads,
                  const umapc_interrupt *intr, const umapc_progress *prog,
                  double *emb) {
-  return optimise(g, min_weight, 0, par, NULL, 0, NULL, n_threads, intr, prog,
-                  emb);
+  return optimise(g, min_weight, 0, par, NULL, NULL, 0, NULL, n_threads, intr,
+                  prog, emb);
+}
+
+int umapc_layout_densmap(const umapc_csr *g, double min_weight,
+                         const umapc_layout_params *par,
+                         const umapc_densmap_params *dens, int n_threads,
+                         const umapc_interrupt *intr,
+                         const umapc_progress *prog, double *emb) {
+  return optimise(g, min_weight, 0, par, dens, NULL, 0, NULL, n_threads, intr,
+                  prog, emb);
 }
 
 int umapc_layout_transform(const umapc_csr *g, const double *tail, int n_tail,
@@ -897,6 +1171,6 @@ int umapc_layout_transform(const umapc_csr *g, const double *tail, int n_tail,
                            const umapc_layout_params *par, int n_threads,
                            const umapc_interrupt *intr,
                            const umapc_progress *prog, double *head) {
-  return optimise(g, 0.0, 1, par, tail, n_tail, row_keys, n_threads, intr,
-                  prog, head);
+  return optimise(g, 0.0, 1, par, NULL, tail, n_tail, row_keys, n_threads,
+                  intr, prog, head);
 }

@@ -55,6 +55,32 @@ int umapc_layout(const umapc_csr *g, double min_weight,
                  double *emb);
 
 /*
+ * densMAP (Narayan, Berger and Cho, 2021, as umap-learn 0.5.7 implements
+ * it): in the epochs e with (e + 1) / n_epochs > 1 - frac, the gradient of
+ * lambda times the correlation between the original log radii and the
+ * layout's is added to every sampled edge's attraction (and so to the move
+ * handed to its other end). At the start of each such epoch the layout's
+ * log radii are computed from the positions at the epoch's start, vertex by
+ * vertex over its kept edges in row order, and their mean, variance and
+ * covariance with the original radii are summed chunk by chunk in chunk
+ * order: the same bits for any number of threads.
+ */
+typedef struct {
+  double lambda;        /* weight of the correlation term (>= 0) */
+  double frac;          /* fraction of the epochs, at the end, that use it */
+  double var_shift;     /* added to the layout radii's variance */
+  const double *rad_orig; /* n log radii of the data (umapc_local_radii(),
+                             squared); NaN: the vertex takes no part */
+} umapc_densmap_params;
+
+/* umapc_layout() with the densMAP term (dens NULL: umapc_layout()). */
+int umapc_layout_densmap(const umapc_csr *g, double min_weight,
+                         const umapc_layout_params *par,
+                         const umapc_densmap_params *dens, int n_threads,
+                         const umapc_interrupt *intr,
+                         const umapc_progress *prog, double *emb);
+
+/*
  * Move only new points: `head` (n_new x dim, row-major, in/out) against the
  * fixed `tail` embedding (n_tail x dim). Row i of the graph (CSR over n_new
  * rows, columns index tail points) holds i's edges. Epochs-per-sample and

@@ -146,17 +146,55 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_collect)(
 }
 
 /*
+ * densMAP's layout radii (dens_radii() in layout.c): for the m edges from a
+ * vertex at (xi, yi) to tails[0 .. m - 1], their squared lengths d2 and
+ * output memberships phi = 1 / (1 + a d2^b), as edge_phi() computes them.
+ */
+UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_radii2d)(const int *tails, int m,
+                                                   float xi, float yi,
+                                                   const float *y, float a,
+                                                   float b, float *phi,
+                                                   float *d2) {
+  int t, l;
+  for (t = 0; t < m; t += 8) {
+    const int cnt = m - t < 8 ? m - t : 8;
+    int jj[8], uu[8];
+    v8i J, use;
+    v8f XJ, YJ, D0, D1, D2, PW, PHI;
+    for (l = 0; l < 8; l++) {
+      jj[l] = l < cnt ? tails[t + l] : tails[t];
+      uu[l] = l < cnt ? -1 : 0;
+    }
+    memcpy(&J, jj, sizeof(J));
+    memcpy(&use, uu, sizeof(use));
+    UMAPC_VEC_NAME(_gather)(y, &J, &XJ, &YJ);
+    D0 = xi - XJ;
+    D1 = yi - YJ;
+    D2 = D0 * D0 + D1 * D1;
+    UMAPC_VEC_NAME(_powm)(&D2, b, &use, &PW);
+    PHI = 1.0f / (1.0f + a * PW);
+    for (l = 0; l < cnt; l++) {
+      phi[t + l] = PHI[l];
+      d2[t + l] = D2[l];
+    }
+  }
+}
+
+/*
  * Vertices i0 .. i1 - 1 for one epoch, from their due edges d (collected by
  * _collect()): reads cur (their positions) and others (everyone's, fixed
  * this phase), writes nxt. fit: negative samples equal to the vertex itself
  * are skipped (others is the fitted embedding). wslots (fits; else NULL):
- * the slot buffer, where the attraction's opposite goes.
+ * the slot buffer, where the attraction's opposite goes. de (fits in
+ * densMAP epochs; else NULL): the densMAP term, added to the attraction as
+ * vertex_epoch() adds it.
  */
 UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
     const due_list *d, int i0, int i1, int fit, const float *cur, float *nxt,
     const float *others, uint32_t n_others, float alpha, float a, float b,
-    float gamma, float *wslots) {
+    float gamma, float *wslots, const dens_epoch *de) {
   const float rep_num = 2.0f * gamma * b, att_num = -2.0f * a * b;
+  const float one_minus_b = 1.0f - b;
   const v8f zero = {0}, four = zero + 4.0f;
   /* lane state: vertex (-1: idle), next and end due edge, position */
   int lv[8], lm[8], le[8];
@@ -169,6 +207,7 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
   }
   for (;;) {
     int jj[8], nn[8], self[8], tt[8], active = 0, max_neg = 0, q;
+    float rr[8];
     uint32_t ek[8];
     v8f Y0, Y1, XJ, YJ, D0, D1, D2, P, G0, G1, coef;
     v8i J, NN, SELF, ACT, use;
@@ -207,6 +246,7 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
         ek[l] = d->ekey[m];
         tt[l] = wslots != NULL ? d->w[m] : -1;
         self[l] = fit ? lv[l] : -1;
+        rr[l] = de != NULL ? de->r[d->t[m]] : 1.0f;
         if (nn[l] > max_neg) max_neg = nn[l];
         active++;
       } else { /* idle lane: harmless inputs, results discarded */
@@ -215,6 +255,7 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
         ek[l] = 0;
         tt[l] = -1;
         self[l] = -1;
+        rr[l] = 1.0f;
       }
     }
     if (active == 0) break;
@@ -244,6 +285,26 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
     UMAPC_VEC_NAME(_clip)(&G1);
     G0 = UMAPC_VEC_SEL(use, G0, zero);
     G1 = UMAPC_VEC_SEL(use, G1, zero);
+    if (de != NULL) { /* densMAP: vertex_epoch()'s arithmetic, per lane */
+      v8i IV;
+      v8f PI0, PI1, PJ0, PJ1, RR, PHI, DPHI, GC, H0, H1;
+      int iv[8];
+      for (l = 0; l < 8; l++) iv[l] = lv[l] >= 0 ? lv[l] : 0;
+      memcpy(&IV, iv, sizeof(IV));
+      memcpy(&RR, rr, sizeof(RR));
+      UMAPC_VEC_NAME(_gather)(de->pv, &IV, &PI0, &PI1);
+      UMAPC_VEC_NAME(_gather)(de->pv, &J, &PJ0, &PJ1);
+      PHI = 1.0f / (a * P * D2 + 1.0f);
+      DPHI = -0.5f * coef;
+      GC = de->c / RR * PHI *
+           ((one_minus_b + b * PHI) * (PI0 + PJ0) + DPHI * (PI1 + PJ1));
+      H0 = 2.0f * GC * D0;
+      H1 = 2.0f * GC * D1;
+      UMAPC_VEC_NAME(_clip)(&H0);
+      UMAPC_VEC_NAME(_clip)(&H1);
+      G0 += UMAPC_VEC_SEL(use, H0, zero);
+      G1 += UMAPC_VEC_SEL(use, H1, zero);
+    }
     if (wslots != NULL) { /* the other end's move, to its slot */
       const v8f M0 = -(G0 * alpha), M1 = -(G1 * alpha);
       for (l = 0; l < 8; l++)
