@@ -31,6 +31,7 @@
 #ifndef UMAPC_KERNELS_H
 #define UMAPC_KERNELS_H
 
+#include <math.h>
 #include <string.h>
 
 #include "data.h"
@@ -228,6 +229,111 @@ static inline float umapc_l1dist(const float *x, const float *y, int ld) {
 
 static inline float umapc_hamming(const float *x, const float *y, int ld) {
   return UMAPC_KERNEL_PICK(umapc_hamming, x, y, ld);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Kernels of the further metrics: portable C only (one implementation, so
+ * nothing to keep in step). Each lane accumulates its own terms in row
+ * order and the lanes are combined in a fixed order, as above; a compiler
+ * that vectorises these loops cannot change the result (no reassociation,
+ * and no FMA on the default targets, see above). */
+
+/* max |x - y| (a max is exact: the lane order does not matter) */
+static inline float umapc_chebyshev(const float *x, const float *y, int ld) {
+  float acc[UMAPC_LANES] = {0};
+  float m = 0.0f;
+  int k, l;
+  for (k = 0; k < ld; k += UMAPC_LANES)
+    for (l = 0; l < UMAPC_LANES; l++) {
+      const float t = x[k + l] - y[k + l];
+      const float a = t < 0.0f ? -t : t;
+      acc[l] = a > acc[l] ? a : acc[l];
+    }
+  for (l = 0; l < UMAPC_LANES; l++) m = acc[l] > m ? acc[l] : m;
+  return m;
+}
+
+static inline double umapc_lane_sum_d(const double *acc) {
+  double s8[8];
+  int l;
+  for (l = 0; l < 8; l++) s8[l] = acc[l] + acc[l + 8];
+  for (l = 0; l < 4; l++) s8[l] += s8[l + 4];
+  return (s8[0] + s8[2]) + (s8[1] + s8[3]);
+}
+
+/* t^p for a whole p >= 1 by binary powering: the same multiplications, in
+ * the same order, for every t. */
+static inline double umapc_ipow(double t, int p) {
+  double r = 1.0, b = t;
+  for (;;) {
+    if (p & 1) r *= b;
+    p >>= 1;
+    if (p == 0) break;
+    b *= b;
+  }
+  return r;
+}
+
+/* sum |x - y|^p in double lanes; p_int > 0: the whole exponent (exact
+ * powering), else pow() with the real p. */
+static inline float umapc_minkowski(const float *x, const float *y, int ld,
+                                    int p_int, double p) {
+  double acc[UMAPC_LANES] = {0};
+  int k, l;
+  if (p_int > 0) {
+    for (k = 0; k < ld; k += UMAPC_LANES)
+      for (l = 0; l < UMAPC_LANES; l++) {
+        const double t = (double)x[k + l] - (double)y[k + l];
+        acc[l] += umapc_ipow(t < 0.0 ? -t : t, p_int);
+      }
+  } else {
+    for (k = 0; k < ld; k += UMAPC_LANES)
+      for (l = 0; l < UMAPC_LANES; l++) {
+        const double t = (double)x[k + l] - (double)y[k + l];
+        if (t != 0.0) acc[l] += pow(t < 0.0 ? -t : t, p);
+      }
+  }
+  return (float)umapc_lane_sum_d(acc);
+}
+
+/* sum |x - y| / (|x| + |y|), terms with |x| + |y| = 0 left out */
+static inline float umapc_canberra(const float *x, const float *y, int ld) {
+  float acc[UMAPC_LANES] = {0};
+  int k, l;
+  for (k = 0; k < ld; k += UMAPC_LANES)
+    for (l = 0; l < UMAPC_LANES; l++) {
+      const float a = x[k + l], b = y[k + l], t = a - b;
+      const float den = (a < 0.0f ? -a : a) + (b < 0.0f ? -b : b);
+      acc[l] += den > 0.0f ? (t < 0.0f ? -t : t) / den : 0.0f;
+    }
+  return umapc_lane_sum(acc);
+}
+
+/* sum |x - y| / sum |x + y| (0 when the denominator is 0) */
+static inline float umapc_braycurtis(const float *x, const float *y, int ld) {
+  float num[UMAPC_LANES] = {0}, den[UMAPC_LANES] = {0};
+  float sn, sd;
+  int k, l;
+  for (k = 0; k < ld; k += UMAPC_LANES)
+    for (l = 0; l < UMAPC_LANES; l++) {
+      const float t = x[k + l] - y[k + l], u = x[k + l] + y[k + l];
+      num[l] += t < 0.0f ? -t : t;
+      den[l] += u < 0.0f ? -u : u;
+    }
+  sn = umapc_lane_sum(num);
+  sd = umapc_lane_sum(den);
+  return sd > 0.0f ? sn / sd : 0.0f;
+}
+
+/* Jaccard and Dice distances from t = |x AND y| and u = |x| + |y| (whole
+ * numbers, exact in float below 2^24 columns) */
+static inline float umapc_jaccard_from(float t, float u) {
+  const float un = u - t;
+  return un > 0.0f ? (u - 2.0f * t) / un : 0.0f;
+}
+
+static inline float umapc_dice_from(float t, float u) {
+  return u > 0.0f ? (u - 2.0f * t) / u : 0.0f;
 }
 
 #endif
