@@ -43,13 +43,16 @@ predict.umap <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
   }
   n_threads <- resolve_threads(n_threads)
   check_flag(verbose, "verbose")
-  train <- prepare_data(object$data, arg = "object$data")
+  train <- prepare_data(object$data, arg = "object$data", metric = object$metric)
   if (train$kind == "dist") {
     stop("a model fitted on a `dist` object cannot embed new rows: it has no coordinates to measure them against.",
          call. = FALSE)
   }
   if (missing(newdata)) stop("`newdata` is missing: give the rows to embed.", call. = FALSE)
-  new <- prepare_newdata(newdata, object$data, train$d)
+  new <- prepare_newdata(newdata, object$data, train$d, object$metric)
+  check_metric_data(list(kind = "dense", n = nrow(new), data = new), object$metric,
+                    "newdata")
+  metric <- metric_arg(object$metric, object$metric_p)
   n_train <- train$n
   if (is.null(n_epochs)) {
     n_epochs <- if (identical(object$n_epochs, default_epochs(n_train))) {
@@ -64,10 +67,10 @@ predict.umap <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
   if (verbose) say("neighbours of ", nrow(new), " new rows among ", n_train,
                    if (approximate) " (search of the training k-NN graph)" else " (exact)")
   nn <- if (approximate) {
-    .Call(C_umapc_knn_query_r, train$data, new, k, metric_codes[[object$metric]],
+    .Call(C_umapc_knn_query_r, train$data, new, k, metric,
           object$knn$indices, object$seed, n_threads)
   } else {
-    .Call(C_umapc_knn, train$data, new, k, metric_codes[[object$metric]], 0L,
+    .Call(C_umapc_knn, train$data, new, k, metric, 0L,
           object$seed, n_threads, verbose, nnd_params())
   }
   if (verbose) say("placing the new rows: ", n_epochs, " epochs")
@@ -81,14 +84,27 @@ predict.umap <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
   emb
 }
 
-# newdata as a double matrix with the training data's columns.
-prepare_newdata <- function(newdata, train_data, d) {
+# newdata as a double matrix with the training data's columns (hamming:
+# coded by the training data's values, see hamming_codes()).
+prepare_newdata <- function(newdata, train_data, d, metric = NULL) {
   if (inherits(newdata, "dist") || inherits(newdata, "umap_knn")) {
     stop("`newdata` must hold coordinates (a matrix or data frame), not a `dist` object.",
          call. = FALSE)
   }
   if (is.null(dim(newdata)) && is.numeric(newdata) && length(newdata) == d) {
     newdata <- matrix(newdata, nrow = 1L, dimnames = list(NULL, colnames(train_data)))
+  }
+  if (identical(metric, "hamming") && !is.null(dim(newdata))) {
+    if (ncol(newdata) != d) {
+      stop(sprintf("`newdata` must have the %d columns of the training data, not %d.",
+                   d, ncol(newdata)), call. = FALSE)
+    }
+    tn <- colnames(train_data)
+    nn <- colnames(newdata)
+    if (!is.null(tn) && !is.null(nn) && !identical(tn, nn) && setequal(tn, nn)) {
+      newdata <- newdata[, tn, drop = FALSE]
+    }
+    newdata <- hamming_codes(newdata, ref = train_data)
   }
   if (inherits(newdata, "sparseMatrix")) newdata <- as.matrix(newdata)
   nd <- prepare_data(newdata, arg = "newdata", accept_dist = FALSE)

@@ -4,9 +4,18 @@
 #include "core/knn.h"
 #include "r_util.h"
 
-/* Build the compact copy from a dense double matrix or a sparse
- * list(p, i, x, dim) (the slots of a dgCMatrix, i 0-based). */
-static int data_from_sexp(SEXP X, int metric, int n_threads, umapc_data *d) {
+/* The metric: an integer code, or c(code, p) for minkowski. */
+static int metric_from_sexp(SEXP s, double *p) {
+  *p = 2.0;
+  if (TYPEOF(s) == REALSXP && Rf_length(s) == 2) {
+    *p = REAL(s)[1];
+    return (int)REAL(s)[0];
+  }
+  return umapc_r_int(s, "metric");
+}
+
+static int data_from_sexp_m(SEXP X, int metric, int n_threads,
+                            umapc_data *d) {
   if (Rf_isMatrix(X) && TYPEOF(X) == REALSXP)
     return umapc_data_from_dense(REAL(X), Rf_nrows(X), Rf_ncols(X), metric,
                                  n_threads, d);
@@ -22,6 +31,19 @@ static int data_from_sexp(SEXP X, int metric, int n_threads, umapc_data *d) {
   }
   Rf_error("internal: X must be a double matrix or sparse slots");
   return UMAPC_ERR_INVALID;
+}
+
+/* Build the compact copy from a dense double matrix or a sparse
+ * list(p, i, x, dim) (the slots of a dgCMatrix, i 0-based); minkowski's
+ * exponent p is set on it. */
+static int data_from_sexp(SEXP X, int metric, double p, int n_threads,
+                          umapc_data *d) {
+  int st = data_from_sexp_m(X, metric, n_threads, d);
+  if (st == UMAPC_OK && metric == UMAPC_METRIC_MINKOWSKI) {
+    st = umapc_data_set_p(d, p);
+    if (st != UMAPC_OK) umapc_data_free(d);
+  }
+  return st;
 }
 
 /* Row-major core output -> R's column-major matrices (indices 1-based). */
@@ -50,7 +72,8 @@ static SEXP knn_result(const int *idx, const double *dist, int n, int k) {
  */
 SEXP umapc_knn(SEXP X, SEXP query, SEXP s_k, SEXP s_metric, SEXP s_method,
                SEXP s_seed, SEXP s_threads, SEXP s_verbose, SEXP s_params) {
-  const int k = umapc_r_int(s_k, "k"), metric = umapc_r_int(s_metric, "metric");
+  double mp;
+  const int k = umapc_r_int(s_k, "k"), metric = metric_from_sexp(s_metric, &mp);
   const int method = umapc_r_int(s_method, "method");
   const int n_threads = umapc_r_int(s_threads, "n_threads");
   const int verbose = umapc_r_int(s_verbose, "verbose");
@@ -71,7 +94,7 @@ SEXP umapc_knn(SEXP X, SEXP query, SEXP s_k, SEXP s_metric, SEXP s_method,
   idx = (int *)R_alloc((size_t)nq * k, sizeof(int));
   dist = (double *)R_alloc((size_t)nq * k, sizeof(double));
 
-  status = data_from_sexp(X, metric, n_threads, &ref);
+  status = data_from_sexp(X, metric, mp, n_threads, &ref);
   umapc_r_stop(status, "preparing the data");
   if (query != R_NilValue) {
     if (Rf_ncols(query) != ref.d) {
@@ -113,7 +136,8 @@ SEXP umapc_knn(SEXP X, SEXP query, SEXP s_k, SEXP s_metric, SEXP s_method,
  */
 SEXP umapc_knn_query_r(SEXP X, SEXP query, SEXP s_k, SEXP s_metric,
                        SEXP s_graph, SEXP s_seed, SEXP s_threads) {
-  const int k = umapc_r_int(s_k, "k"), metric = umapc_r_int(s_metric, "metric");
+  double mp;
+  const int k = umapc_r_int(s_k, "k"), metric = metric_from_sexp(s_metric, &mp);
   const int n_threads = umapc_r_int(s_threads, "n_threads");
   int nq, nr, K, *idx, *gidx, status;
   double *dist;
@@ -129,7 +153,7 @@ SEXP umapc_knn_query_r(SEXP X, SEXP query, SEXP s_k, SEXP s_metric,
   dist = (double *)R_alloc((size_t)nq * k, sizeof(double));
   umapc_r_knn_rows(s_graph, R_NilValue, &gidx, NULL);
   keys = umapc_r_row_keys(query);
-  status = data_from_sexp(X, metric, n_threads, &ref);
+  status = data_from_sexp(X, metric, mp, n_threads, &ref);
   umapc_r_stop(status, "preparing the data");
   if (ref.n != nr || Rf_ncols(query) != ref.d) {
     umapc_data_free(&ref);
