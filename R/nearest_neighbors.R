@@ -18,7 +18,8 @@
 #'   logical data), or `"hamming"` (share of columns whose values differ;
 #'   columns may also be factors, characters or logical, `NA` counts as a
 #'   category of its own). A `dist` input implies `"precomputed"`. Every
-#'   metric accepts a `dgCMatrix` (see Details). Under cosine, correlation,
+#'   metric accepts a `dgCMatrix` (see Details of [nearest_neighbors()]).
+#'   Under cosine, correlation,
 #'   hellinger, jaccard and dice an all-zero row is at distance 0 from other
 #'   all-zero rows and 1 from every other row.
 #' @param metric_p The exponent of the minkowski distance
@@ -47,10 +48,13 @@
 #'   `delta = 0.001` (stop when fewer than `delta * n * k` neighbours change
 #'   in an iteration).
 #'
-#' @details A sparse `dgCMatrix` is read without building a dense double copy
-#'   in R, but the searches work on a dense single-precision copy of it
-#'   (`4 * nrow(X) * ncol(X)` bytes), so very wide sparse data should be
-#'   reduced first (e.g. by PCA).
+#' @details A sparse `dgCMatrix` stays sparse for every metric except
+#'   `"euclidean"` and `"correlation"` (which centre the data, and so work on
+#'   a dense single-precision copy, `4 * nrow(X) * ncol(X)` bytes): the
+#'   searches visit the non-zero entries only and give the dense input's
+#'   results (`"manhattan"`, `"chebyshev"` and `"minkowski"`, which centre
+#'   dense input for precision but not sparse input, agree with it to single
+#'   precision).
 #'
 #'   Distances are computed in single precision, with sums in a fixed order
 #'   and no fused multiply-add, so they are the same on every processor.
