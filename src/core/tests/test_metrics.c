@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "data.h"
+#include "kernels.h"
 #include "knn.h"
 #include "testutil.h"
 
@@ -207,6 +208,27 @@ int main(void) {
     free(cx);
   }
   CHECK(worst_ok);
+  /* the dispatched (vector) kernels give the scalar kernels' bits, on rows
+   * with zeros, negative zeros, signs and a wide range of magnitudes */
+  {
+    float x[256], y[256];
+    int rep_, ld, i;
+    for (rep_ = 0; rep_ < 400; rep_++) {
+      ld = 16 * (1 + rep_ % 16);
+      for (i = 0; i < ld; i++) {
+        const double u = unif();
+        x[i] = u < 0.3 ? 0.0f : u < 0.35 ? -0.0f : (float)ldexp(unif() - 0.5, (int)(unif() * 40) - 20);
+        y[i] = unif() < 0.3 ? 0.0f : (rep_ % 3 == 0 ? x[i] : (float)ldexp(unif() - 0.5, (int)(unif() * 40) - 20));
+      }
+      CHECK(fbits(umapc_canberra(x, y, ld)) == fbits(umapc_canberra_scalar(x, y, ld)));
+      CHECK(fbits(umapc_braycurtis(x, y, ld)) == fbits(umapc_braycurtis_scalar(x, y, ld)));
+      for (i = 1; i <= 9; i++)
+        CHECK(fbits(umapc_minkowski(x, y, ld, i, (double)i)) ==
+              fbits(umapc_minkowski_scalar(x, y, ld, i, (double)i)));
+      CHECK(fbits(umapc_minkowski(x, y, ld, 64, 64.0)) ==
+            fbits(umapc_minkowski_scalar(x, y, ld, 64, 64.0)));
+    }
+  }
   /* minkowski's exponent must be in [1, 64] */
   {
     umapc_data D;
