@@ -118,10 +118,121 @@ check_metric <- function(metric) {
   check_choice(metric, "metric", c(metric_names(), "precomputed"))
 }
 
+# metric_p: required by minkowski (1 to 64), refused by every other metric.
+# Returns the checked value, or NULL.
+check_metric_p <- function(metric, metric_p) {
+  if (identical(metric, "minkowski")) {
+    if (is.null(metric_p)) {
+      stop("`metric_p` must be given for metric = \"minkowski\": a single number from 1 to 64 (1 is manhattan, 2 euclidean).",
+           call. = FALSE)
+    }
+    return(check_number(metric_p, "metric_p", lower = 1, upper = 64))
+  }
+  if (!is.null(metric_p)) {
+    stop(sprintf("`metric_p` is used only with metric = \"minkowski\", not with metric = \"%s\"; leave it NULL.",
+                 metric), call. = FALSE)
+  }
+  NULL
+}
+
+# metric_p as the C routines read it (minkowski's p; unused otherwise).
+metric_p_arg <- function(metric_p) if (is.null(metric_p)) 2 else as.double(metric_p)
+
+# Metrics whose exact search runs on blocks of dot products.
+dot_metrics <- c("euclidean", "cosine", "correlation", "hellinger", "jaccard", "dice")
+
+# Values the metric needs: hellinger non-negative, jaccard and dice 0/1.
+# `data` is a prepare_data() result (dense or sparse).
+check_metric_data <- function(data, metric, arg = "X") {
+  if (!metric %in% c("hellinger", "jaccard", "dice") || data$kind == "dist") {
+    return(invisible(TRUE))
+  }
+  vals <- if (data$kind == "sparse") data$data[[3]] else data$data
+  bad <- if (metric == "hellinger") vals < 0 else vals != 0 & vals != 1
+  if (!any(bad)) return(invisible(TRUE))
+  w <- which(bad)[1]
+  if (data$kind == "sparse") {
+    row <- data$data[[2]][w] + 1L
+    col <- findInterval(w - 1L, data$data[[1]])
+  } else {
+    row <- (w - 1L) %% data$n + 1L
+    col <- (w - 1L) %/% data$n + 1L
+  }
+  what <- if (metric == "hellinger") "non-negative values" else
+    "only 0 and 1 (or TRUE and FALSE)"
+  stop(sprintf("`%s` must hold %s for metric = \"%s\"; it has %s at row %d, column %d.",
+               arg, what, metric, format(vals[w], digits = 15), row, col),
+       call. = FALSE)
+}
+
+# Hamming distance compares values for equality only, so every column is
+# recoded into whole numbers (exact in the single-precision copy that the
+# searches use; raw values such as 16777216 and 16777217 would collide
+# there). Columns may be numeric, logical, character or factors; NA is a
+# category of its own. With `ref` (the training data), new values are coded
+# by the training column's values and unseen values get a code no training
+# value has. Zero keeps code 0, so a dgCMatrix stays sparse and gets the
+# codes of its dense form.
+hamming_codes <- function(X, ref = NULL) {
+  if (!is.null(ref) && !inherits(ref, "dgCMatrix") && inherits(X, "sparseMatrix")) {
+    X <- as.matrix(X)
+  }
+  if (!is.null(ref) && inherits(ref, "dgCMatrix") && !inherits(X, "dgCMatrix")) {
+    X <- as.matrix(X)
+    storage.mode(X) <- "double"
+    X <- methods::as(X, "CsparseMatrix")
+  }
+  if (inherits(X, "dgCMatrix")) {
+    src <- if (is.null(ref)) X else ref
+    col_src <- rep.int(seq_len(ncol(src)), diff(src@p))
+    col_x <- rep.int(seq_len(ncol(X)), diff(X@p))
+    codes <- numeric(length(X@x))
+    for (j in unique(col_x)) {
+      sel <- col_x == j
+      codes[sel] <- value_codes(X@x[sel], src@x[col_src == j])
+    }
+    X@x <- codes
+    return(X)
+  }
+  if (inherits(X, "Matrix")) return(X) # refused by prepare_data()
+  if (!is.data.frame(X) && !is.matrix(X)) return(X)
+  src <- if (is.null(ref)) X else ref
+  rn <- if (is.data.frame(X)) {
+    r <- attr(X, "row.names")
+    if (is.character(r)) r else NULL
+  } else rownames(X)
+  column <- function(Y, j) {
+    v <- if (is.data.frame(Y)) Y[[j]] else Y[, j]
+    if (is.factor(v)) as.character(v) else v
+  }
+  out <- matrix(0, nrow(X), ncol(X), dimnames = list(rn, colnames(X)))
+  for (j in seq_len(ncol(X))) {
+    v <- column(X, j)
+    s <- column(src, j)
+    if (!(is.atomic(v) && is.null(dim(v)))) return(X) # left to prepare_data()
+    out[, j] <- value_codes(v, s)
+  }
+  out
+}
+
+# Codes of the values v by the distinct values of s: 0 stays 0 (as in a
+# sparse column), the others 1, 2, ... in sorted order (NA last); values not
+# in s get -1.
+value_codes <- function(v, s) {
+  u <- sort(unique(s), na.last = TRUE)
+  zero <- !is.na(v) & (if (is.numeric(v) || is.logical(v)) v == 0 else FALSE)
+  if (is.numeric(u) || is.logical(u)) u <- u[is.na(u) | u != 0]
+  m <- match(v, u)
+  m[is.na(m)] <- -1L
+  m[zero] <- 0L
+  m
+}
+
 # Convert X to what the C code reads: a double matrix, or the slots of a
 # dgCMatrix (list(p, i, x, dim)), or a dist (precomputed distances).
 # Never modifies the caller's object.
-prepare_data <- function(X, arg = "X", accept_dist = TRUE) {
+prepare_data <- function(X, arg = "X", accept_dist = TRUE, metric = NULL) {
+  if (identical(metric, "hamming")) X <- hamming_codes(X)
   if (inherits(X, "dist")) {
     if (anyNA(X) || any(!is.finite(range(X))) || any(X < 0)) {
       stop(sprintf("`%s` is a `dist` object with NA, infinite or negative distances; distances must be finite and >= 0.", arg),

@@ -11,7 +11,7 @@
 #' @param knn Optional precomputed neighbours with at least
 #'   `max(n_neighbors)` columns (see [as_umap_knn()]).
 #' @param ... Further arguments to [umap()] (e.g. `n_components`, `spread`,
-#'   `n_epochs`, `init`, `metric`, `method`), used for every layout.
+#'   `n_epochs`, `init`, `metric`, `metric_p`, `method`), used for every layout.
 #' @return An object of class `umap_grid`: a list with `embeddings` (a list
 #'   matrix, `embeddings[[i, j]]` the layout for `n_neighbors[i]` and
 #'   `min_dist[j]`), `n_neighbors`, `min_dist`, `knn`, `seed`, `a`, `b`
@@ -46,21 +46,23 @@ umap_grid <- function(X, n_neighbors = c(5, 50, 100, 250),
   k_max <- max(n_neighbors)
   if (is.null(knn)) {
     if (is.null(X)) stop("`X` can be NULL only when `knn` is given.", call. = FALSE)
-    data <- prepare_data(X)
+    data <- prepare_data(X, metric = dots$metric)
     check_rows(data$n)
     metric <- if (is.null(dots$metric)) {
       if (data$kind == "dist") "precomputed" else "euclidean"
     } else dots$metric
     method <- if (is.null(dots$method)) "auto" else dots$method
     check_knn_args(data, k_max, metric, method, n_threads, verbose)
+    metric_p <- check_metric_p(metric, dots$metric_p)
     if (k_max >= data$n) {
       stop(sprintf("`n_neighbors` must be < nrow(X) = %d, not %s.", data$n,
                    format(k_max)), call. = FALSE)
     }
     k_max <- check_number(k_max, "n_neighbors", lower = 2, integer = TRUE)
-    knn <- knn_search(data, k_max, metric, method, seed, n_threads, verbose)
+    knn <- knn_search(data, k_max, metric, method, seed, n_threads, verbose,
+                      metric_p = metric_p)
   } else {
-    data <- if (is.null(X)) NULL else prepare_data(X)
+    data <- if (is.null(X)) NULL else prepare_data(X, metric = dots$metric)
     knn <- as_umap_knn(knn, n = if (is.null(data)) NULL else data$n)
   }
   t_knn <- proc.time()[["elapsed"]] - t0

@@ -283,13 +283,16 @@ knn_from_list <- function(x, pair, n) {
     v <- x[[name]]
     if (length(v) == 1L && !is.list(v)) v else default
   }
-  knn_from_matrices(
+  out <- knn_from_matrices(
     x[[pair[1L]]], x[[pair[2L]]], n,
     labels = paste0("`knn$", pair, "`"),
     metric = meta("metric", NA_character_),
     method = meta("method", NA_character_),
     seed = meta("seed", NA_real_)
   )
+  p <- meta("metric_p", NULL)
+  if (identical(out$metric, "minkowski") && is.numeric(p)) out$metric_p <- p
+  out
 }
 
 # Position of the first TRUE in a logical matrix, as text.

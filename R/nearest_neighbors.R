@@ -15,14 +15,30 @@
 #' @param ... Arguments for methods; on a matrix, the ones below.
 #' @param n_neighbors Number of neighbours per row, counting the row itself;
 #'   a whole number from 2 to `nrow(X)`.
-#' @param metric Distance: `"euclidean"`, `"cosine"`, `"manhattan"`,
-#'   `"correlation"` or `"hamming"` (share of coordinates that differ). A
-#'   `dist` input implies `"precomputed"`.
+#' @param metric Distance between rows, as umap-learn defines them:
+#'   `"euclidean"`, `"cosine"`, `"manhattan"`, `"correlation"`,
+#'   `"chebyshev"` (largest absolute difference), `"minkowski"` (give
+#'   `metric_p`), `"canberra"`, `"braycurtis"`, `"hellinger"` (non-negative
+#'   data, e.g. counts or proportions), `"jaccard"` and `"dice"` (0/1 or
+#'   logical data), or `"hamming"` (share of columns whose values differ;
+#'   columns may also be factors, characters or logical, `NA` counts as a
+#'   category of its own). A `dist` input implies `"precomputed"`. Every
+#'   metric accepts a `dgCMatrix` (see Details of [nearest_neighbors()]).
+#'   Under cosine, correlation,
+#'   hellinger, jaccard and dice an all-zero row is at distance 0 from other
+#'   all-zero rows and 1 from every other row.
+#' @param metric_p The exponent of the minkowski distance
+#'   `sum(abs(x - y)^p)^(1/p)`: a number from 1 to 64 (1 is manhattan,
+#'   2 euclidean), required with `metric = "minkowski"` and refused with
+#'   other metrics. Whole numbers are computed with exact powers, so results
+#'   are the same on every platform; other values use the C library's
+#'   `pow()`, whose last bits can differ between platforms.
 #' @param method `"exact"` (blocked brute force), `"nndescent"` (approximate:
 #'   random-projection forest then nearest-neighbour descent), or `"auto"`:
-#'   the cheaper of the two: exact below 4,096 rows (for the euclidean, cosine
-#'   and correlation metrics, below 120 x `n_neighbors` rows when that is
-#'   more), NN-descent above.
+#'   the cheaper of the two: exact below 4,096 rows (for the euclidean,
+#'   cosine, correlation, hellinger, jaccard and dice metrics, whose exact
+#'   search runs on blocks of dot products, below 120 x `n_neighbors` rows
+#'   when that is more), NN-descent above.
 #' @param seed `NULL` (draws one integer from R's random number generator, so
 #'   [set.seed()] works) or a whole number. Only NN-descent uses random
 #'   numbers; the seed is recorded either way.
@@ -38,10 +54,21 @@
 #'   `delta = 0.001` (stop when fewer than `delta * n * k` neighbours change
 #'   in an iteration).
 #'
+#' @details A sparse `dgCMatrix` stays sparse for every metric except
+#'   `"euclidean"` and `"correlation"` (which centre the data, and so work on
+#'   a dense single-precision copy, `4 * nrow(X) * ncol(X)` bytes): the
+#'   searches visit the non-zero entries only and give the dense input's
+#'   results (`"manhattan"`, `"chebyshev"` and `"minkowski"`, which centre
+#'   dense input for precision but not sparse input, agree with it to single
+#'   precision).
+#'
+#'   Distances are computed in single precision, with sums in a fixed order
+#'   and no fused multiply-add, so they are the same on every processor.
+#'
 #' @return A `umap_knn` object: a list with `indices` (n x k integer matrix,
 #'   1-based), `distances` (n x k double matrix, ascending along each row,
 #'   ties broken by the lower index), and the `metric`, `method`, `seed` and
-#'   `k` used.
+#'   `k` used (and `metric_p` for minkowski).
 #' @seealso [umap()], [as_umap_knn()] for neighbours computed elsewhere.
 #' @examples
 #' knn <- nearest_neighbors(iris[, 1:4], n_neighbors = 30, n_threads = 2)
@@ -59,18 +86,21 @@ nearest_neighbors.default <- function(X, n_neighbors = 15, metric = "euclidean",
                                       seed = NULL, n_threads = NULL,
                                       verbose = FALSE, n_trees = NULL,
                                       leaf_size = NULL, n_iters = NULL,
-                                      max_candidates = NULL, delta = NULL, ...) {
+                                      max_candidates = NULL, delta = NULL,
+                                      metric_p = NULL, ...) {
   check_dots(...)
   seed <- resolve_seed(seed)
   check_orientation(X)
-  data <- prepare_data(X)
+  data <- prepare_data(X, metric = metric)
   check_knn_args(data, n_neighbors, metric, method, n_threads, verbose)
+  metric_p <- check_metric_p(metric, metric_p)
   n_neighbors <- check_number(n_neighbors, "n_neighbors", lower = 2, upper = data$n,
                               integer = TRUE)
   if (identical(method, c("auto", "exact", "nndescent"))) method <- "auto"
   knn_search(data, n_neighbors, metric, method, seed, resolve_threads(n_threads),
              verbose,
-             nnd_params(n_trees, leaf_size, n_iters, max_candidates, delta))
+             nnd_params(n_trees, leaf_size, n_iters, max_candidates, delta),
+             metric_p)
 }
 
 check_knn_args <- function(data, n_neighbors, metric, method, n_threads, verbose) {
@@ -87,10 +117,7 @@ check_knn_args <- function(data, n_neighbors, metric, method, n_threads, verbose
   if (data$kind != "dist" && metric == "precomputed") {
     stop("`metric` = \"precomputed\" needs `X` to be a `dist` object.", call. = FALSE)
   }
-  if (data$kind == "sparse" && !metric %in% c("euclidean", "cosine")) {
-    stop(sprintf("`metric` = \"%s\" is not available for sparse `X`; use \"euclidean\" or \"cosine\", or as.matrix(X).",
-                 metric), call. = FALSE)
-  }
+  check_metric_data(data, metric)
   invisible(TRUE)
 }
 
@@ -102,7 +129,7 @@ check_knn_args <- function(data, n_neighbors, metric, method, n_threads, verbose
 # k = 15, 70 s against 3.6 s).
 auto_method <- function(n, k, metric) {
   limit <- 4096
-  if (metric %in% c("euclidean", "cosine", "correlation")) limit <- max(limit, 120 * k)
+  if (metric %in% dot_metrics) limit <- max(limit, 120 * k)
   if (n < limit) "exact" else "nndescent"
 }
 
@@ -122,7 +149,7 @@ nnd_params <- function(n_trees = NULL, leaf_size = NULL, n_iters = NULL,
 # The search itself, on prepared data. Shared by nearest_neighbors() and
 # umap() so both paths run exactly the same code with the same seed.
 knn_search <- function(data, k, metric, method, seed, n_threads, verbose,
-                       params = nnd_params()) {
+                       params = nnd_params(), metric_p = NULL) {
   if (data$kind == "dist") {
     res <- .Call(C_umapc_call_knn_dist, as.double(data$data),
                  list(k = k, n_threads = n_threads))
@@ -133,10 +160,13 @@ knn_search <- function(data, k, metric, method, seed, n_threads, verbose,
   if (verbose) say("nearest neighbours: ", method, ", ", metric, ", k = ", k,
                    ", ", data$n, " rows")
   res <- .Call(C_umapc_call_knn, data$data, NULL,
-               c(list(k = k, metric = metric, method = method, seed = seed,
-                      n_threads = n_threads, verbose = verbose), params))
-  new_umap_knn(res$indices, res$distances, metric = metric, method = method,
-               seed = seed)
+               c(list(k = k, metric = metric, metric_p = metric_p_arg(metric_p),
+                      method = method, seed = seed, n_threads = n_threads,
+                      verbose = verbose), params))
+  knn <- new_umap_knn(res$indices, res$distances, metric = metric,
+                      method = method, seed = seed)
+  if (!is.null(metric_p)) knn$metric_p <- metric_p
+  knn
 }
 
 # Progress: a timestamped message of class "umapc_progress", so

@@ -51,7 +51,7 @@ predict.umapc <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
   }
   n_threads <- resolve_threads(n_threads)
   check_flag(verbose, "verbose")
-  train <- prepare_data(object$data, arg = "object$data")
+  train <- prepare_data(object$data, arg = "object$data", metric = object$metric)
   if (train$kind == "dist") {
     stop("a model fitted on a `dist` object cannot embed new rows: it has no coordinates to measure them against.",
          call. = FALSE)
@@ -72,7 +72,10 @@ predict.umapc <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
     if (is.null(assay.type)) assay.type <- "logcounts"
     newdata <- se_matrix(newdata, dimred, n_dimred, assay.type, arg = "newdata")
   }
-  new <- prepare_newdata(newdata, object$data, train$d)
+  new <- prepare_newdata(newdata, object$data, train$d, object$metric)
+  check_metric_data(list(kind = "dense", n = nrow(new), data = new), object$metric,
+                    "newdata")
+  metric_p <- metric_p_arg(object$metric_p)
   n_train <- train$n
   if (is.null(n_epochs)) {
     n_epochs <- if (identical(object$n_epochs, default_epochs(n_train, object$densmap))) {
@@ -88,11 +91,13 @@ predict.umapc <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
                    if (approximate) " (search of the training k-NN graph)" else " (exact)")
   nn <- if (approximate) {
     .Call(C_umapc_call_knn_query, train$data, new, object$knn$indices,
-          list(k = k, metric = object$metric, seed = object$seed,
+          list(k = k, metric = object$metric, metric_p = metric_p,
+               seed = object$seed,
                n_threads = n_threads))
   } else {
     .Call(C_umapc_call_knn, train$data, new,
-          c(list(k = k, metric = object$metric, method = "exact",
+          c(list(k = k, metric = object$metric, metric_p = metric_p,
+                 method = "exact",
                  seed = object$seed, n_threads = n_threads, verbose = verbose),
             nnd_params()))
   }
@@ -111,8 +116,9 @@ predict.umapc <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
   emb
 }
 
-# newdata as a double matrix with the training data's columns.
-prepare_newdata <- function(newdata, train_data, d) {
+# newdata as a double matrix with the training data's columns (hamming:
+# coded by the training data's values, see hamming_codes()).
+prepare_newdata <- function(newdata, train_data, d, metric = NULL) {
   if (inherits(newdata, "dist") || inherits(newdata, "umap_knn")) {
     stop("`newdata` must hold coordinates (a matrix or data frame), not a `dist` object.",
          call. = FALSE)
@@ -120,8 +126,20 @@ prepare_newdata <- function(newdata, train_data, d) {
   if (is.null(dim(newdata)) && is.numeric(newdata) && length(newdata) == d) {
     newdata <- matrix(newdata, nrow = 1L, dimnames = list(NULL, colnames(train_data)))
   }
-  if (inherits(newdata, "Matrix")) newdata <- as.matrix(newdata)
   if (isS4(newdata) && methods::is(newdata, "DelayedArray")) newdata <- as.matrix(newdata)
+  if (identical(metric, "hamming") && !is.null(dim(newdata))) {
+    if (ncol(newdata) != d) {
+      stop(sprintf("`newdata` must have the %d columns of the training data, not %d.",
+                   d, ncol(newdata)), call. = FALSE)
+    }
+    tn <- colnames(train_data)
+    nn <- colnames(newdata)
+    if (!is.null(tn) && !is.null(nn) && !identical(tn, nn) && setequal(tn, nn)) {
+      newdata <- newdata[, tn, drop = FALSE]
+    }
+    newdata <- hamming_codes(newdata, ref = train_data)
+  }
+  if (inherits(newdata, "Matrix")) newdata <- as.matrix(newdata)
   nd <- prepare_data(newdata, arg = "newdata", accept_dist = FALSE)
   if (nd$n < 1L) stop("`newdata` has no rows.", call. = FALSE)
   if (nd$d != d) {

@@ -169,13 +169,13 @@ umap.default <- function(X, n_neighbors = 15, n_components = 2, metric = "euclid
                  method = c("auto", "exact", "nndescent"), keep_data = TRUE,
                  densmap = FALSE, dens_lambda = 2, dens_frac = 0.3,
                  dens_var_shift = 0.1, output_dens = FALSE,
-                 ...) {
+                 metric_p = NULL, ...) {
   check_dots(...)
   check_orientation(X)
   umap_impl(X, n_neighbors, n_components, metric, min_dist, spread, n_epochs,
             learning_rate, init, set_op_mix_ratio, local_connectivity,
             repulsion_strength, negative_sample_rate, a, b, knn, seed,
-            n_threads, verbose, method, keep_data,
+            n_threads, verbose, method, keep_data, metric_p = metric_p,
             nn_default = missing(n_neighbors), metric_given = !missing(metric),
             call = match.call(), densmap = densmap, dens_lambda = dens_lambda,
             dens_frac = dens_frac, dens_var_shift = dens_var_shift,
@@ -191,7 +191,8 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
                       n_epochs, learning_rate, init, set_op_mix_ratio,
                       local_connectivity, repulsion_strength,
                       negative_sample_rate, a, b, knn, seed, n_threads,
-                      verbose, method, keep_data, nn_default = FALSE,
+                      verbose, method, keep_data, metric_p = NULL,
+                      nn_default = FALSE,
                       metric_given = TRUE, call = NULL, shared = NULL,
                       prepared = NULL, densmap = FALSE, dens_lambda = 2,
                       dens_frac = 0.3, dens_var_shift = 0.1,
@@ -220,7 +221,7 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     if (is.null(knn)) stop("`X` can be NULL only when `knn` is given.", call. = FALSE)
     data <- NULL
   } else {
-    data <- prepare_data(X)
+    data <- prepare_data(X, metric = metric)
   }
   if (!is.null(data) && data$kind == "dist" && !metric_given) metric <- "precomputed"
   if (!is.null(knn)) {
@@ -264,10 +265,12 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
   } else {
     check_metric(metric)
   }
+  metric_p <- check_metric_p(metric, metric_p)
   if (identical(method, c("auto", "exact", "nndescent"))) method <- "auto"
 
   if (is.null(knn)) {
-    knn <- knn_search(data, n_neighbors, metric, method, seed, n_threads, verbose)
+    knn <- knn_search(data, n_neighbors, metric, method, seed, n_threads, verbose,
+                      metric_p = metric_p)
   } else {
     if (metric_given && !is.na(knn$metric) && !identical(knn$metric, metric)) {
       warning(sprintf("`knn` was computed with metric \"%s\" but `metric` = \"%s\"; the neighbours are used as they are.",
@@ -327,6 +330,7 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     n_neighbors = n_neighbors,
     n_components = n_components,
     metric = if (!is.na(knn$metric)) knn$metric else metric,
+    metric_p = if (!is.null(knn$metric_p)) knn$metric_p else metric_p,
     min_dist = min_dist,
     spread = spread,
     n_epochs = n_epochs,

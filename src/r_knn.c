@@ -5,9 +5,8 @@
 #include "r_util.h"
 #include "umapc.h"
 
-/* Build the compact copy from a dense double matrix or a sparse
- * list(p, i, x, dim) (the slots of a dgCMatrix, i 0-based). */
-static int data_from_sexp(SEXP X, int metric, int n_threads, umapc_data *d) {
+static int data_from_sexp_m(SEXP X, int metric, int n_threads,
+                            umapc_data *d) {
   if (Rf_isMatrix(X) && TYPEOF(X) == REALSXP)
     return umapc_data_from_dense(REAL(X), Rf_nrows(X), Rf_ncols(X), metric,
                                  n_threads, d);
@@ -23,6 +22,19 @@ static int data_from_sexp(SEXP X, int metric, int n_threads, umapc_data *d) {
   }
   Rf_error("internal: X must be a double matrix or sparse slots");
   return UMAPC_ERR_INVALID;
+}
+
+/* Build the compact copy from a dense double matrix or a sparse
+ * list(p, i, x, dim) (the slots of a dgCMatrix, i 0-based); minkowski's
+ * exponent p is set on it. */
+static int data_from_sexp(SEXP X, int metric, double p, int n_threads,
+                          umapc_data *d) {
+  int st = data_from_sexp_m(X, metric, n_threads, d);
+  if (st == UMAPC_OK && metric == UMAPC_METRIC_MINKOWSKI) {
+    st = umapc_data_set_p(d, p);
+    if (st != UMAPC_OK) umapc_data_free(d);
+  }
+  return st;
 }
 
 /* Row-major core output -> R's column-major matrices (indices 1-based). */
@@ -56,6 +68,7 @@ SEXP umapc_call_knn(SEXP X, SEXP query, SEXP s_params) {
   umapc_r_params pl = umapc_r_params_open(s_params, "knn");
   const int k = umapc_r_param_int(&pl, "k");
   const int metric = umapc_r_param_metric(&pl, "metric");
+  const double mp = umapc_r_param_double(&pl, "metric_p");
   const int nndescent = umapc_r_param_choice(&pl, "method", methods) == 1;
   const uint64_t seed = umapc_r_param_seed(&pl, "seed");
   const int n_threads = umapc_r_param_int(&pl, "n_threads");
@@ -84,7 +97,7 @@ SEXP umapc_call_knn(SEXP X, SEXP query, SEXP s_params) {
   idx = (int *)R_alloc((size_t)nq * k, sizeof(int));
   dist = (double *)R_alloc((size_t)nq * k, sizeof(double));
 
-  status = data_from_sexp(X, metric, n_threads, &ref);
+  status = data_from_sexp(X, metric, mp, n_threads, &ref);
   umapc_r_stop(status, "preparing the data");
   if (query != R_NilValue) {
     if (Rf_ncols(query) != ref.d) {
@@ -122,6 +135,7 @@ SEXP umapc_call_knn_query(SEXP X, SEXP query, SEXP s_graph, SEXP s_params) {
   umapc_r_params pl = umapc_r_params_open(s_params, "knn_query");
   const int k = umapc_r_param_int(&pl, "k");
   const int metric = umapc_r_param_metric(&pl, "metric");
+  const double mp = umapc_r_param_double(&pl, "metric_p");
   const uint64_t seed = umapc_r_param_seed(&pl, "seed");
   const int n_threads = umapc_r_param_int(&pl, "n_threads");
   int nq, nr, K, *idx, *gidx, status;
@@ -139,7 +153,7 @@ SEXP umapc_call_knn_query(SEXP X, SEXP query, SEXP s_graph, SEXP s_params) {
   dist = (double *)R_alloc((size_t)nq * k, sizeof(double));
   umapc_r_knn_rows(s_graph, R_NilValue, &gidx, NULL);
   keys = umapc_r_row_keys(query);
-  status = data_from_sexp(X, metric, n_threads, &ref);
+  status = data_from_sexp(X, metric, mp, n_threads, &ref);
   umapc_r_stop(status, "preparing the data");
   if (ref.n != nr || Rf_ncols(query) != ref.d) {
     umapc_data_free(&ref);

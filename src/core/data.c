@@ -7,8 +7,10 @@
 #include "kernels.h"
 
 const char *umapc_metric_name(int metric) {
-  static const char *const names[] = {NULL,        "euclidean", "cosine",
-                                      "manhattan", "correlation", "hamming"};
+  static const char *const names[] = {
+      NULL,        "euclidean", "cosine",    "manhattan",  "correlation",
+      "hamming",   "chebyshev", "minkowski", "canberra",   "braycurtis",
+      "hellinger", "jaccard",   "dice"};
   if (metric < 1 || metric >= (int)(sizeof(names) / sizeof(names[0])))
     return NULL;
   return names[metric];
@@ -23,28 +25,77 @@ void umapc_data_free(umapc_data *data) {
   free(data->x);
   free(data->zero);
   free(data->center);
+  free(data->cnt);
+  free(data->sp);
+  free(data->sj);
+  free(data->sx);
+  data->sp = NULL;
+  data->sj = NULL;
+  data->sx = NULL;
   data->x = NULL;
   data->zero = NULL;
   data->center = NULL;
+  data->cnt = NULL;
 }
 
-static int data_alloc(umapc_data *out, int n, int d, int metric) {
+static int zero_metric(int metric) {
+  return metric == UMAPC_METRIC_COSINE || metric == UMAPC_METRIC_CORRELATION ||
+         metric == UMAPC_METRIC_HELLINGER;
+}
+
+static int binary_metric(int metric) {
+  return metric == UMAPC_METRIC_JACCARD || metric == UMAPC_METRIC_DICE;
+}
+
+/* canberra and braycurtis: the whole matrix scaled by one power of two */
+static int scaled_metric(int metric) {
+  return metric == UMAPC_METRIC_CANBERRA || metric == UMAPC_METRIC_BRAYCURTIS;
+}
+
+int umapc_data_set_p(umapc_data *data, double p) {
+  if (!(p >= 1.0) || !(p <= UMAPC_MINKOWSKI_PMAX)) return UMAPC_ERR_INVALID;
+  data->p = p;
+  data->p_int = (p == floor(p)) ? (int)p : 0;
+  return UMAPC_OK;
+}
+
+int umapc_sparse_metric(int metric) {
+  return metric != UMAPC_METRIC_EUCLIDEAN && metric != UMAPC_METRIC_CORRELATION;
+}
+
+/* The copy's fields; the dense rows x only when `dense`. */
+static int data_alloc2(umapc_data *out, int n, int d, int metric, int dense) {
   memset(out, 0, sizeof(*out));
   out->n = n;
   out->d = d;
   out->ld = round_up_lanes(d > 0 ? d : 1);
   out->metric = metric;
   out->scale = 1.0;
-  out->x = (float *)calloc((size_t)n * (size_t)out->ld, sizeof(float));
-  if (out->x == NULL) return UMAPC_ERR_NOMEM;
-  if (metric == UMAPC_METRIC_COSINE || metric == UMAPC_METRIC_CORRELATION) {
+  out->p = 2.0;
+  out->p_int = 2;
+  if (dense) {
+    out->x = (float *)calloc((size_t)n * (size_t)out->ld, sizeof(float));
+    if (out->x == NULL) return UMAPC_ERR_NOMEM;
+  }
+  if (zero_metric(metric)) {
     out->zero = (unsigned char *)calloc((size_t)(n > 0 ? n : 1), 1);
     if (out->zero == NULL) {
       umapc_data_free(out);
       return UMAPC_ERR_NOMEM;
     }
   }
+  if (binary_metric(metric)) {
+    out->cnt = (float *)calloc((size_t)(n > 0 ? n : 1), sizeof(float));
+    if (out->cnt == NULL) {
+      umapc_data_free(out);
+      return UMAPC_ERR_NOMEM;
+    }
+  }
   return UMAPC_OK;
+}
+
+static int data_alloc(umapc_data *out, int n, int d, int metric) {
+  return data_alloc2(out, n, d, metric, 1);
 }
 
 /* Power of two p with max_abs * p in [0.5, 1) (1 when max_abs is 0/inf). */
@@ -56,7 +107,7 @@ static double pow2_scale_for(double max_abs) {
 }
 
 /*
- * Row preprocessing for cosine, correlation and hamming. `rows` holds `cnt`
+ * Row preprocessing for the metrics that are not centred. `rows` holds `cnt`
  * rows (starting at row i0) of `d` doubles each, row-major: a small scratch
  * block. Writes those rows of the float copy.
  */
@@ -95,6 +146,30 @@ static void finish_block(umapc_data *out, double *rows, int i0, int cnt,
       } else {
         out->zero[i0 + i] = 1;
       }
+    } else if (metric == UMAPC_METRIC_HELLINGER) {
+      /* sqrt(x / sum(x)) (x >= 0, checked in R), after a power-of-two
+       * scaling so that the sum cannot overflow */
+      double sum = 0.0, max_abs = 0.0, s;
+      for (j = 0; j < d; j++)
+        if (fabs(r[j]) > max_abs) max_abs = fabs(r[j]);
+      s = pow2_scale_for(max_abs);
+      for (j = 0; j < d; j++) sum += r[j] * s;
+      if (sum > 0.0) {
+        for (j = 0; j < d; j++) o[j] = (float)sqrt(r[j] * s / sum);
+        out->zero[i0 + i] = 0;
+      } else {
+        out->zero[i0 + i] = 1;
+      }
+    } else if (binary_metric(metric)) {
+      int c = 0;
+      for (j = 0; j < d; j++) {
+        o[j] = r[j] != 0.0 ? 1.0f : 0.0f;
+        c += r[j] != 0.0;
+      }
+      out->cnt[i0 + i] = (float)c;
+    } else if (scaled_metric(metric)) {
+      const double s = 1.0 / out->scale; /* a power of two: exact */
+      for (j = 0; j < d; j++) o[j] = (float)(r[j] * s);
     } else {
       for (j = 0; j < d; j++) o[j] = (float)r[j];
     }
@@ -105,7 +180,8 @@ static void finish_block(umapc_data *out, double *rows, int i0, int cnt,
 #define ROW_BLOCK 512
 
 static int centred_metric(int metric) {
-  return metric == UMAPC_METRIC_EUCLIDEAN || metric == UMAPC_METRIC_MANHATTAN;
+  return metric == UMAPC_METRIC_EUCLIDEAN || metric == UMAPC_METRIC_MANHATTAN ||
+         metric == UMAPC_METRIC_CHEBYSHEV || metric == UMAPC_METRIC_MINKOWSKI;
 }
 
 /*
@@ -163,6 +239,13 @@ int umapc_data_from_dense(const double *X, int n, int d, int metric,
     if (st != UMAPC_OK) umapc_data_free(out);
     return st;
   }
+  if (scaled_metric(metric)) {
+    double max_abs = 0.0;
+    size_t t;
+    for (t = 0; t < (size_t)n * (size_t)d; t++)
+      if (fabs(X[t]) > max_abs) max_abs = fabs(X[t]);
+    out->scale = 1.0 / pow2_scale_for(max_abs);
+  }
   rows = (double *)malloc((size_t)ROW_BLOCK * (size_t)d * sizeof(double));
   if (rows == NULL) {
     umapc_data_free(out);
@@ -182,6 +265,100 @@ int umapc_data_from_dense(const double *X, int n, int d, int metric,
 }
 
 /*
+ * A sparse copy from the row-wise non-zeros (rp, rj, rx; columns ascending
+ * within a row): finish_block()'s preprocessing on the non-zeros, in the
+ * same order and arithmetic, so every value is the dense copy's.
+ */
+static int sparse_copy(umapc_data *out, const int *rp, const int *rj,
+                       const double *rx) {
+  const int n = out->n, metric = out->metric;
+  const int nnz = rp[n];
+  double gs = 1.0;
+  int i, t, o = 0;
+  out->sp = (int *)malloc(((size_t)n + 1) * sizeof(int));
+  out->sj = (int *)malloc((size_t)nnz * sizeof(int) + 1);
+  out->sx = (float *)malloc((size_t)nnz * sizeof(float) + 1);
+  if (!out->sp || !out->sj || !out->sx) return UMAPC_ERR_NOMEM;
+  if (scaled_metric(metric) || metric == UMAPC_METRIC_MANHATTAN ||
+      metric == UMAPC_METRIC_CHEBYSHEV || metric == UMAPC_METRIC_MINKOWSKI) {
+    double max_abs = 0.0;
+    for (t = 0; t < nnz; t++)
+      if (fabs(rx[t]) > max_abs) max_abs = fabs(rx[t]);
+    gs = pow2_scale_for(max_abs);
+    out->scale = 1.0 / gs;
+  }
+  for (i = 0; i < n; i++) {
+    const int t0 = rp[i], t1 = rp[i + 1];
+    double mul = 1.0, sum = 0.0, max_abs = 0.0, s = 1.0;
+    int kind = 0; /* 0: v * mul, 1: sqrt(v * s / sum), 2: 1 */
+    out->sp[i] = o;
+    if (metric == UMAPC_METRIC_COSINE || metric == UMAPC_METRIC_HELLINGER) {
+      for (t = t0; t < t1; t++)
+        if (fabs(rx[t]) > max_abs) max_abs = fabs(rx[t]);
+      s = pow2_scale_for(max_abs);
+      for (t = t0; t < t1; t++) {
+        const double v = rx[t] * s;
+        sum += metric == UMAPC_METRIC_COSINE ? v * v : v;
+      }
+      out->zero[i] = !(sum > 0.0);
+      if (!(sum > 0.0)) continue;
+      if (metric == UMAPC_METRIC_COSINE) {
+        mul = 1.0 / sqrt(sum);
+      } else {
+        kind = 1;
+      }
+    } else if (binary_metric(metric)) {
+      kind = 2;
+    } else if (metric != UMAPC_METRIC_HAMMING) {
+      mul = gs;
+    }
+    for (t = t0; t < t1; t++) {
+      float f;
+      if (rx[t] == 0.0) continue;
+      if (kind == 0)
+        f = metric == UMAPC_METRIC_COSINE ? (float)(rx[t] * s * mul)
+                                          : (float)(rx[t] * mul);
+      else if (kind == 1)
+        f = (float)sqrt(rx[t] * s / sum);
+      else
+        f = 1.0f;
+      if (f == 0.0f) continue;
+      out->sj[o] = rj[t];
+      out->sx[o++] = f;
+    }
+    if (binary_metric(metric)) out->cnt[i] = (float)(o - out->sp[i]);
+  }
+  out->sp[n] = o;
+  return UMAPC_OK;
+}
+
+/* Dense copy -> sparse copy (the query rows of a sparse reference). */
+static int dense_to_sparse(umapc_data *out) {
+  const int n = out->n, d = out->d, ld = out->ld;
+  size_t cnt = 0;
+  int i, j, o = 0;
+  for (i = 0; i < n; i++)
+    for (j = 0; j < d; j++) cnt += out->x[(size_t)i * ld + j] != 0.0f;
+  out->sp = (int *)malloc(((size_t)n + 1) * sizeof(int));
+  out->sj = (int *)malloc(cnt * sizeof(int) + 1);
+  out->sx = (float *)malloc(cnt * sizeof(float) + 1);
+  if (!out->sp || !out->sj || !out->sx) return UMAPC_ERR_NOMEM;
+  for (i = 0; i < n; i++) {
+    const float *r = out->x + (size_t)i * ld;
+    out->sp[i] = o;
+    for (j = 0; j < d; j++)
+      if (r[j] != 0.0f) {
+        out->sj[o] = j;
+        out->sx[o++] = r[j];
+      }
+  }
+  out->sp[n] = o;
+  free(out->x);
+  out->x = NULL;
+  return UMAPC_OK;
+}
+
+/*
  * Sparse columns: the rows are rebuilt block by block from a row-wise copy
  * of the non-zeros; the centred metrics get exactly the dense path's column
  * means (zeros add nothing and the stored entries come in row order).
@@ -191,8 +368,9 @@ int umapc_data_from_csc(const int *p, const int *ri, const double *x, int n,
   int st = UMAPC_ERR_NOMEM, j, i0, nnz = p[d];
   int *rp = NULL, *rj = NULL, *fill = NULL;
   double *rx = NULL, *rows = NULL;
+  const int sparse = umapc_sparse_metric(metric);
   if (n < 1 || d < 1) return UMAPC_ERR_INVALID;
-  st = data_alloc(out, n, d, metric);
+  st = data_alloc2(out, n, d, metric, !sparse);
   if (st != UMAPC_OK) return st;
   st = UMAPC_ERR_NOMEM;
   n_threads = umapc_clamp_threads(n_threads);
@@ -200,8 +378,9 @@ int umapc_data_from_csc(const int *p, const int *ri, const double *x, int n,
   rj = (int *)malloc((size_t)nnz * sizeof(int) + 1);
   rx = (double *)malloc((size_t)nnz * sizeof(double) + 1);
   fill = (int *)malloc((size_t)n * sizeof(int) + 1);
-  rows = (double *)malloc((size_t)ROW_BLOCK * (size_t)d * sizeof(double));
-  if (!rp || !rj || !rx || !fill || !rows) goto done;
+  if (!sparse)
+    rows = (double *)malloc((size_t)ROW_BLOCK * (size_t)d * sizeof(double));
+  if (!rp || !rj || !rx || !fill || (!sparse && !rows)) goto done;
   for (j = 0; j < nnz; j++) rp[ri[j] + 1]++;
   for (j = 0; j < n; j++) rp[j + 1] += rp[j];
   memcpy(fill, rp, (size_t)n * sizeof(int));
@@ -211,6 +390,10 @@ int umapc_data_from_csc(const int *p, const int *ri, const double *x, int n,
       rj[fill[ri[t]]] = j;
       rx[fill[ri[t]]++] = x[t];
     }
+  }
+  if (sparse) {
+    st = sparse_copy(out, rp, rj, rx);
+    goto done;
   }
   if (centred_metric(metric)) {
     double max_abs = 0.0, s;
@@ -240,6 +423,12 @@ int umapc_data_from_csc(const int *p, const int *ri, const double *x, int n,
         o[rj[t]] = (float)((rx[t] - out->center[rj[t]]) * s);
     }
   } else {
+    if (scaled_metric(metric)) {
+      double max_abs = 0.0;
+      for (j = 0; j < nnz; j++)
+        if (fabs(x[j]) > max_abs) max_abs = fabs(x[j]);
+      out->scale = 1.0 / pow2_scale_for(max_abs);
+    }
     for (i0 = 0; i0 < n; i0 += ROW_BLOCK) {
       const int cnt = i0 + ROW_BLOCK < n ? ROW_BLOCK : n - i0;
       int i, t;
@@ -280,8 +469,9 @@ int umapc_data_like(const umapc_data *ref, const double *X, int n,
     for (i = 0; i < n; i++)
       for (j = 0; j < d; j++) rows[(size_t)i * d + j] -= ref->center[j];
   }
-  if (ref->metric == UMAPC_METRIC_EUCLIDEAN ||
-      ref->metric == UMAPC_METRIC_MANHATTAN) {
+  out->p = ref->p;
+  out->p_int = ref->p_int;
+  if (centred_metric(ref->metric)) {
     const double s = 1.0 / ref->scale;
     out->scale = ref->scale;
     for (i = 0; i < n; i++) {
@@ -289,9 +479,17 @@ int umapc_data_like(const umapc_data *ref, const double *X, int n,
       for (j = 0; j < d; j++) o[j] = (float)(rows[(size_t)i * d + j] * s);
     }
   } else {
+    out->scale = ref->scale; /* canberra/braycurtis: the same scaling */
     finish_block(out, rows, 0, n, umapc_clamp_threads(n_threads));
   }
   free(rows);
+  if (ref->x == NULL) {
+    st = dense_to_sparse(out);
+    if (st != UMAPC_OK) {
+      umapc_data_free(out);
+      return st;
+    }
+  }
   return UMAPC_OK;
 }
 
@@ -369,9 +567,129 @@ UMAPC_AVX2_KERNEL(umapc_hamming_avx2, NOTEQ)
 #undef LOAD2
 #endif
 
+/* ------------------------------------------------------------------------ */
+/* Kernels on sparse copies. Column j goes to lane j % UMAPC_LANES and the
+ * columns are visited in ascending order, as in the dense kernels; columns
+ * where both rows are zero add an exact zero there, so leaving them out
+ * changes nothing. */
+
+#define LANE(j) ((j) & (UMAPC_LANES - 1))
+
+/* visit the union of the two rows' columns: j, x, y (0 where absent) */
+#define UNION_MERGE(BODY)                                     \
+  while (p < na || q < nb) {                                  \
+    int j;                                                    \
+    float x, y;                                               \
+    if (q >= nb || (p < na && ja[p] < jb[q])) {               \
+      j = ja[p];                                              \
+      x = va[p++];                                            \
+      y = 0.0f;                                               \
+    } else if (p >= na || jb[q] < ja[p]) {                    \
+      j = jb[q];                                              \
+      x = 0.0f;                                               \
+      y = vb[q++];                                            \
+    } else {                                                  \
+      j = ja[p];                                              \
+      x = va[p++];                                            \
+      y = vb[q++];                                            \
+    }                                                         \
+    BODY                                                      \
+  }
+
+static float fabs_f(float t) { return t < 0.0f ? -t : t; }
+
+static float sparse_kernel(const umapc_data *da, int a, const umapc_data *db,
+                           int b) {
+  const int *ja = da->sj + da->sp[a], *jb = db->sj + db->sp[b];
+  const float *va = da->sx + da->sp[a], *vb = db->sx + db->sp[b];
+  const int na = da->sp[a + 1] - da->sp[a], nb = db->sp[b + 1] - db->sp[b];
+  float acc[UMAPC_LANES] = {0};
+  int p = 0, q = 0;
+  switch (da->metric) {
+    case UMAPC_METRIC_COSINE:
+    case UMAPC_METRIC_HELLINGER:
+    case UMAPC_METRIC_JACCARD:
+    case UMAPC_METRIC_DICE: {
+      float v;
+      while (p < na && q < nb) {
+        if (ja[p] < jb[q]) {
+          p++;
+        } else if (jb[q] < ja[p]) {
+          q++;
+        } else {
+          acc[LANE(ja[p])] += va[p] * vb[q];
+          p++;
+          q++;
+        }
+      }
+      v = umapc_lane_sum(acc);
+      if (da->metric == UMAPC_METRIC_JACCARD)
+        return umapc_jaccard_from(v, da->cnt[a] + db->cnt[b]);
+      if (da->metric == UMAPC_METRIC_DICE)
+        return umapc_dice_from(v, da->cnt[a] + db->cnt[b]);
+      if (da->zero[a] || db->zero[b])
+        return (da->zero[a] && db->zero[b]) ? 0.0f : 1.0f;
+      v = 1.0f - v;
+      return v > 0.0f ? v : 0.0f;
+    }
+    case UMAPC_METRIC_MANHATTAN:
+      UNION_MERGE(acc[LANE(j)] += fabs_f(x - y);)
+      return umapc_lane_sum(acc);
+    case UMAPC_METRIC_HAMMING:
+      UNION_MERGE(acc[LANE(j)] += (x != y) ? 1.0f : 0.0f;)
+      return umapc_lane_sum(acc) / (float)da->d;
+    case UMAPC_METRIC_CHEBYSHEV: {
+      float m = 0.0f;
+      UNION_MERGE({
+        const float t = fabs_f(x - y);
+        (void)j;
+        if (t > m) m = t;
+      })
+      return m;
+    }
+    case UMAPC_METRIC_CANBERRA:
+      UNION_MERGE({
+        const float den = fabs_f(x) + fabs_f(y);
+        acc[LANE(j)] += den > 0.0f ? fabs_f(x - y) / den : 0.0f;
+      })
+      return umapc_lane_sum(acc);
+    case UMAPC_METRIC_BRAYCURTIS: {
+      float den[UMAPC_LANES] = {0}, sn, sd;
+      UNION_MERGE({
+        acc[LANE(j)] += fabs_f(x - y);
+        den[LANE(j)] += fabs_f(x + y);
+      })
+      sn = umapc_lane_sum(acc);
+      sd = umapc_lane_sum(den);
+      return sd > 0.0f ? sn / sd : 0.0f;
+    }
+    case UMAPC_METRIC_MINKOWSKI: {
+      double dacc[UMAPC_LANES] = {0};
+      const int pi = da->p_int;
+      const double pp = da->p;
+      UNION_MERGE({
+        const double t = (double)x - (double)y;
+        const double at = t < 0.0 ? -t : t;
+        if (pi > 0)
+          dacc[LANE(j)] += umapc_ipow(at, pi);
+        else if (at != 0.0)
+          dacc[LANE(j)] += pow(at, pp);
+      })
+      return (float)umapc_lane_sum_d(dacc);
+    }
+    default:
+      return 0.0f;
+  }
+}
+
+#undef UNION_MERGE
+#undef LANE
+
 float umapc_kernel(const umapc_data *da, int a, const umapc_data *db, int b) {
-  const float *x = da->x + (size_t)a * da->ld;
-  const float *y = db->x + (size_t)b * db->ld;
+  const float *x, *y;
+  if (da->x == NULL) return sparse_kernel(da, a, db, b);
+  x = da->x + (size_t)a * da->ld;
+  y = db->x + (size_t)b * db->ld;
   switch (da->metric) {
     case UMAPC_METRIC_EUCLIDEAN:
       return umapc_sqdist(x, y, da->ld);
@@ -379,7 +697,19 @@ float umapc_kernel(const umapc_data *da, int a, const umapc_data *db, int b) {
       return umapc_l1dist(x, y, da->ld);
     case UMAPC_METRIC_HAMMING:
       return umapc_hamming(x, y, da->ld) / (float)da->d;
-    default: {
+    case UMAPC_METRIC_CHEBYSHEV:
+      return umapc_chebyshev(x, y, da->ld);
+    case UMAPC_METRIC_MINKOWSKI:
+      return umapc_minkowski(x, y, da->ld, da->p_int, da->p);
+    case UMAPC_METRIC_CANBERRA:
+      return umapc_canberra(x, y, da->ld);
+    case UMAPC_METRIC_BRAYCURTIS:
+      return umapc_braycurtis(x, y, da->ld);
+    case UMAPC_METRIC_JACCARD:
+      return umapc_jaccard_from(umapc_dot(x, y, da->ld), da->cnt[a] + db->cnt[b]);
+    case UMAPC_METRIC_DICE:
+      return umapc_dice_from(umapc_dot(x, y, da->ld), da->cnt[a] + db->cnt[b]);
+    default: { /* cosine, correlation, hellinger */
       const int za = da->zero[a], zb = db->zero[b];
       float v;
       if (za || zb) return (za && zb) ? 0.0f : 1.0f;
@@ -389,12 +719,46 @@ float umapc_kernel(const umapc_data *da, int a, const umapc_data *db, int b) {
   }
 }
 
+/*
+ * y^(1/p) for y >= 0 and a whole p >= 1, with +, *, / and exact scalings
+ * only: y = m * 2^(p*q) with m in [0.5, 2^p), then Newton's iteration for
+ * r^p = m from r = 2 (above the root, so the iterates decrease) until they
+ * stop decreasing. Deterministic, within an ulp or two of the true root.
+ */
+static double root_int(double y, int p) {
+  int e, q, it;
+  double m, r;
+  if (!(y > 0.0)) return 0.0;
+  if (p == 1) return y;
+  if (p == 2) return sqrt(y);
+  if (p == 4) return sqrt(sqrt(y));
+  if (!isfinite(y)) return y;
+  m = frexp(y, &e);
+  q = e >= 0 ? e / p : -((-e + p - 1) / p);
+  m = ldexp(m, e - q * p);
+  r = 2.0;
+  for (it = 0; it < 1000; it++) {
+    const double rp1 = umapc_ipow(r, p - 1);
+    const double nr = r - (rp1 * r - m) / ((double)p * rp1);
+    if (!(nr < r)) break;
+    r = nr;
+  }
+  return ldexp(r, q);
+}
+
 double umapc_kernel_to_dist(const umapc_data *data, float k) {
   switch (data->metric) {
     case UMAPC_METRIC_EUCLIDEAN:
       return sqrt((double)k) * data->scale;
     case UMAPC_METRIC_MANHATTAN:
+    case UMAPC_METRIC_CHEBYSHEV:
       return (double)k * data->scale;
+    case UMAPC_METRIC_MINKOWSKI:
+      return (data->p_int > 0 ? root_int((double)k, data->p_int)
+                              : pow((double)k, 1.0 / data->p)) *
+             data->scale;
+    case UMAPC_METRIC_HELLINGER:
+      return sqrt((double)k);
     default:
       return (double)k;
   }

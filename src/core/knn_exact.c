@@ -6,13 +6,14 @@
  * block at a time. Every query row owns its heap, so the result does not
  * depend on the number of threads or on scheduling.
  *
- * Euclidean, cosine and correlation distances come from blocks of dot
- * products (|x|^2 + |y|^2 - 2 x.y, or 1 - x.y on unit rows), the fast path.
+ * Euclidean, cosine, correlation, hellinger, jaccard and dice distances come
+ * from blocks of dot products (|x|^2 + |y|^2 - 2 x.y, 1 - x.y on unit rows,
+ * or counts of common ones on 0/1 rows), the fast path.
  * Because that formula loses precision to cancellation, each row keeps a few
  * more candidates than it needs, and at the end their distances are
  * recomputed directly (difference by difference) and re-ranked: the result
  * is the exact k nearest under the direct kernel, with precise distances.
- * Manhattan and hamming use the direct kernels throughout.
+ * The other metrics use the direct kernels throughout.
  */
 #include <stdlib.h>
 
@@ -26,7 +27,15 @@
 
 static int uses_dot(int metric) {
   return metric == UMAPC_METRIC_EUCLIDEAN || metric == UMAPC_METRIC_COSINE ||
-         metric == UMAPC_METRIC_CORRELATION;
+         metric == UMAPC_METRIC_CORRELATION ||
+         metric == UMAPC_METRIC_HELLINGER || metric == UMAPC_METRIC_JACCARD ||
+         metric == UMAPC_METRIC_DICE;
+}
+
+/* Dense copies of the dot-product metrics take the fast path; sparse
+ * copies use their kernel throughout. */
+static int dot_path(const umapc_data *d) {
+  return d->x != NULL && uses_dot(d->metric);
 }
 
 /* Squared norms of the rows (euclidean only). */
@@ -49,7 +58,7 @@ static void kernel_block(const umapc_data *ref, const umapc_data *qd,
                          float *buf) {
   const int ld = ref->ld, nqb = q1 - q0, nrb = r1 - r0;
   int a, b;
-  if (uses_dot(ref->metric)) {
+  if (dot_path(ref)) {
     dot(qd->x + (size_t)q0 * ld, nqb, ref->x + (size_t)r0 * ld, nrb, ld, buf,
         RBLOCK);
     for (a = 0; a < nqb; a++) {
@@ -60,6 +69,14 @@ static void kernel_block(const umapc_data *ref, const umapc_data *qd,
           const float v = nq + rn[r0 + b] - 2.0f * o[b];
           o[b] = v > 0.0f ? v : 0.0f;
         }
+      } else if (ref->metric == UMAPC_METRIC_JACCARD ||
+                 ref->metric == UMAPC_METRIC_DICE) {
+        /* 0/1 rows: the dot products are exact whole numbers */
+        const float cq = qd->cnt[q0 + a];
+        for (b = 0; b < nrb; b++)
+          o[b] = ref->metric == UMAPC_METRIC_JACCARD
+                     ? umapc_jaccard_from(o[b], cq + ref->cnt[r0 + b])
+                     : umapc_dice_from(o[b], cq + ref->cnt[r0 + b]);
       } else {
         const int zq = qd->zero[q0 + a];
         for (b = 0; b < nrb; b++) {
@@ -69,6 +86,13 @@ static void kernel_block(const umapc_data *ref, const umapc_data *qd,
           o[b] = v > 0.0f ? v : 0.0f;
         }
       }
+    }
+    return;
+  }
+  if (ref->x == NULL) {
+    for (a = 0; a < nqb; a++) {
+      float *o = buf + (size_t)a * RBLOCK;
+      for (b = 0; b < nrb; b++) o[b] = umapc_kernel(qd, q0 + a, ref, r0 + b);
     }
     return;
   }
@@ -103,7 +127,7 @@ int umapc_knn_exact(const umapc_data *ref, const umapc_data *query, int k,
     return UMAPC_ERR_INVALID;
   n_threads = umapc_clamp_threads(n_threads);
   hc = hk;
-  if (uses_dot(ref->metric)) hc = hk + 8 + hk / 8;
+  if (dot_path(ref)) hc = hk + 8 + hk / 8;
   if (hc > avail) hc = avail;
   {
     /* about 2^27 kernel elements per round: well under a second */
@@ -168,7 +192,7 @@ int umapc_knn_exact(const umapc_data *ref, const umapc_data *query, int k,
         for (q = q0; q < q1; q++) {
           float *d = hd + (size_t)q * hc;
           int *ix = hi + (size_t)q * hc, t;
-          if (uses_dot(ref->metric)) {
+          if (dot_path(ref)) {
             /* re-rank the candidates by the direct kernel */
             for (t = 0; t < hc; t++) d[t] = umapc_kernel(qd, q, ref, ix[t]);
             umapc_heap_build(d, ix, hc);

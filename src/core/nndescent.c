@@ -133,8 +133,10 @@ typedef int nnd_v4i __attribute__((vector_size(16)));
 #endif
 
 static inline float nnd_kernel(const umapc_data *X, int a, int b) {
-  const float *x = X->x + (size_t)a * (size_t)X->ld;
-  const float *y = X->x + (size_t)b * (size_t)X->ld;
+  const float *x, *y;
+  if (X->x == NULL) return umapc_kernel(X, a, X, b); /* sparse copy */
+  x = X->x + (size_t)a * (size_t)X->ld;
+  y = X->x + (size_t)b * (size_t)X->ld;
   switch (X->metric) {
     case UMAPC_METRIC_EUCLIDEAN:
       return umapc_sqdist(x, y, X->ld);
@@ -142,13 +144,16 @@ static inline float nnd_kernel(const umapc_data *X, int a, int b) {
       return umapc_l1dist(x, y, X->ld);
     case UMAPC_METRIC_HAMMING:
       return umapc_hamming(x, y, X->ld) / (float)X->d;
-    default: {
+    case UMAPC_METRIC_COSINE:
+    case UMAPC_METRIC_CORRELATION: {
       const int za = X->zero[a], zb = X->zero[b];
       float v;
       if (za || zb) return (za && zb) ? 0.0f : 1.0f;
       v = 1.0f - umapc_dot(x, y, X->ld);
       return v > 0.0f ? v : 0.0f;
     }
+    default: /* the further metrics */
+      return umapc_kernel(X, a, X, b);
   }
 }
 
@@ -381,6 +386,57 @@ static float *nnd_project(const umapc_data *X, uint64_t key, int T) {
     }
   }
   start[NND_PROJ_DIM] = nnz;
+  if (X->x == NULL) {
+    /* sparse rows: the projection's entries by column, so that each row's
+     * non-zeros (ascending columns) add to every output in the dense
+     * order; the zeros the dense sums add change nothing */
+    int *cs = (int *)calloc((size_t)d + 1, sizeof(int));
+    int *co = (int *)malloc((size_t)(nnz > 0 ? nnz : 1) * sizeof(int));
+    int *cf = (int *)malloc(((size_t)d + 1) * sizeof(int));
+    if (cs == NULL || co == NULL || cf == NULL) {
+      free(cs);
+      free(co);
+      free(cf);
+      free(start);
+      free(col);
+      free(out);
+      return NULL;
+    }
+    for (j = 0; j < nnz; j++) cs[(col[j] > 0 ? col[j] : -col[j])]++;
+    for (j = 0; j < d; j++) cs[j + 1] += cs[j];
+    memcpy(cf, cs, ((size_t)d + 1) * sizeof(int));
+    for (o = 0; o < NND_PROJ_DIM; o++) {
+      int t;
+      for (t = start[o]; t < start[o + 1]; t++) {
+        const int c = (col[t] > 0 ? col[t] : -col[t]) - 1;
+        co[cf[c]++] = col[t] > 0 ? o + 1 : -(o + 1);
+      }
+    }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(T) schedule(static)
+#endif
+    for (i = 0; i < n; i++) {
+      float *y = out + (size_t)i * NND_PROJ_DIM;
+      int t, u;
+      for (t = 0; t < NND_PROJ_DIM; t++) y[t] = 0.0f;
+      for (t = X->sp[i]; t < X->sp[i + 1]; t++) {
+        const int c = X->sj[t];
+        const float v = X->sx[t];
+        for (u = cs[c]; u < cs[c + 1]; u++) {
+          if (co[u] > 0)
+            y[co[u] - 1] += v;
+          else
+            y[-co[u] - 1] += -v;
+        }
+      }
+    }
+    free(cs);
+    free(co);
+    free(cf);
+    free(start);
+    free(col);
+    return out;
+  }
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(T) schedule(static)
 #endif
@@ -397,6 +453,18 @@ static float *nnd_project(const umapc_data *X, uint64_t key, int T) {
   }
   free(start);
   free(col);
+  return out;
+}
+
+/* The rows of a sparse copy as dense zero-padded float rows, for the trees
+ * of data with at most NND_PROJ_MIN columns. NULL when out of memory. */
+static float *nnd_dense_rows(const umapc_data *X) {
+  float *out = (float *)calloc((size_t)X->n * (size_t)X->ld, sizeof(float));
+  int i, t;
+  if (out == NULL) return NULL;
+  for (i = 0; i < X->n; i++)
+    for (t = X->sp[i]; t < X->sp[i + 1]; t++)
+      out[(size_t)i * X->ld + X->sj[t]] = X->sx[t];
   return out;
 }
 
@@ -806,7 +874,9 @@ int umapc_knn_nndescent(const umapc_data *ref, int k,
   int status = UMAPC_OK, n, K, M, T, t, iter, tree, block;
   size_t nK;
 
-  if (ref == NULL || idx == NULL || dist == NULL || ref->x == NULL) return UMAPC_ERR_INVALID;
+  if (ref == NULL || idx == NULL || dist == NULL ||
+      (ref->x == NULL && ref->sp == NULL))
+    return UMAPC_ERR_INVALID;
   n = ref->n;
   if (n < 1 || k < 1 || k > n) return UMAPC_ERR_INVALID;
   umapc_nnd_defaults(n, k, &P);
@@ -882,6 +952,14 @@ int umapc_knn_nndescent(const umapc_data *ref, int k,
     }
     trows = proj;
     tld = NND_PROJ_DIM;
+  } else if (ref->x == NULL) {
+    proj = P.n_trees > 0 ? nnd_dense_rows(ref) : NULL;
+    if (P.n_trees > 0 && proj == NULL) {
+      status = UMAPC_ERR_NOMEM;
+      goto done;
+    }
+    trows = proj;
+    tld = ref->ld;
   } else {
     trows = ref->x;
     tld = ref->ld;

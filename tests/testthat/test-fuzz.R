@@ -169,7 +169,8 @@ fuzz_cases <- function(n_cases) {
         n_epochs = sample(0:1, 1L), n_threads = 1, seed = 1,
         init = sample(c("spectral", "random", "pca"), 1L),
         metric = sample(c("euclidean", "cosine", "correlation", "manhattan",
-                          "hamming"), 1L))),
+                          "hamming", "chebyshev", "braycurtis", "hellinger",
+                          "jaccard"), 1L))),
       nn_X = list(fun = "nearest_neighbors", args = list(
         X = fuzz_X(), n_neighbors = sample(c(2, 3), 1L), n_threads = 1, seed = 1,
         method = sample(c("exact", "nndescent"), 1L),
@@ -198,7 +199,7 @@ fuzz_cases <- function(n_cases) {
         a <- list(X = X0, n_neighbors = 3, n_threads = 1, seed = 1)
         p <- sample(c("n_neighbors", "metric", "method", "seed", "n_threads",
                       "verbose", "n_trees", "leaf_size", "n_iters",
-                      "max_candidates", "delta"), 1L)
+                      "max_candidates", "delta", "metric_p"), 1L)
         a[p] <- list(fuzz_param())
         if (p %in% c("n_trees", "leaf_size", "n_iters", "max_candidates", "delta"))
           a$method <- "nndescent"

@@ -92,7 +92,6 @@ test_that("a sparse dgCMatrix gives the same neighbours as the dense matrix", {
     b <- nearest_neighbors(Xs, 10, metric = metric, method = "exact", seed = 1)
     expect_identical(a, b, info = metric)
   }
-  expect_error(nearest_neighbors(S, 10, metric = "manhattan"), "not available for sparse")
 })
 
 test_that("the umap_knn object prints", {
