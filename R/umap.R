@@ -348,7 +348,7 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     dens_var_shift = dens_var_shift,
     seed = seed,
     method = knn$method,
-    data = if (keep_data && !is.null(data)) kept_data(X) else NULL,
+    data = if (keep_data && !is.null(data)) kept_data(X, metric) else NULL,
     timings = timings,
     call = call
   ), class = "umapc")
@@ -390,9 +390,10 @@ check_init <- function(init, n, n_components, data) {
 
 # The training data a model keeps for predict(): X as given, except that a
 # data frame keeps only the columns used.
-kept_data <- function(X) {
+kept_data <- function(X, metric = NULL) {
   if (isS4(X) && methods::is(X, "DataFrame")) X <- methods::as(X, "data.frame")
-  if (is.data.frame(X)) {
+  # hamming codes every column (categories included), so all are kept
+  if (is.data.frame(X) && !identical(metric, "hamming")) {
     ok <- vapply(X, function(col) (is.numeric(col) || is.logical(col)) &&
                    is.null(dim(col)), logical(1))
     if (!all(ok)) X <- X[ok]

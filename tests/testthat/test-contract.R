@@ -3,9 +3,11 @@
 
 test_that("the metrics come from the C core, in its order", {
   expect_identical(umapc:::metric_names(),
-                   c("euclidean", "cosine", "manhattan", "correlation", "hamming"))
+                   c("euclidean", "cosine", "manhattan", "correlation", "hamming",
+                     "chebyshev", "minkowski", "canberra", "braycurtis",
+                     "hellinger", "jaccard", "dice"))
   expect_error(umap(iris[1:20, 1:4], metric = "foo"),
-               "`metric` must be one of \"euclidean\", \"cosine\", \"manhattan\", \"correlation\", \"hamming\", \"precomputed\", not \"foo\"")
+               "`metric` must be one of \"euclidean\", \"cosine\", \"manhattan\", \"correlation\", \"hamming\", \"chebyshev\", .*\"dice\", \"precomputed\", not \"foo\"")
 })
 
 test_that("a parameter list with a name missing, an extra name or a bad value is an internal error naming it", {
@@ -29,7 +31,7 @@ test_that("a parameter list with a name missing, an extra name or a bad value is
 
   X <- as.matrix(iris[1:20, 1:4])
   knn <- umapc:::C_umapc_call_knn
-  par <- c(list(k = 5L, metric = "euclidean", method = "exact", seed = 1,
+  par <- c(list(k = 5L, metric = "euclidean", metric_p = 2, method = "exact", seed = 1,
                 n_threads = 1L, verbose = FALSE), umapc:::nnd_params())
   expect_identical(.Call(knn, X, NULL, par)$indices,
                    unclass(nearest_neighbors(X, 5, method = "exact", n_threads = 1))$indices)
