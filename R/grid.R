@@ -31,7 +31,7 @@ umap_grid <- function(X, n_neighbors = c(5, 50, 100, 250),
   n_threads <- resolve_threads(n_threads)
   check_flag(verbose, "verbose")
   dots <- list(...)
-  bad <- intersect(names(dots), c("a", "b", "X", "knn"))
+  bad <- intersect(names(dots), c("a", "b", "X", "knn", "graph"))
   if (length(bad)) {
     stop(sprintf("`%s` cannot be passed to umap_grid() through `...`.", bad[1]), call. = FALSE)
   }

@@ -53,7 +53,8 @@
 #'   `spread`. Smaller values pack clusters more tightly.
 #' @param spread Scale of the embedded points (> 0).
 #' @param n_epochs Optimisation epochs; `NULL` means 500 up to 10,000 rows and
-#'   200 above. `0` returns the initial layout.
+#'   200 above. `0` returns the initial layout, rescaled to \[0, 10\] per
+#'   column as the optimisation would start from it.
 #' @param learning_rate Initial learning rate (> 0), decayed linearly to 0.
 #' @param init `"spectral"` (eigenvectors of the normalised graph Laplacian;
 #'   disconnected components are embedded separately and placed apart),
@@ -74,13 +75,59 @@
 #'   the first `n_neighbors` are used.
 #' @param keep_data Keep the training data in the model (needed by
 #'   [predict.umap()] to embed new rows; costs the size of `X`).
+#' @param y Optional target for supervised UMAP, one value per row: a factor,
+#'   character or logical vector of labels (categorical; `NA` marks an
+#'   unlabelled row, so a partly labelled `y` gives semi-supervised UMAP), or
+#'   a numeric vector or matrix (a fuzzy graph of the target's own nearest
+#'   neighbours). Integer class codes are numbers: convert them with
+#'   [factor()] to use them as labels. See the section "Supervised UMAP".
+#' @param target_n_neighbors Neighbours of each row in the numeric target's
+#'   graph; `NULL` means `n_neighbors`. Ignored for categorical `y`.
+#' @param target_metric Distance between numeric target values: one of the
+#'   `metric` choices, or `"l2"` (euclidean) or `"l1"` (manhattan). Ignored
+#'   for categorical `y`.
+#' @param target_weight From 0 to 1, how much the layout follows the target
+#'   rather than the data: 0 weights the data most (labels still separate
+#'   classes a little), 1 the target most; 0.5 balances them (as in
+#'   umap-learn and uwot).
+#' @param graph Instead of `X` and `knn`, a graph to lay out: a square,
+#'   symmetric, non-negative sparse matrix (any `Matrix` class, e.g.
+#'   `fit$graph`, [similarity_graph()], a Seurat `Graph`, an igraph adjacency
+#'   matrix; a base matrix is accepted too). Its diagonal is ignored. The
+#'   spectral initialisation and the layout both come from the graph, so
+#'   `umap(graph = umap(X, seed = s)$graph, seed = s)` is identical to
+#'   `umap(X, seed = s)`. `init = "pca"` and [predict.umap()] need data and
+#'   are not available.
+#' @param return_extra Extra per-row results to keep: `NULL`, or any of
+#'   `"sigma"` and `"rho"` (the smooth k-NN distances: each row's bandwidth
+#'   and distance to its nearest neighbour, of the data's graph), returned as
+#'   numeric vectors `$sigma` and `$rho`.
+#'
+#' @section Supervised UMAP:
+#' With `y`, the data's fuzzy graph is combined with the target as umap-learn
+#' does. Categorical labels scale each edge's weight by `exp(-far_dist)`
+#' when the two rows have different labels (`far_dist = 2.5 / (1 -
+#' target_weight)`, so at `target_weight = 1` such edges vanish) and by
+#' `exp(-1)` when either row is unlabelled. A numeric target gets its own
+#' fuzzy graph (`target_n_neighbors` neighbours under `target_metric`, built
+#' from `y` alone, also when `knn` is given), intersected with the data's:
+#' an edge's weight becomes `w_X * w_y^(t / (1 - t))` for `target_weight = t
+#' < 0.5` and `w_X^((1 - t) / t) * w_y` otherwise. Either way each row's
+#' weights are then divided by the row's largest and the graph symmetrised
+#' again by the fuzzy union. The initial layout and the optimisation use the
+#' combined graph (`$graph`); [predict.umap()] places new rows with the
+#' data's neighbours alone, as umap-learn's transform does. `y` is stored in
+#' the model as `$y`.
 #'
 #' @return An object of class `umap`: a list with `embedding` (n x
 #'   `n_components` matrix, columns `UMAP1`, `UMAP2`, ..., row names from
 #'   `X`), `knn` (a `umap_knn`, reusable as `knn =`), `graph` (the symmetric
 #'   fuzzy graph as a `Matrix::dgCMatrix`), every resolved parameter
 #'   (including `a`, `b`, `n_epochs`), the `seed` used, `timings` (seconds per
-#'   stage) and, with `keep_data = TRUE`, the training `data`.
+#'   stage), with `keep_data = TRUE` the training `data`, with `y` the target
+#'   `y` and `target_metric` (`"categorical"` for labels), `target_weight`
+#'   and `target_n_neighbors`, and the `return_extra` values. With `graph`,
+#'   `knn` is `NULL` and `n_neighbors`, `metric` and `method` are `NA`.
 #' @seealso [nearest_neighbors()], [as_umap_knn()], [plot.umap()].
 #' @examples
 #' fit <- umap(iris[, 1:4], seed = 42, n_threads = 2)
@@ -91,6 +138,14 @@
 #' knn <- nearest_neighbors(iris[, 1:4], n_neighbors = 15, seed = 42, n_threads = 2)
 #' fit2 <- umap(iris[, 1:4], knn = knn, seed = 42, n_threads = 2)
 #' identical(fit$embedding, fit2$embedding)
+#'
+#' # supervised: the labels pull the classes apart
+#' sup <- umap(iris[, 1:4], y = iris$Species, seed = 42, n_threads = 2)
+#' plot(sup, labels = iris$Species)
+#'
+#' # lay out a graph, e.g. the model's own: the same embedding
+#' fit3 <- umap(graph = fit$graph, seed = 42, n_threads = 2)
+#' identical(fit$embedding, fit3$embedding)
 #' @export
 umap <- function(X, n_neighbors = 15, n_components = 2, metric = "euclidean",
                  min_dist = 0.1, spread = 1, n_epochs = NULL,
@@ -98,11 +153,18 @@ umap <- function(X, n_neighbors = 15, n_components = 2, metric = "euclidean",
                  local_connectivity = 1, repulsion_strength = 1,
                  negative_sample_rate = 5, a = NULL, b = NULL, knn = NULL,
                  seed = NULL, n_threads = NULL, verbose = FALSE,
-                 method = c("auto", "exact", "nndescent"), keep_data = TRUE) {
+                 method = c("auto", "exact", "nndescent"), keep_data = TRUE,
+                 y = NULL, target_n_neighbors = NULL,
+                 target_metric = "euclidean", target_weight = 0.5,
+                 graph = NULL, return_extra = NULL) {
+  if (missing(X)) X <- NULL
   umap_impl(X, n_neighbors, n_components, metric, min_dist, spread, n_epochs,
             learning_rate, init, set_op_mix_ratio, local_connectivity,
             repulsion_strength, negative_sample_rate, a, b, knn, seed,
-            n_threads, verbose, method, keep_data,
+            n_threads, verbose, method, keep_data, y = y,
+            target_n_neighbors = target_n_neighbors,
+            target_metric = target_metric, target_weight = target_weight,
+            graph = graph, return_extra = return_extra,
             nn_default = missing(n_neighbors), metric_given = !missing(metric),
             call = match.call())
 }
@@ -116,9 +178,11 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
                       n_epochs, learning_rate, init, set_op_mix_ratio,
                       local_connectivity, repulsion_strength,
                       negative_sample_rate, a, b, knn, seed, n_threads,
-                      verbose, method, keep_data, nn_default = FALSE,
-                      metric_given = TRUE, call = NULL, shared = NULL,
-                      prepared = NULL) {
+                      verbose, method, keep_data, y = NULL,
+                      target_n_neighbors = NULL, target_metric = "euclidean",
+                      target_weight = 0.5, graph = NULL, return_extra = NULL,
+                      nn_default = FALSE, metric_given = TRUE, call = NULL,
+                      shared = NULL, prepared = NULL, graph_only = FALSE) {
   seed <- resolve_seed(seed)
   check_flag(verbose, "verbose")
   check_flag(keep_data, "keep_data")
@@ -131,31 +195,55 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     t_start <<- now
   }
 
-  # --- data and neighbours --------------------------------------------------
-  if (!is.null(prepared)) {
+  return_extra <- check_return_extra(return_extra)
+
+  # --- data and neighbours, or a graph ---------------------------------------
+  user_graph <- NULL
+  if (!is.null(graph)) {
+    if (!is.null(X) || !is.null(knn)) {
+      stop("give either `graph` or the data (`X`, `knn`), not both: a graph is laid out as it is.",
+           call. = FALSE)
+    }
+    if (length(return_extra)) {
+      stop(sprintf("`return_extra` = \"%s\" needs the data's neighbours; it is not available with `graph`.",
+                   return_extra[1]), call. = FALSE)
+    }
+    user_graph <- check_graph(graph)
+    data <- NULL
+    n <- user_graph$n
+  } else if (!is.null(prepared)) {
     data <- prepared$data
   } else if (is.null(X)) {
-    if (is.null(knn)) stop("`X` can be NULL only when `knn` is given.", call. = FALSE)
+    if (is.null(knn)) stop("`X` can be NULL only when `knn` or `graph` is given.", call. = FALSE)
     data <- NULL
   } else {
     data <- prepare_data(X)
   }
   if (!is.null(data) && data$kind == "dist" && !metric_given) metric <- "precomputed"
-  if (!is.null(knn)) {
+  if (!is.null(user_graph)) {
+    # no neighbours: n_neighbors and metric do not apply
+  } else if (!is.null(knn)) {
     knn <- if (!is.null(prepared)) prepared$knn else
       as_umap_knn(knn, n = if (is.null(data)) NULL else data$n)
     n <- nrow(knn$indices)
   } else {
     n <- data$n
   }
-  check_rows(n, if (is.null(data)) "knn" else "X")
-  if (nn_default && n <= 15L) {
+  if (is.null(user_graph)) check_rows(n, if (is.null(data)) "knn" else "X")
+  if (!is.null(user_graph)) {
+    n_neighbors <- NA_integer_
+  } else if (nn_default && n <= 15L) {
     n_neighbors <- n - 1L
     warning(sprintf("`X` has only %d rows: `n_neighbors` reduced from 15 to %d.", n, n - 1L),
             call. = FALSE)
   }
-  n_neighbors <- check_number(n_neighbors, "n_neighbors", lower = 2, upper = n,
-                              upper_open = TRUE, integer = TRUE)
+  if (is.null(user_graph)) {
+    n_neighbors <- check_number(n_neighbors, "n_neighbors", lower = 2, upper = n,
+                                upper_open = TRUE, integer = TRUE)
+  }
+  target <- if (is.null(y)) NULL else check_target(y, n)
+  targ <- if (is.null(y)) NULL else
+    check_target_args(target_n_neighbors, target_metric, target_weight, n_neighbors, n)
   n_components <- check_number(n_components, "n_components", lower = 1, upper = n,
                                upper_open = TRUE, integer = TRUE)
   spread <- check_number(spread, "spread", lower = 0, lower_open = TRUE)
@@ -179,12 +267,15 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
   init_type <- check_init(init, n, n_components, data)
   if (!is.null(data)) {
     check_knn_args(data, n_neighbors, metric, method, n_threads, verbose)
-  } else {
+  } else if (is.null(user_graph)) {
     check_metric(metric)
   }
   if (identical(method, c("auto", "exact", "nndescent"))) method <- "auto"
 
-  if (is.null(knn)) {
+  if (!is.null(user_graph)) {
+    if (verbose) say("using the graph as given (", n, " vertices, ",
+                     length(user_graph$x), " edges)")
+  } else if (is.null(knn)) {
     knn <- knn_search(data, n_neighbors, metric, method, seed, n_threads, verbose)
   } else {
     if (metric_given && !is.na(knn$metric) && !identical(knn$metric, metric)) {
@@ -193,7 +284,7 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     }
     if (verbose) say("using the precomputed neighbours (k = ", knn$k, ")")
   }
-  knn_used <- prune_knn(knn, n_neighbors)
+  knn_used <- if (is.null(user_graph)) prune_knn(knn, n_neighbors) else NULL
   tick("knn")
 
   # --- fuzzy graph, initial layout, optimisation ----------------------------
@@ -203,10 +294,18 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     b <- ab[2]
   }
   n_epochs <- resolve_epochs(n_epochs, n)
+  extra <- list()
   if (is.null(shared)) {
-    if (verbose) say("fuzzy simplicial set")
-    g <- fuzzy_graph(knn_used, set_op_mix_ratio, local_connectivity, n_threads)
+    if (!is.null(user_graph)) {
+      g <- user_graph[c("p", "i", "x")]
+    } else {
+      if (verbose) say("fuzzy simplicial set")
+      g <- fuzzy_graph(knn_used, set_op_mix_ratio, local_connectivity, n_threads)
+      for (e in return_extra) extra[[e]] <- g[[e]]
+    }
+    if (!is.null(target)) g <- supervise_graph(g, target, targ, seed, n_threads, verbose)
     tick("graph")
+    if (graph_only) return(list(graph = graph_matrix(g)))
     min_weight <- prune_threshold(g, n_epochs, n)
     if (verbose) say("initialisation: ", init_type)
     emb0 <- initial_layout(init_type, init, g, min_weight, n_components, data,
@@ -222,7 +321,7 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
                          learning_rate, negative_sample_rate, n_epochs, seed,
                          n_threads, verbose)
   colnames(emb) <- paste0("UMAP", seq_len(n_components))
-  rn <- if (!is.null(data)) data$rownames else NULL
+  rn <- if (!is.null(data)) data$rownames else if (!is.null(user_graph)) user_graph$rownames
   if (!is.null(rn)) rownames(emb) <- rn
   tick("optimize")
   if (verbose) say("done")
@@ -234,7 +333,7 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     graph = graph,
     n_neighbors = n_neighbors,
     n_components = n_components,
-    metric = if (!is.na(knn$metric)) knn$metric else metric,
+    metric = if (is.null(knn)) NA_character_ else if (!is.na(knn$metric)) knn$metric else metric,
     min_dist = min_dist,
     spread = spread,
     n_epochs = n_epochs,
@@ -247,11 +346,17 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     a = a,
     b = b,
     seed = seed,
-    method = knn$method,
+    method = if (is.null(knn)) NA_character_ else knn$method,
     data = if (keep_data && !is.null(data)) X else NULL,
+    y = y,
+    target_n_neighbors = if (is.null(target) || target$kind != "numeric") NULL else targ$n_neighbors,
+    target_metric = if (is.null(target)) NULL else
+      if (target$kind == "numeric") targ$metric else "categorical",
+    target_weight = if (is.null(target)) NULL else targ$weight,
     timings = timings,
     call = call
   ), class = "umap")
+  for (e in names(extra)) fit[[e]] <- extra[[e]]
   if (is.null(call)) fit$.shared <- list(g = g, min_weight = min_weight, emb0 = emb0)
   fit
 }
@@ -261,7 +366,7 @@ check_init <- function(init, n, n_components, data) {
     init <- check_choice(init, "init", c("spectral", "pca", "random"))
     if (init == "pca") {
       if (is.null(data)) {
-        stop("`init` = \"pca\" needs the data: give `X` as well as `knn`, or use init = \"spectral\".",
+        stop("`init` = \"pca\" needs the data: give `X` (with `knn` if you like), or use init = \"spectral\".",
              call. = FALSE)
       }
       if (data$kind == "dist") {
@@ -350,4 +455,16 @@ optimize_layout <- function(emb0, g, min_weight, a, b, repulsion_strength,
   .Call(C_umapc_optimize, emb0, g$p, g$i, g$x, min_weight,
         c(a, b, repulsion_strength, learning_rate, negative_sample_rate,
           n_epochs, 1), seed, n_threads, verbose)
+}
+
+check_return_extra <- function(return_extra) {
+  if (is.null(return_extra) || (is.character(return_extra) && !length(return_extra))) {
+    return(character())
+  }
+  allowed <- c("sigma", "rho")
+  if (!is.character(return_extra) || anyNA(return_extra) || !all(return_extra %in% allowed)) {
+    stop_arg("return_extra", return_extra,
+             'NULL or a character vector of "sigma", "rho"')
+  }
+  unique(return_extra)
 }

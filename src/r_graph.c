@@ -36,7 +36,8 @@ SEXP umapc_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_mix, SEXP s_lc,
   int *idx, status;
   double *dist, *rho, *sigma, *w;
   umapc_csr g;
-  SEXP out;
+  SEXP out, res, v;
+  const char *names[] = {"p", "i", "x", "rho", "sigma", ""};
 
   if (TYPEOF(s_idx) != INTSXP || TYPEOF(s_dist) != REALSXP ||
       Rf_nrows(s_dist) != n || Rf_ncols(s_dist) != k)
@@ -51,10 +52,21 @@ SEXP umapc_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_mix, SEXP s_lc,
   status = umapc_fuzzy_union(idx, w, n, k, mix, n_threads, &g);
   umapc_r_stop(status, "fuzzy union");
   /* copying into R vectors may longjmp (out of memory): free g first */
-  out = umapc_r_unwind_protect((SEXP(*)(void *))csr_to_list, &g,
-                               (void (*)(void *))umapc_csr_free, &g);
+  out = PROTECT(umapc_r_unwind_protect((SEXP(*)(void *))csr_to_list, &g,
+                                       (void (*)(void *))umapc_csr_free, &g));
   umapc_csr_free(&g);
-  return out;
+  res = PROTECT(Rf_mkNamed(VECSXP, names));
+  SET_VECTOR_ELT(res, 0, VECTOR_ELT(out, 0));
+  SET_VECTOR_ELT(res, 1, VECTOR_ELT(out, 1));
+  SET_VECTOR_ELT(res, 2, VECTOR_ELT(out, 2));
+  v = Rf_allocVector(REALSXP, n);
+  SET_VECTOR_ELT(res, 3, v);
+  memcpy(REAL(v), rho, (size_t)n * sizeof(double));
+  v = Rf_allocVector(REALSXP, n);
+  SET_VECTOR_ELT(res, 4, v);
+  memcpy(REAL(v), sigma, (size_t)n * sizeof(double));
+  UNPROTECT(2);
+  return res;
 }
 
 SEXP umapc_find_ab_r(SEXP s_spread, SEXP s_min_dist) {

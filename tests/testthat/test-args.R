@@ -71,7 +71,7 @@ test_that("bad data gives clear errors and the input is never modified", {
   expect_error(umap(X[1:2, ]), "`X` must have at least 3 rows, not 2")
   expect_error(umap(X[1, , drop = FALSE]), "at least 3 rows, not 1")
   expect_error(umap(iris), "non-numeric columns: `Species`")
-  expect_error(umap(NULL), "`X` can be NULL only when `knn` is given")
+  expect_error(umap(NULL), "`X` can be NULL only when `knn` or `graph` is given")
   # inputs unchanged
   X0 <- X
   fit <- umap(X, seed = 1, n_epochs = 5)
