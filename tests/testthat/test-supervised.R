@@ -200,3 +200,17 @@ test_that("a supervised fit does not modify y", {
   expect_identical(y, y0)
   expect_identical(fit$y, y0)
 })
+
+test_that("labels apply to a given graph and in umap_grid() as in umap()", {
+  X <- as.matrix(iris[, 1:4])
+  plain <- umap(X, seed = 2, n_epochs = 30)
+  sup <- umap(X, y = iris$Species, seed = 2, n_epochs = 30)
+  expect_identical(umap(graph = plain$graph, y = iris$Species, seed = 2, n_epochs = 30)$embedding,
+                   sup$embedding)
+  grid <- umap_grid(X, n_neighbors = c(10, 15), min_dist = c(0.1, 0.5), y = iris$Species,
+                    seed = 2, n_epochs = 30)
+  expect_identical(grid$embeddings[[2, 1]], sup$embedding)
+  expect_identical(grid$embeddings[[1, 2]],
+                   umap(X, n_neighbors = 10, min_dist = 0.5, y = iris$Species, seed = 2,
+                        n_epochs = 30, knn = grid$knn)$embedding)
+})
