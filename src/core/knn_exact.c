@@ -14,6 +14,8 @@
  * is the exact k nearest under the direct kernel, with precise distances.
  * Manhattan and hamming use the direct kernels throughout.
  */
+#include "fp.h"
+
 #include <stdlib.h>
 
 #include "dotblock.h"
