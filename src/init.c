@@ -18,6 +18,7 @@ SEXP umapc_openmp_threads(void);
 SEXP umapc_scan_values(SEXP);
 SEXP umapc_knn_rows(SEXP, SEXP);
 SEXP umapc_knn_adjacent_dup(SEXP);
+SEXP umapc_kernels_r(SEXP);
 
 /* the cast through void (*)(void) is the portable generic function type */
 #define CALLDEF(name, n) {"C_" #name, (DL_FUNC)(void (*)(void))&name, n}
@@ -37,6 +38,7 @@ static const R_CallMethodDef call_methods[] = {
     CALLDEF(umapc_scan_values, 1),
     CALLDEF(umapc_knn_rows, 2),
     CALLDEF(umapc_knn_adjacent_dup, 1),
+    CALLDEF(umapc_kernels_r, 1),
     {NULL, NULL, 0}};
 
 void R_init_umapc(DllInfo *dll) {
