@@ -145,23 +145,30 @@ typedef struct {
   double neg_rate; /* negative samples per positive sample */
   int whole_rate;  /* neg_rate if a whole number below 2^20, else -1 */
   int chunk;       /* vertices per chunk (see chunk_size()) */
-  /* fits only (NULL for transforms): the moves each vertex receives. Vertex
-   * j's are in_p[j] .. in_p[j + 1] - 1, in the order of the phase of the
-   * vertex that sends them, then of j's edges: */
-  int *in_p;       /* n + 1 offsets */
-  int *in_slot;    /* the sender's edge (i, j), whose slot holds the move */
-  float *in_r;     /* that edge's relative weight (when it is due) */
-  uint8_t *in_ph;  /* the sender's phase */
+  /* fits only (NULL for transforms): the moves the vertices receive, phase
+   * by phase (the phase of the vertex that sends them), then by receiving
+   * vertex, then in the receiver's edge order, so that the step after each
+   * phase reads one contiguous part of these arrays: */
+  int n_phases, n_chunks;
+  int n_in;        /* moves listed (slots) */
+  int *in_pe;      /* n_phases * n_chunks + 1: the moves for the vertices of
+                      chunk k sent in phase p are in_pe[p * n_chunks + k] ..
+                      (next) - 1, by receiving vertex, then in its edge order */
+  uint8_t *in_off; /* each move's receiver, as its offset in the chunk */
+  float *in_r;     /* the relative weight of the sender's edge (i, j) */
+  int *out;        /* per kept edge (i, j): the slot of i's move for j,
+                      which is j's list entry; -1 if j's reverse edge was
+                      not kept (then j does not move) */
 } schedule;
 
 static void schedule_free(schedule *s) {
   free(s->p);
   free(s->j);
   free(s->r);
-  free(s->in_p);
-  free(s->in_slot);
+  free(s->in_pe);
+  free(s->in_off);
   free(s->in_r);
-  free(s->in_ph);
+  free(s->out);
 }
 
 /* Keep the edges of g with weight >= min_weight; relative weights are
@@ -213,27 +220,32 @@ static int schedule_build(const umapc_csr *g, double min_weight, int per_row,
 }
 
 /*
- * Both ends of an edge move (see layout.h): for each vertex j, list the
- * moves it receives, one per kept edge (j, i) whose reverse (i, j) is kept
- * too: i leaves the move in the slot of (i, j) when it samples that edge.
- * The list is sorted by the phase of i (stable: j's edge order within a
- * phase), so that after each phase j takes the moves of that phase in one
- * contiguous run. Rows list their tails in ascending order (graph.h), so one
- * cursor per row finds every reverse edge in a single pass; a row out of
- * order falls back to a scan of the row. n_phases is a power of two (<= 256).
+ * Both ends of an edge move (see layout.h): list the moves each vertex j
+ * receives, one per kept edge (j, i) whose reverse (i, j) is kept too: i
+ * leaves the move in the slot of (i, j) when it samples that edge. The
+ * lists are sorted by the phase of i, then by j, then in j's edge order (a
+ * stable counting sort), so that the step after each phase reads one
+ * contiguous run of them. Rows list their tails in ascending order
+ * (graph.h), so one cursor per row finds every reverse edge in a single
+ * pass; a row out of order falls back to a scan of the row. n_phases is a
+ * power of two (<= 256).
  */
 static int schedule_link(schedule *s, int n_phases) {
-  const int n = s->n, m = s->p[n];
+  const int n = s->n, m = s->p[n], chunk = s->chunk;
+  const int n_chunks = (n + chunk - 1) / chunk;
+  const size_t n_pc = (size_t)n_phases * n_chunks;
   int *pos = (int *)malloc(((size_t)n + 1) * sizeof(int));
   int *rev = (int *)malloc((size_t)m * sizeof(int) + 1);
-  int count[257];
-  int i, c = 0;
-  s->in_p = (int *)malloc(((size_t)n + 1) * sizeof(int));
-  s->in_slot = (int *)malloc((size_t)m * sizeof(int) + 1);
+  int i, n_in;
+  size_t q;
+  s->n_phases = n_phases;
+  s->n_chunks = n_chunks;
+  s->in_pe = (int *)calloc(n_pc + 1, sizeof(int));
+  s->in_off = (uint8_t *)malloc((size_t)m + 1);
   s->in_r = (float *)malloc((size_t)m * sizeof(float) + 1);
-  s->in_ph = (uint8_t *)malloc((size_t)m + 1);
-  if (pos == NULL || rev == NULL || s->in_p == NULL || s->in_slot == NULL ||
-      s->in_r == NULL || s->in_ph == NULL) {
+  s->out = (int *)malloc((size_t)m * sizeof(int) + 1);
+  if (pos == NULL || rev == NULL || s->in_pe == NULL || s->in_off == NULL ||
+      s->in_r == NULL || s->out == NULL) {
     free(pos);
     free(rev);
     return UMAPC_ERR_NOMEM;
@@ -243,10 +255,10 @@ static int schedule_link(schedule *s, int n_phases) {
     int t;
     for (t = s->p[i]; t < s->p[i + 1]; t++) {
       const int j = s->j[t];
-      int *q = pos + j;
-      while (*q < s->p[j + 1] && s->j[*q] < i) (*q)++;
-      if (*q < s->p[j + 1] && s->j[*q] == i) {
-        rev[t] = *q;
+      int *qp = pos + j;
+      while (*qp < s->p[j + 1] && s->j[*qp] < i) (*qp)++;
+      if (*qp < s->p[j + 1] && s->j[*qp] == i) {
+        rev[t] = *qp;
       } else {
         int u;
         rev[t] = -1;
@@ -258,31 +270,35 @@ static int schedule_link(schedule *s, int n_phases) {
       }
     }
   }
-  /* row by row, a counting sort of the received moves by the sender's
-   * phase */
+  /* a counting sort of the moves by (sender's phase, receiver's chunk);
+   * stable, so by receiver, then in its edge order, within each */
   for (i = 0; i < n; i++) {
-    int t, ph, run = c;
-    s->in_p[i] = c;
-    for (ph = 0; ph <= n_phases; ph++) count[ph] = 0;
+    int t;
     for (t = s->p[i]; t < s->p[i + 1]; t++)
-      if (rev[t] >= 0) count[((s->j[t] / s->chunk) & (n_phases - 1)) + 1]++;
-    for (ph = 0; ph < n_phases; ph++) {
-      const int k = count[ph + 1];
-      count[ph + 1] = run;
-      run += k;
-    }
+      if (rev[t] >= 0)
+        s->in_pe[(size_t)((s->j[t] / chunk) & (n_phases - 1)) * n_chunks +
+                 i / chunk + 1]++;
+  }
+  for (q = 0; q < n_pc; q++) s->in_pe[q + 1] += s->in_pe[q];
+  n_in = s->in_pe[n_pc];
+  s->n_in = n_in;
+  for (q = 0; q < (size_t)m; q++) s->out[q] = -1; /* nobody reads it */
+  for (i = 0; i < n; i++) {
+    int t;
     for (t = s->p[i]; t < s->p[i + 1]; t++) {
       if (rev[t] >= 0) {
-        const int ph = (s->j[t] / s->chunk) & (n_phases - 1);
-        const int u = count[ph + 1]++;
-        s->in_slot[u] = rev[t];
+        const size_t cell =
+            (size_t)((s->j[t] / chunk) & (n_phases - 1)) * n_chunks + i / chunk;
+        const int u = s->in_pe[cell]++;
+        s->out[rev[t]] = u;
+        s->in_off[u] = (uint8_t)(i % chunk);
         s->in_r[u] = s->r[rev[t]];
-        s->in_ph[u] = (uint8_t)ph;
       }
     }
-    c = run;
   }
-  s->in_p[n] = c;
+  /* the cursors went one cell forward: shift them back */
+  for (q = n_pc; q > 0; q--) s->in_pe[q] = s->in_pe[q - 1];
+  s->in_pe[0] = 0;
   free(pos);
   free(rev);
   return UMAPC_OK;
@@ -335,6 +351,7 @@ static inline int due_at(int n, float r) {
  */
 typedef struct {
   int *t;          /* the due edges */
+  int *w;          /* fits: the slots of their opposite moves */
   int *j;          /* their tails */
   int *n_neg;      /* their negative samples */
   uint32_t *ekey;  /* their keys for negative sampling */
@@ -344,6 +361,7 @@ typedef struct {
 
 static void due_free(due_list *d) {
   free(d->t);
+  free(d->w);
   free(d->j);
   free(d->n_neg);
   free(d->ekey);
@@ -352,11 +370,12 @@ static void due_free(due_list *d) {
 
 static int due_alloc(due_list *d, size_t max_edges) {
   d->t = (int *)malloc(max_edges * sizeof(int) + 1);
+  d->w = (int *)malloc(max_edges * sizeof(int) + 1);
   d->j = (int *)malloc(max_edges * sizeof(int) + 1);
   d->n_neg = (int *)malloc(max_edges * sizeof(int) + 1);
   d->ekey = (uint32_t *)malloc(max_edges * sizeof(uint32_t) + 1);
   d->start = (int *)malloc((VERTEX_CHUNK + 1) * sizeof(int));
-  return d->t && d->j && d->n_neg && d->ekey && d->start ? UMAPC_OK
+  return d->t && d->w && d->j && d->n_neg && d->ekey && d->start ? UMAPC_OK
                                                          : UMAPC_ERR_NOMEM;
 }
 
@@ -379,6 +398,7 @@ static void due_finish(const schedule *s, int i0, int i1, int epoch,
       for (; u < m && d->t[u] < t1; u++) {
         const int t = d->t[u];
         d->j[u] = s->j[t];
+        if (s->out != NULL) d->w[u] = s->out[t];
         d->n_neg[u] = negatives_for(samples_by(epoch, s->r[t]), s->neg_rate,
                                    s->whole_rate);
         d->ekey[u] = negative_edge_key(vkey, t - t0);
@@ -404,27 +424,43 @@ static void collect_due(const schedule *s, int i0, int i1, int epoch,
  * After phase `phase` of an epoch (fits), for the vertices of chunk k:
  * those of the phase take their new positions from nxt, and every vertex
  * adds to its position in cur the moves that the phase's vertices left for
- * it, in schedule_link()'s order. cursor[j] keeps where j's list stands
- * between the phases of an epoch.
+ * it, in schedule_link()'s order (one contiguous run of the lists per
+ * phase and chunk).
  */
-static void take_moves(const schedule *s, int k, int phase, int n_phases,
-                       int epoch, int dim, const float *slots,
-                       const float *nxt, float *cur, int *cursor) {
+static void take_moves(const schedule *s, int k, int phase, int epoch,
+                       int dim, const float *slots, const float *nxt,
+                       float *cur) {
   const int j0 = k * s->chunk;
   const int j1 = j0 + s->chunk < s->n ? j0 + s->chunk : s->n;
-  int j;
-  if ((k & (n_phases - 1)) == phase)
-    memcpy(cur + (size_t)j0 * dim, nxt + (size_t)j0 * dim,
-           (size_t)(j1 - j0) * dim * sizeof(float));
-  for (j = j0; j < j1; j++) {
-    const int u1 = s->in_p[j + 1];
-    float *y = cur + (size_t)j * dim;
-    int u = phase == 0 ? s->in_p[j] : cursor[j], c;
-    for (; u < u1 && s->in_ph[u] == phase; u++)
-      if (due_at(epoch, s->in_r[u]))
-        for (c = 0; c < dim; c++)
-          y[c] += slots[(size_t)s->in_slot[u] * dim + c];
-    cursor[j] = u;
+  const size_t cell = (size_t)phase * s->n_chunks + k;
+  const int u0 = s->in_pe[cell], u1 = s->in_pe[cell + 1];
+  float *y = cur + (size_t)j0 * dim;
+  int u;
+  if ((k & (s->n_phases - 1)) == phase)
+    memcpy(y, nxt + (size_t)j0 * dim, (size_t)(j1 - j0) * dim * sizeof(float));
+  if (epoch == 0) return; /* nothing is due at epoch 0 */
+  if (dim == 2) {
+    /* whether a move is due is unpredictable, so no branch: every slot of
+     * the run is read (they are contiguous) and its sum kept or not; the
+     * results are those of adding the due moves one by one, in order */
+    const float now = (float)epoch, before = (float)(epoch - 1);
+    for (u = u0; u < u1; u++) {
+      const float r = s->in_r[u];
+      const int due = (int)(now * r) != (int)(before * r);
+      float *yj = y + 2 * (size_t)s->in_off[u];
+      const float a0 = yj[0] + slots[2 * (size_t)u],
+                  a1 = yj[1] + slots[2 * (size_t)u + 1];
+      yj[0] = due ? a0 : yj[0];
+      yj[1] = due ? a1 : yj[1];
+    }
+    return;
+  }
+  for (u = u0; u < u1; u++) {
+    if (due_at(epoch, s->in_r[u])) {
+      float *yj = y + (size_t)s->in_off[u] * dim;
+      int c;
+      for (c = 0; c < dim; c++) yj[c] += slots[(size_t)u * dim + c];
+    }
   }
 }
 
@@ -464,8 +500,8 @@ static void vertex_epoch(int self_index, float *y, float *g,
     } else {
       for (c = 0; c < dim; c++) g[c] = 0.0f;
     }
-    if (slots != NULL)
-      for (c = 0; c < dim; c++) slots[(size_t)d->t[m] * dim + c] = -(g[c] * alpha);
+    if (slots != NULL && d->w[m] >= 0)
+      for (c = 0; c < dim; c++) slots[(size_t)d->w[m] * dim + c] = -(g[c] * alpha);
     for (q = 0; q < d->n_neg[m]; q++) {
       const int kk = negative_vertex(d->ekey[m], q, n_others);
       const float *yk;
@@ -558,7 +594,6 @@ typedef struct {
   int epoch, dim, head_only;
   float alpha, a, b, gamma;
   float *slots;              /* fits: one move per edge (see take_moves) */
-  int *cursor;               /* fits: per vertex, for take_moves() */
   const float *cur, *others; /* positions at the start of the phase */
   uint32_t n_others;
   float *nxt;                /* the chunk's new positions */
@@ -648,8 +683,7 @@ static void block_epochs(epoch_block *bl, int e0, int e1, int thread) {
       umapc_team_barrier(&bl->team, &sense);
       if (!e.head_only) {
         while ((k = umapc_team_claim(&bl->team)) < n_chunks)
-          take_moves(e.s, k, phase, n_phases, epoch, dim, e.slots, nxt, cur,
-                     e.cursor);
+          take_moves(e.s, k, phase, epoch, dim, e.slots, nxt, cur);
         umapc_team_barrier(&bl->team, &sense);
       } else if (n_phases > 1) {
         /* the phase's vertices become visible to the next phases */
@@ -674,7 +708,7 @@ static void block_epochs(epoch_block *bl, int e0, int e1, int thread) {
 static int run_epochs(const schedule *s, const umapc_layout_params *par,
                       int head_only, int n_phases, float *cur, float *nxt,
                       float *scratch, due_list *dues, float *slots,
-                      int *cursor, const float *tail, int n_tail,
+                      const float *tail, int n_tail,
                       const uint64_t *row_keys, int n_threads,
                       const umapc_interrupt *intr,
                       const umapc_progress *prog) {
@@ -707,7 +741,6 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
   e->b = (float)par->b;
   e->gamma = (float)par->gamma;
   e->slots = slots;
-  e->cursor = cursor;
   e->others = head_only ? tail : NULL;
   e->n_others = (uint32_t)(head_only ? n_tail : n);
   e->scratch = scratch;
@@ -792,7 +825,6 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   const int n = g->n, dim = par->dim;
   schedule s;
   float *a = NULL, *b = NULL, *ft = NULL, *scratch = NULL, *slots = NULL;
-  int *cursor = NULL;
   due_list *dues = NULL;
   const int n_thr = umapc_clamp_threads(n_threads);
   const int chunk = chunk_size(n);
@@ -806,9 +838,9 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   s.chunk = chunk;
   if (tail == NULL) { /* a fit: both ends of every edge move */
     status = schedule_link(&s, n_phases);
-    slots = (float *)calloc((size_t)s.p[n] * dim + 1, sizeof(float));
-    cursor = (int *)calloc((size_t)n + 1, sizeof(int));
-    if (status != UMAPC_OK || slots == NULL || cursor == NULL) {
+    if (status == UMAPC_OK)
+      slots = (float *)calloc((size_t)s.n_in * dim + 1, sizeof(float));
+    if (status != UMAPC_OK || slots == NULL) {
       status = UMAPC_ERR_NOMEM;
       goto done;
     }
@@ -839,7 +871,7 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   if (tail != NULL)
     for (t = 0; t < (size_t)n_tail * dim; t++) ft[t] = (float)tail[t];
   status = run_epochs(&s, par, tail != NULL, n_phases, a, b, scratch, dues,
-                      slots, cursor, ft, n_tail, row_keys, n_threads,
+                      slots, ft, n_tail, row_keys, n_threads,
                       intr, prog);
   if (status == UMAPC_OK) {
     /* run_epochs() leaves the result in a */
@@ -855,7 +887,6 @@ done:
   free(ft);
   free(scratch);
   free(slots);
-  free(cursor);
   if (dues != NULL)
     for (i = 0; i < n_thr; i++) due_free(dues + i);
   free(dues);

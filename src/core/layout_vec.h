@@ -206,7 +206,7 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
         jj[l] = d->j[m];
         nn[l] = d->n_neg[m];
         ek[l] = d->ekey[m];
-        tt[l] = d->t[m];
+        tt[l] = wslots != NULL ? d->w[m] : -1;
         self[l] = fit ? lv[l] : -1;
         if (nn[l] > max_neg) max_neg = nn[l];
         active++;
