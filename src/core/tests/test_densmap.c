@@ -69,7 +69,7 @@ static int graph_of(const double *X, int n, int d, int *idx, double *dist,
   int st = umapc_data_from_dense(X, n, d, UMAPC_METRIC_EUCLIDEAN, 1, &dat);
   if (st == UMAPC_OK)
     st = umapc_knn_exact(&dat, NULL, K, 2, NULL, NULL, idx, dist);
-  if (st == UMAPC_OK) st = umapc_smooth_knn(dist, n, K, 1.0, 1.0, 1, rho, sigma);
+  if (st == UMAPC_OK) st = umapc_smooth_knn(dist, n, K, 1.0, 1, rho, sigma);
   if (st == UMAPC_OK) {
     umapc_memberships(idx, dist, n, K, rho, sigma, 0, 1, w);
     st = umapc_fuzzy_union(idx, w, n, K, 1.0, 1, g);
