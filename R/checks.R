@@ -250,7 +250,7 @@ prepare_data <- function(X, arg = "X", accept_dist = TRUE, metric = NULL) {
     if (length(X@x)) check_magnitude(max(abs(X@x)), arg)
     return(list(kind = "sparse", n = nrow(X), d = ncol(X),
                 data = list(X@p, X@i, X@x, dim(X)),
-                rownames = rownames(X)))
+                rownames = rownames(X), colnames = colnames(X)))
   }
   if (inherits(X, "Matrix")) {
     # other Matrix classes: sparse ones to a dgCMatrix, dense ones to a matrix

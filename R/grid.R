@@ -11,7 +11,8 @@
 #' @param knn Optional precomputed neighbours with at least
 #'   `max(n_neighbors)` columns (see [as_umap_knn()]).
 #' @param ... Further arguments to [umap()] (e.g. `n_components`, `spread`,
-#'   `n_epochs`, `init`, `metric`, `metric_p`, `method`), used for every layout.
+#'   `n_epochs`, `init`, `metric`, `metric_p`, `method`, `pca`), used for
+#'   every layout (with `pca`, the data are reduced once, before the search).
 #' @return An object of class `umap_grid`: a list with `embeddings` (a list
 #'   matrix, `embeddings[[i, j]]` the layout for `n_neighbors[i]` and
 #'   `min_dist[j]`), `n_neighbors`, `min_dist`, `knn`, `seed`, `a`, `b`
@@ -44,6 +45,7 @@ umap_grid <- function(X, n_neighbors = c(5, 50, 100, 250),
   }
   t0 <- proc.time()[["elapsed"]]
   k_max <- max(n_neighbors)
+  pca_model <- NULL
   if (is.null(knn)) {
     if (is.null(X)) stop("`X` can be NULL only when `knn` is given.", call. = FALSE)
     data <- prepare_data(X, metric = dots$metric)
@@ -52,6 +54,13 @@ umap_grid <- function(X, n_neighbors = c(5, 50, 100, 250),
       if (data$kind == "dist") "precomputed" else "euclidean"
     } else dots$metric
     method <- if (is.null(dots$method)) "auto" else dots$method
+    if (!is.null(dots$pca)) {
+      check_metric(metric)
+      red <- pca_reduce(data, check_pca(dots$pca, data, metric), seed,
+                        n_threads, verbose)
+      data <- red$data
+      pca_model <- red$pca
+    }
     check_knn_args(data, k_max, metric, method, n_threads, verbose)
     metric_p <- check_metric_p(metric, dots$metric_p)
     if (k_max >= data$n) {
@@ -61,13 +70,22 @@ umap_grid <- function(X, n_neighbors = c(5, 50, 100, 250),
     k_max <- check_number(k_max, "n_neighbors", lower = 2, integer = TRUE)
     knn <- knn_search(data, k_max, metric, method, seed, n_threads, verbose,
                       metric_p = metric_p)
+    if (!is.null(pca_model)) knn$pca <- pca_model$k
   } else {
     data <- if (is.null(X)) NULL else prepare_data(X, metric = dots$metric)
     knn <- as_umap_knn(knn, n = if (is.null(data)) NULL else data$n)
+    if (!is.null(dots$pca)) {
+      metric <- if (is.null(dots$metric)) "euclidean" else dots$metric
+      check_metric(metric)
+      red <- pca_reduce(data, check_pca(dots$pca, data, metric), seed,
+                        n_threads, verbose)
+      data <- red$data
+      pca_model <- red$pca
+    }
   }
   t_knn <- proc.time()[["elapsed"]] - t0
   # X and knn are checked: the layouts take them as they are
-  prepared <- list(data = data, knn = knn)
+  prepared <- list(data = data, knn = knn, pca = pca_model)
 
   nk <- length(n_neighbors)
   nd <- length(min_dist)

@@ -292,6 +292,8 @@ knn_from_list <- function(x, pair, n) {
   )
   p <- meta("metric_p", NULL)
   if (identical(out$metric, "minkowski") && is.numeric(p)) out$metric_p <- p
+  k_pca <- meta("pca", NULL)
+  if (is.numeric(k_pca)) out$pca <- as.integer(k_pca)
   out
 }
 

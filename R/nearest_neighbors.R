@@ -47,6 +47,18 @@
 #'   `R CMD check`). Results do not depend on it.
 #' @param verbose Report progress in timestamped messages (of class
 #'   `umapc_progress`, which [suppressMessages()] silences).
+#' @param pca `NULL` (the default: the columns are used as they are), or a
+#'   whole number from 1 to `ncol(X)`: reduce `X` to its first `pca`
+#'   principal components (columns centred, not scaled) before the search,
+#'   as uwot and scater do for wide data (e.g. `pca = 50` for thousands of
+#'   genes). A sparse `dgCMatrix` is not densified: the centring is implicit
+#'   (`Xc v = X v - 1 (mu' v)`), and dense and sparse input give identical
+#'   results. The components come from a Lanczos eigensolver in C, started
+#'   from the `seed` (no BLAS or LAPACK), so they are the same for a seed
+#'   whatever `n_threads`, and each has its largest loading positive. Refused
+#'   with a `dist` object and with the `"hamming"`, `"jaccard"`, `"dice"`
+#'   and `"hellinger"` metrics, which do not measure signed scores. The
+#'   distances are then those between the scores; the result records `pca`.
 #' @param n_trees,leaf_size,n_iters,max_candidates,delta NN-descent tuning;
 #'   `NULL` takes the defaults, which scale with the data: `n_trees = min(64,
 #'   5 + round(sqrt(n) / 20))`, `leaf_size = max(60, min(256, 5 * k))`,
@@ -68,7 +80,7 @@
 #' @return A `umap_knn` object: a list with `indices` (n x k integer matrix,
 #'   1-based), `distances` (n x k double matrix, ascending along each row,
 #'   ties broken by the lower index), and the `metric`, `method`, `seed` and
-#'   `k` used (and `metric_p` for minkowski).
+#'   `k` used (and `metric_p` for minkowski, `pca` when given).
 #' @seealso [umap()], [as_umap_knn()] for neighbours computed elsewhere.
 #' @examples
 #' knn <- nearest_neighbors(iris[, 1:4], n_neighbors = 30, n_threads = 2)
@@ -76,6 +88,12 @@
 #' # reuse it at several n_neighbors without searching again
 #' e5 <- umap(iris[, 1:4], n_neighbors = 5, knn = knn, seed = 1, n_threads = 2)
 #' e30 <- umap(iris[, 1:4], n_neighbors = 30, knn = knn, seed = 1, n_threads = 2)
+#'
+#' # wide data: neighbours among the first 10 principal components
+#' X <- fmnist$pixels[1:500, ] / 255
+#' knn_pca <- nearest_neighbors(X, n_neighbors = 15, pca = 10, seed = 1,
+#'                              n_threads = 2)
+#' knn_pca$pca
 #' @export
 nearest_neighbors <- function(X, ...) UseMethod("nearest_neighbors")
 
@@ -87,20 +105,28 @@ nearest_neighbors.default <- function(X, n_neighbors = 15, metric = "euclidean",
                                       verbose = FALSE, n_trees = NULL,
                                       leaf_size = NULL, n_iters = NULL,
                                       max_candidates = NULL, delta = NULL,
-                                      metric_p = NULL, ...) {
+                                      metric_p = NULL, pca = NULL, ...) {
   check_dots(...)
   seed <- resolve_seed(seed)
   check_orientation(X)
   data <- prepare_data(X, metric = metric)
+  if (!is.null(pca)) {
+    check_metric(metric)
+    check_flag(verbose, "verbose")
+    pca <- check_pca(pca, data, metric)
+    data <- pca_reduce(data, pca, seed, resolve_threads(n_threads), verbose)$data
+  }
   check_knn_args(data, n_neighbors, metric, method, n_threads, verbose)
   metric_p <- check_metric_p(metric, metric_p)
   n_neighbors <- check_number(n_neighbors, "n_neighbors", lower = 2, upper = data$n,
                               integer = TRUE)
   if (identical(method, c("auto", "exact", "nndescent"))) method <- "auto"
-  knn_search(data, n_neighbors, metric, method, seed, resolve_threads(n_threads),
-             verbose,
-             nnd_params(n_trees, leaf_size, n_iters, max_candidates, delta),
-             metric_p)
+  knn <- knn_search(data, n_neighbors, metric, method, seed,
+                    resolve_threads(n_threads), verbose,
+                    nnd_params(n_trees, leaf_size, n_iters, max_candidates, delta),
+                    metric_p)
+  if (!is.null(pca)) knn$pca <- pca
+  knn
 }
 
 check_knn_args <- function(data, n_neighbors, metric, method, n_threads, verbose) {

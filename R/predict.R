@@ -73,6 +73,15 @@ predict.umapc <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
     newdata <- se_matrix(newdata, dimred, n_dimred, assay.type, arg = "newdata")
   }
   new <- prepare_newdata(newdata, object$data, train$d, object$metric)
+  rn <- rownames(new)
+  if (!is.null(object$pca)) {
+    # the model's neighbours are among the principal-component scores: new
+    # rows are centred and rotated as the training rows were
+    new <- pca_project(object$pca, new, n_threads)
+    train$data <- if (!is.null(object$pca$x)) object$pca$x
+                  else pca_project(object$pca, train$data, n_threads)
+    train$d <- ncol(train$data)
+  }
   check_metric_data(list(kind = "dense", n = nrow(new), data = new), object$metric,
                     "newdata")
   metric_p <- metric_p_arg(object$metric_p)
@@ -112,7 +121,7 @@ predict.umapc <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
                          seed = object$seed, n_threads = n_threads,
                          verbose = verbose))
   colnames(emb) <- colnames(object$embedding)
-  rownames(emb) <- rownames(new)
+  rownames(emb) <- rn
   emb
 }
 

@@ -116,6 +116,17 @@
 #' with the plain UMAP objective (umap-learn refuses to transform densMAP
 #' models).
 #'
+#' @section PCA before the neighbour search:
+#' With `pca = k`, `X` is reduced to the scores of its first `k` principal
+#'   components (see [nearest_neighbors()]) and everything that reads the
+#'   data uses them: the neighbour search, `init = "pca"`, and [predict.umapc()],
+#'   which centres and rotates new rows with the model's `pca$center` and
+#'   `pca$rotation`. The reduction is deterministic for a seed, so
+#'   `umap(X, pca = k, seed = s)` is identical to
+#'   `umap(X, knn = nearest_neighbors(X, n_neighbors, pca = k, seed = s),
+#'   pca = k, seed = s)`; when `knn` is given, `X` is still reduced (for the
+#'   model and `init = "pca"`). A sparse `dgCMatrix` is never densified.
+#'
 #' @section Orientation: rows are observations. A matrix with row and column
 #'   names and more columns than rows looks like a genes x cells matrix
 #'   (e.g. `logcounts(sce)`), whose rows are genes: umap() then says, in a
@@ -135,7 +146,10 @@
 #'   fuzzy graph as a `Matrix::dgCMatrix`), every resolved parameter
 #'   (including `a`, `b`, `n_epochs`, `densmap`), the `seed` used, `timings`
 #'   (seconds per stage), with `keep_data = TRUE` the training `data`, and
-#'   with `output_dens = TRUE` the log radii `rad_orig` and `rad_emb`.
+#'   with `output_dens = TRUE` the log radii `rad_orig` and `rad_emb`, and
+#'   with `pca` the reduction `pca`: a list with `k`, `center` (column
+#'   means), `rotation` (`ncol(X)` x `k`), `sdev` (standard deviations of the
+#'   components) and, with `keep_data = TRUE`, the training scores `x`.
 #'   `dim()`, `head()`, `as.matrix()` and `as.data.frame()` treat it as its
 #'   embedding; `print()` leaves out the timings (see `summary()`).
 #'   Models saved by umapc 0.1.0 (class `"umap"`) are upgraded on use.
@@ -155,6 +169,12 @@
 #' dm <- umap(iris[, 1:4], densmap = TRUE, output_dens = TRUE, seed = 42,
 #'            n_threads = 2)
 #' cor(dm$rad_orig, dm$rad_emb)
+#'
+#' # wide data: reduce 784 pixels to 20 principal components first
+#' X <- fmnist$pixels[1:600, ] / 255
+#' fp <- umap(X, pca = 20, seed = 42, n_threads = 2)
+#' dim(fp$pca$rotation)
+#' head(predict(fp, fmnist$pixels[601:610, ] / 255, n_threads = 2))
 #' @export
 umap <- function(X, ...) UseMethod("umap")
 
@@ -169,7 +189,7 @@ umap.default <- function(X, n_neighbors = 15, n_components = 2, metric = "euclid
                  method = c("auto", "exact", "nndescent"), keep_data = TRUE,
                  densmap = FALSE, dens_lambda = 2, dens_frac = 0.3,
                  dens_var_shift = 0.1, output_dens = FALSE,
-                 metric_p = NULL, ...) {
+                 metric_p = NULL, pca = NULL, ...) {
   check_dots(...)
   check_orientation(X)
   umap_impl(X, n_neighbors, n_components, metric, min_dist, spread, n_epochs,
@@ -179,7 +199,7 @@ umap.default <- function(X, n_neighbors = 15, n_components = 2, metric = "euclid
             nn_default = missing(n_neighbors), metric_given = !missing(metric),
             call = match.call(), densmap = densmap, dens_lambda = dens_lambda,
             dens_frac = dens_frac, dens_var_shift = dens_var_shift,
-            output_dens = output_dens)
+            output_dens = output_dens, pca = pca)
 }
 
 # The engine behind umap() and umap_grid(). `shared` (from a previous call
@@ -196,7 +216,7 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
                       metric_given = TRUE, call = NULL, shared = NULL,
                       prepared = NULL, densmap = FALSE, dens_lambda = 2,
                       dens_frac = 0.3, dens_var_shift = 0.1,
-                      output_dens = FALSE) {
+                      output_dens = FALSE, pca = NULL) {
   seed <- resolve_seed(seed)
   check_flag(verbose, "verbose")
   check_flag(keep_data, "keep_data")
@@ -224,6 +244,18 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     data <- prepare_data(X, metric = metric)
   }
   if (!is.null(data) && data$kind == "dist" && !metric_given) metric <- "precomputed"
+  # PCA first (umap_grid() passes data already reduced, with its model)
+  pca_model <- NULL
+  if (!is.null(prepared$pca)) {
+    pca_model <- prepared$pca
+  } else if (!is.null(pca)) {
+    check_metric(metric)
+    pca <- check_pca(pca, data, metric)
+    red <- pca_reduce(data, pca, seed, n_threads, verbose)
+    data <- red$data
+    pca_model <- red$pca
+    tick("pca")
+  }
   if (!is.null(knn)) {
     knn <- if (!is.null(prepared)) prepared$knn else
       as_umap_knn(knn, n = if (is.null(data)) NULL else data$n)
@@ -271,11 +303,13 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
   if (is.null(knn)) {
     knn <- knn_search(data, n_neighbors, metric, method, seed, n_threads, verbose,
                       metric_p = metric_p)
+    if (!is.null(pca_model)) knn$pca <- pca_model$k
   } else {
     if (metric_given && !is.na(knn$metric) && !identical(knn$metric, metric)) {
       warning(sprintf("`knn` was computed with metric \"%s\" but `metric` = \"%s\"; the neighbours are used as they are.",
                       knn$metric, metric), call. = FALSE)
     }
+    check_knn_pca(knn, pca_model)
     if (verbose) say("using the precomputed neighbours (k = ", knn$k, ")")
   }
   knn_used <- prune_knn(knn, n_neighbors)
@@ -349,6 +383,9 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     seed = seed,
     method = knn$method,
     data = if (keep_data && !is.null(data)) kept_data(X, metric) else NULL,
+    pca = if (!is.null(pca_model)) {
+      if (keep_data) pca_model else pca_model[names(pca_model) != "x"]
+    },
     timings = timings,
     call = call
   ), class = "umapc")

@@ -19,7 +19,8 @@ enum {
   UMAPC_STREAM_KNN = 1,       /* random-projection trees, NN-descent */
   UMAPC_STREAM_INIT = 2,      /* random init, spectral start vector, jitter */
   UMAPC_STREAM_LAYOUT = 3,    /* negative sampling in the layout */
-  UMAPC_STREAM_TRANSFORM = 4  /* negative sampling in predict() */
+  UMAPC_STREAM_TRANSFORM = 4, /* negative sampling in predict() */
+  UMAPC_STREAM_PCA = 5        /* start vector of the PCA before the k-NN */
 };
 
 static inline uint64_t umapc_mix64(uint64_t z) {
