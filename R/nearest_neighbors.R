@@ -53,9 +53,15 @@
 #'   as uwot and scater do for wide data (e.g. `pca = 50` for thousands of
 #'   genes). A sparse `dgCMatrix` is not densified: the centring is implicit
 #'   (`Xc v = X v - 1 (mu' v)`), and dense and sparse input give identical
-#'   results. The components come from a Lanczos eigensolver in C, started
-#'   from the `seed` (no BLAS or LAPACK), so they are the same for a seed
-#'   whatever `n_threads`, and each has its largest loading positive. Refused
+#'   results. The components come from a subspace iteration in C (a random
+#'   start of `2 * pca` columns drawn from the `seed`, at most 10 products
+#'   with the data, then Rayleigh-Ritz; no BLAS or LAPACK), so they are the
+#'   same for a seed whatever `n_threads`, and each has its largest loading
+#'   positive. Where the variances of the last components are nearly equal
+#'   (as in single-cell data) those components come out mixed among
+#'   themselves, which changes distances very little (on 271 cells x 2,000
+#'   genes with `pca = 50`, 98% of the 15 nearest neighbours are those of
+#'   [prcomp()]'s scores). Refused
 #'   with a `dist` object and with the `"hamming"`, `"jaccard"`, `"dice"`
 #'   and `"hellinger"` metrics, which do not measure signed scores. The
 #'   distances are then those between the scores; the result records `pca`.
