@@ -618,8 +618,9 @@ print.umap_knn <- function(x, n_rows = 6L, n_cols = 8L, ...) {
   k <- ncol(idx)
   fmt <- function(v) if (length(v) != 1L || is.na(v)) "NA" else format(v)
   cat(sprintf("<umap_knn> %d rows x %d neighbours (including self)\n", nr, k))
-  cat(sprintf("  metric: %s, method: %s, seed: %s\n",
-              fmt(x$metric), fmt(x$method), fmt(x$seed)))
+  cat(sprintf("  metric: %s, method: %s, seed: %s%s\n",
+              fmt(x$metric), fmt(x$method), fmt(x$seed),
+              if (is.numeric(x$pca)) sprintf(", pca: %d", as.integer(x$pca)) else ""))
   if (nr > 0L && k > 0L) {
     rs <- seq_len(min(nr, n_rows))
     cs <- seq_len(min(k, n_cols))

@@ -25,6 +25,10 @@ print.umapc <- function(x, timings = FALSE, ...) {
     cat(sprintf("  densMAP: dens_lambda %g, dens_frac %g, dens_var_shift %g\n",
                 x$dens_lambda, x$dens_frac, x$dens_var_shift))
   }
+  if (!is.null(x$pca)) {
+    cat(sprintf("  PCA: neighbours among the first %d principal components of %d columns\n",
+                x$pca$k, nrow(x$pca$rotation)))
+  }
   if (isTRUE(timings) && length(x$timings)) {
     cat(sprintf("  time: %.2f s (%s)\n", sum(x$timings),
                 paste(sprintf("%s %.2f", names(x$timings), x$timings), collapse = ", ")))

@@ -87,6 +87,8 @@ test_that("umap(X, pca) equals umap() from nearest_neighbors(X, pca) neighbours"
     expect_identical(b$pca, a$pca)
   }
   expect_identical(knn$pca, 6L)
+  expect_output(print(knn), "metric: euclidean, method: exact, seed: 9, pca: 6")
+  expect_output(print(a), "PCA: neighbours among the first 6 principal components of 30 columns")
   expect_identical(a$pca$k, 6L)
   # the neighbours are those of the scores
   ref <- nearest_neighbors(a$pca$x, 15, seed = 9)
