@@ -13,14 +13,16 @@ threads <- 2L
 # the machine is shared: the two tools are timed alternately, reps times
 # each (umapc, scater, umapc, scater, ...), and the medians reported
 time_pair <- function(f_umapc, f_scater, reps = 3L) {
-  t <- matrix(NA_real_, reps, 2, dimnames = list(NULL, c("umapc", "scater")))
+  el <- us <- matrix(NA_real_, reps, 2, dimnames = list(NULL, c("umapc", "scater")))
   for (r in seq_len(reps)) {
-    gc()
-    t[r, 1] <- system.time(f_umapc())[["elapsed"]]
-    gc()
-    t[r, 2] <- system.time(f_scater())[["elapsed"]]
+    for (tool in 1:2) {
+      gc()
+      st <- system.time(if (tool == 1L) f_umapc() else f_scater())
+      el[r, tool] <- st[["elapsed"]]
+      us[r, tool] <- st[["user.self"]] + st[["sys.self"]]
+    }
   }
-  apply(t, 2, median)
+  list(elapsed = apply(el, 2, median), cpu = apply(us, 2, median))
 }
 
 # same-label share of each cell's 15 nearest neighbours in the embedding
@@ -36,18 +38,25 @@ results <- list()
 # f_umapc, f_scater: functions of nothing returning the SingleCellExperiment
 run <- function(name, sce, labels, f_umapc, f_scater, what) {
   cat(sprintf("\n== %s: %d cells, %s\n", name, ncol(sce), what))
-  t <- time_pair(f_umapc, f_scater)
+  tt <- time_pair(f_umapc, f_scater)
+  t <- tt$elapsed
+  cpu <- tt$cpu
   a <- f_umapc()
   set.seed(1)
   b <- f_scater()
   acc_a <- label_accuracy(reducedDim(a, "UMAP")[, ], labels)
   acc_b <- label_accuracy(reducedDim(b, "UMAP"), labels)
-  cat(sprintf("umapc : %6.2f s   15-NN label agreement %.3f\n", t[["umapc"]], acc_a))
-  cat(sprintf("scater: %6.2f s   15-NN label agreement %.3f\n", t[["scater"]], acc_b))
-  cat(sprintf("scater / umapc time: %.1fx\n", t[["scater"]] / t[["umapc"]]))
+  cat(sprintf("umapc : %6.2f s elapsed, %6.2f s CPU   15-NN label agreement %.3f\n",
+              t[["umapc"]], cpu[["umapc"]], acc_a))
+  cat(sprintf("scater: %6.2f s elapsed, %6.2f s CPU   15-NN label agreement %.3f\n",
+              t[["scater"]], cpu[["scater"]], acc_b))
+  cat(sprintf("scater / umapc: %.1fx elapsed, %.1fx CPU\n", t[["scater"]] / t[["umapc"]],
+              cpu[["scater"]] / cpu[["umapc"]]))
   results[[name]] <<- data.frame(data = name, cells = ncol(sce), input = what,
                                  umapc_s = t[["umapc"]], scater_s = t[["scater"]],
                                  ratio = t[["scater"]] / t[["umapc"]],
+                                 umapc_cpu = cpu[["umapc"]], scater_cpu = cpu[["scater"]],
+                                 cpu_ratio = cpu[["scater"]] / cpu[["umapc"]],
                                  umapc_agree = acc_a, scater_agree = acc_b)
 }
 
@@ -83,6 +92,6 @@ run("simulated", sim, type,
     function() runUMAP(sim, dimred = "PCA", n_threads = threads),
     "reducedDim PCA, 50 columns")
 
-cat("\n(medians of 3 runs, the two tools alternating; elapsed seconds, ",
-    threads, " threads)\n", sep = "")
+cat("\n(medians of 3 runs, the two tools alternating; elapsed seconds and ",
+    "CPU seconds (user + system, all threads), ", threads, " threads)\n", sep = "")
 print(do.call(rbind, results), row.names = FALSE, digits = 3)
