@@ -41,7 +41,8 @@
   X(knn_rows, 2)              \
   X(knn_adjacent_dup, 1)      \
   X(pca, 2)                   \
-  X(pca_project, 4)
+  X(pca_project, 4)           \
+  X(kernels, 1)
 
 /* Parameter lists by number of arguments. */
 #define UMAPC_SEXPS_0 void

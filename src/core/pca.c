@@ -1,6 +1,8 @@
 /*
  * PCA before the neighbour search (see pca.h).
  */
+#include "fp.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
