@@ -29,16 +29,19 @@ sample_queries <- function(n, m = 2000, seed = 2) {
 }
 
 # Exact k nearest neighbours (self included) of the rows q of X, by brute
-# force in double precision in R, in chunks of queries.
-exact_truth <- function(X, q, k) {
+# force in double precision in R, in chunks of queries (ties to the lower
+# row, as umapc's searches).
+exact_truth <- function(X, q, k, chunk = 25) {
   xx <- rowSums(X^2)
   out <- matrix(0L, length(q), k)
-  for (s in split(seq_along(q), ceiling(seq_along(q) / 100))) {
+  for (s in split(seq_along(q), ceiling(seq_along(q) / chunk))) {
     d2 <- outer(xx[q[s]], xx, "+") - 2 * tcrossprod(X[q[s], , drop = FALSE], X)
     for (r in seq_along(s)) {
       dr <- d2[r, ]
       dr[q[s[r]]] <- -Inf # self first
-      out[s[r], ] <- order(dr)[seq_len(k)]
+      cut <- sort(dr, partial = k + 1)[k + 1]
+      cand <- which(dr <= cut)
+      out[s[r], ] <- cand[order(dr[cand], cand)][seq_len(k)]
     }
   }
   out

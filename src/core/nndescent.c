@@ -56,6 +56,15 @@
 #include "rng.h"
 #include "rpforest.h"
 
+/* Default number of trees at most (see NND_EXTRA). */
+#define NND_MAX_TREES 8
+/* The lists the search keeps are longer than the k - 1 neighbours returned,
+ * by (k - 1) / 5 rounded up, at most NND_EXTRA: NN-descent converges to a
+ * much better top k - 1 with a few more entries per list, for less work
+ * than the many more trees (pynndescent's default, up to 64) it takes
+ * otherwise. */
+#define NND_EXTRA 8
+
 /* Rows per chunk of a local-join block (scheduling unit; fixed). */
 #define NND_CHUNK 16
 /* A block ends after this many rows or when the bound on its updates
@@ -94,7 +103,7 @@ void umapc_nnd_defaults(int n, int k, umapc_nnd_params *p) {
   if (n < 1) n = 1;
   if (k < 1) k = 1;
   t = 5 + nnd_round(sqrt((double)n) / 20.0);
-  p->n_trees = t < 64 ? t : 64;
+  p->n_trees = t < NND_MAX_TREES ? t : NND_MAX_TREES;
   it = nnd_round(log2((double)n));
   p->n_iters = it > 5 ? it : 5;
   p->max_candidates = 60;
@@ -658,6 +667,7 @@ static void nnd_fill(nnd_state *S) {
  * row, NULL for the identity); column 0 is the row itself. */
 static void nnd_output(nnd_state *S, const int *orig, int k, int *idx,
                        double *dist) {
+  /* the lists hold S->K >= k - 1 entries: the first k - 1 are returned */
   const int n = S->n, K = S->K;
   int i;
 #ifdef _OPENMP
@@ -678,7 +688,7 @@ static void nnd_output(nnd_state *S, const int *orig, int k, int *idx,
     umapc_heap_sort(pd, pi, K);
     oi[0] = r;
     od[0] = 0.0;
-    for (s = 0; s < K; s++) {
+    for (s = 0; s < k - 1; s++) {
       if (pi[s] == INT_MAX) { /* not reachable: lists are filled */
         oi[s + 1] = -1;
         od[s + 1] = INFINITY;
@@ -794,6 +804,10 @@ int umapc_knn_nndescent(umapc_data *ref, int k, const umapc_nnd_params *params,
     return UMAPC_OK;
   }
   T = umapc_clamp_threads(n_threads);
+  {
+    const int extra = (K + 4) / 5 < NND_EXTRA ? (K + 4) / 5 : NND_EXTRA;
+    K = K + extra < n - 1 ? K + extra : n - 1; /* the lists' length */
+  }
   nK = (size_t)n * (size_t)K;
 
   memset(&S, 0, sizeof(S));
