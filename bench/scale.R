@@ -12,12 +12,13 @@
 # Run from the repository root:
 #   Rscript bench/scale.R
 #   SCALE_SIZES=1e5,3e5,1e6,3e6 SCALE_UWOT=0 Rscript bench/scale.R
+#   (SCALE_UWOT_SIZES sets the sizes uwot runs at, SCALE_THREADS the threads)
 # Exact neighbours of the queries are cached in bench/out/scale-truth-<n>.rds.
 source("bench/common.R")
 source("bench/scale_data.R")
 
 sizes <- as.numeric(strsplit(Sys.getenv("SCALE_SIZES", "1e5,3e5,1e6"), ",")[[1]])
-uwot_sizes <- c(1e5, 3e5)
+uwot_sizes <- as.numeric(strsplit(Sys.getenv("SCALE_UWOT_SIZES", "1e5,3e5"), ",")[[1]])
 do_uwot <- Sys.getenv("SCALE_UWOT", "1") == "1" &&
   requireNamespace("uwot", quietly = TRUE)
 threads <- as.integer(Sys.getenv("SCALE_THREADS", "2"))
