@@ -66,11 +66,14 @@
 #'   and `"hellinger"` metrics, which do not measure signed scores. The
 #'   distances are then those between the scores; the result records `pca`.
 #' @param n_trees,leaf_size,n_iters,max_candidates,delta NN-descent tuning;
-#'   `NULL` takes the defaults, which scale with the data: `n_trees = min(64,
+#'   `NULL` takes the defaults, which scale with the data: `n_trees = min(8,
 #'   5 + round(sqrt(n) / 20))`, `leaf_size = max(60, min(256, 5 * k))`,
 #'   `n_iters = max(5, round(log2(n)))`, `max_candidates = 60`,
 #'   `delta = 0.001` (stop when fewer than `delta * n * k` neighbours change
-#'   in an iteration).
+#'   in an iteration). The search keeps `k - 1 + min(8, ceiling((k - 1) / 5))`
+#'   neighbours per row and returns the `k - 1` nearest (with the row itself):
+#'   a few more entries per list improve the nearest ones for less work than
+#'   more trees.
 #'
 #' @details A sparse `dgCMatrix` stays sparse for every metric except
 #'   `"euclidean"` and `"correlation"` (which centre the data, and so work on

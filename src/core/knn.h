@@ -49,8 +49,10 @@ typedef struct {
 /* Fill in the defaults for n rows and k neighbours. */
 void umapc_nnd_defaults(int n, int k, umapc_nnd_params *p);
 
-/* Approximate search of ref against itself (self first). */
-int umapc_knn_nndescent(const umapc_data *ref, int k,
+/* Approximate search of ref against itself (self first). The rows of a
+ * dense ref are reordered in place during the call (for locality) and put
+ * back before it returns, whatever the status. */
+int umapc_knn_nndescent(umapc_data *ref, int k,
                         const umapc_nnd_params *params, uint64_t seed,
                         int n_threads, const umapc_interrupt *intr,
                         const umapc_progress *prog, int *idx, double *dist);

@@ -1,48 +1,49 @@
 /*
- * Approximate k-nearest neighbours: a forest of random-projection trees for
- * the initial graph, then NN-descent (Dong, Moses & Li 2011) as in
- * pynndescent / umap-learn.
+ * Approximate k-nearest neighbours: NN-descent (Dong, Moses & Li 2011) as in
+ * pynndescent / umap-learn, started from the leaves of a forest of
+ * random-projection trees (rpforest.c).
+ *
+ * Locality. The search runs on the rows reordered by the leaves of the
+ * first tree (rows of one leaf next to each other, neighbouring leaves
+ * close): a dense copy is permuted in place for the duration of the call
+ * (and put back before returning), a sparse one is read through the
+ * permutation. Neighbours of neighbours are then mostly near in memory, so
+ * the distance computations of the joins hit the caches; row numbers are
+ * mapped back at the end. The permutation is a pure function of the data
+ * and the seed, so results stay independent of the thread count.
  *
  * Determinism. Every random number is a pure function of the seed and of
- * counters (tree, node), (tree, node, point), (iteration, pair) or
+ * counters (tree, node), (tree, node, row), (iteration, pair) or
  * (row, attempt); no generator state is shared. Work that writes neighbour
  * lists is organised so that every list receives its offers in an order that
  * depends only on the data and the seed:
  *
- *   - RP-forest initialisation: trees are built in parallel (each tree is a
- *     pure function of its counters), then processed one after the other in
- *     tree order; within a tree the leaves are disjoint, so leaves can be
- *     joined in parallel and each row only ever receives offers from its own
- *     leaf, in a fixed order.
- *   - Candidate sampling: each thread owns a contiguous range of rows and
- *     scans every neighbour list in row order, keeping the offers whose
- *     destination it owns; the offers to a row therefore arrive in the same
- *     order whatever the number of threads.
- *   - Local joins: rows are processed in fixed blocks; within a block, fixed
- *     chunks of rows write their candidate updates (p, q, d) into buffers;
- *     then each thread applies, in chunk order, the updates whose
- *     destination row it owns. The sequence of offers a row receives, and so
- *     its list, the number of successful updates and the stopping decision,
- *     does not depend on the thread count or on scheduling.
+ *   - forest: trees are built in parallel (each tree is a pure function of
+ *     its counters), then joined one after the other in tree order; within
+ *     a tree the leaves are disjoint, so leaves are joined in parallel and
+ *     each row only receives offers from its own leaf, in a fixed order.
+ *   - candidates: each row's new and old candidates (its neighbours and
+ *     reverse neighbours) are gathered in any order, then sorted by
+ *     (priority, row), deduplicated and cut to max_candidates, then sorted
+ *     by row number: the result is a function of the lists only.
+ *   - local joins: rows are processed in blocks fixed by the data; within
+ *     a block, fixed chunks of rows write their candidate updates (p, q, d)
+ *     into buffers; then each thread applies, in chunk order, the updates
+ *     whose destination row it owns. The sequence of offers a row receives,
+ *     the number of successful updates and the stopping decision do not
+ *     depend on the thread count or on scheduling.
  *
  * Lists are max-heaps ordered by (kernel value, index) (heap.h) that refuse
- * duplicate indices, so ties go to the lower index. Row i is never in its own
- * list during the search; it is put in column 0 at the end.
+ * duplicate indices, so ties go to the lower index (of the reordered rows;
+ * the output is sorted again by original row number). Row i is never in
+ * its own list during the search; it is put in column 0 at the end.
  *
- * Speed (every item leaves the results unchanged unless stated):
- *   - distances use the shared kernels of kernels.h: the lane arithmetic
- *     written with GCC/clang vector types (GCC -O2 does not vectorise the
- *     scalar lane loops), and 8-wide AVX2 versions when the CPU has AVX2
- *     (same lanes, no FMA, so the same bits);
- *   - rows are joined in the order of the first tree's leaves, so that
- *     consecutive rows share candidates and their data stays in cache;
- *   - a pair (p, q) whose q is already in p's list reuses the stored
- *     distance instead of recomputing it (leaf joins and local joins);
- *   - list roots are mirrored in compact arrays so most refused offers cost
- *     no cache miss; duplicate scans use 4-wide integer compares;
- *   - with more than NND_PROJ_MIN features the trees split a sparse random
- *     projection of the rows (this changes which leaves are formed, not the
- *     distances; see nnd_project).
+ * Speed (besides the reordering): distances use the shared kernels
+ * (kernels.h, through umapc_kernel() of data.c); a pair (p, q) whose q is
+ * already in p's list reuses the stored distance; list roots are mirrored
+ * in compact arrays so most refused offers cost no cache miss; duplicate
+ * scans use 4-wide integer compares; candidates are stored once per edge
+ * (compressed rows), not in fixed max_candidates slots.
  */
 #include "fp.h"
 
@@ -55,54 +56,42 @@
 #include "kernels.h"
 #include "knn.h"
 #include "rng.h"
+#include "rpforest.h"
 
-/* Counter tags: the high byte of the first counter says what a draw is for. */
-#define NND_TAG_PIVOT 1ULL
-#define NND_TAG_SIDE 2ULL
-#define NND_TAG_FILL 3ULL
-#define NND_TAG_CAND 4ULL
-#define NND_TAG_PROJ 5ULL
-#define NND_CTR(tag, x) (((tag) << 56) ^ (uint64_t)(x))
+/* Default number of trees at most (see NND_EXTRA). */
+#define NND_MAX_TREES 8
+/* The lists the search keeps are longer than the k - 1 neighbours returned,
+ * by (k - 1) / 5 rounded up, at most NND_EXTRA: NN-descent converges to a
+ * much better top k - 1 with a few more entries per list, for less work
+ * than the many more trees (pynndescent's default, up to 64) it takes
+ * otherwise. */
+#define NND_EXTRA 8
 
 /* Rows per chunk of a local-join block (scheduling unit; fixed). */
 #define NND_CHUNK 16
-/* Margins within this of the hyperplane go to a random side (pynndescent). */
-#define NND_EPS 1e-8f
-/* Stack of the iterative tree build: descending into the smaller child
- * first bounds the depth by log2(n) + 1 <= 33. */
-#define NND_STACK 72
+/* A block ends after this many rows or when the bound on its updates
+ * (pairs of candidates) would pass NND_BLOCK_PAIRS: both fixed, so the
+ * blocks depend on the data only. */
+#define NND_BLOCK_ROWS 4096
+#define NND_BLOCK_PAIRS ((size_t)1 << 22)
 
 typedef struct {
   int p, q;
   float d;
 } nnd_update;
 
-typedef struct {
-  int lo, hi;
-  uint64_t id;
-} nnd_node;
-
 /* Per-thread scratch. */
 typedef struct {
   unsigned char *side; /* n: tree split sides */
   float *h;            /* ld: hyperplane */
-  unsigned *mark;      /* n: stamp per row (leaf join) */
+  unsigned *mark;      /* n: stamp per row (joins) */
   float *markd;        /* n: distance recorded with the stamp */
   unsigned stamp;
   nnd_update *buf; /* local-join updates of this thread in the block */
   size_t cap, len;
-  int *cn, *co;      /* gathered new / old candidates (max_candidates) */
-  float *cnd, *cod;  /* their list roots: distance */
-  int *cni, *coi;    /* their list roots: index */
+  uint64_t *keys; /* candidate sorting */
   long count;
 } nnd_thread;
-
-/* A built tree waiting to be joined. */
-typedef struct {
-  int *perm;   /* n: row indices, leaves contiguous */
-  int *leaves; /* 2 * n: [lo, hi) of each leaf */
-  int n_leaves;
-} nnd_tree;
 
 /* Python's round(): halves go to the even neighbour (umap-learn's formulas). */
 static int nnd_round(double x) {
@@ -126,7 +115,7 @@ void umapc_nnd_defaults(int n, int k, umapc_nnd_params *p) {
   if (n < 1) n = 1;
   if (k < 1) k = 1;
   t = 5 + nnd_round(sqrt((double)n) / 20.0);
-  p->n_trees = t < 64 ? t : 64;
+  p->n_trees = t < NND_MAX_TREES ? t : NND_MAX_TREES;
   it = nnd_round_log2(n);
   p->n_iters = it > 5 ? it : 5;
   p->max_candidates = 60;
@@ -135,39 +124,18 @@ void umapc_nnd_defaults(int n, int k, umapc_nnd_params *p) {
   p->delta = 0.001;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Kernels: umapc_kernel() (data.c) inlined; the distance kernels are the
- * shared ones of kernels.h (vector types, AVX2 chosen at load time). */
-
 #if defined(__GNUC__) || defined(__clang__)
 #define NND_VEC 1
 typedef int nnd_v4i __attribute__((vector_size(16)));
 #endif
 
-static inline float nnd_kernel(const umapc_data *X, int a, int b) {
-  const float *x, *y;
-  if (X->x == NULL) return umapc_kernel(X, a, X, b); /* sparse copy */
-  x = X->x + (size_t)a * (size_t)X->ld;
-  y = X->x + (size_t)b * (size_t)X->ld;
-  switch (X->metric) {
-    case UMAPC_METRIC_EUCLIDEAN:
-      return umapc_sqdist(x, y, X->ld);
-    case UMAPC_METRIC_MANHATTAN:
-      return umapc_l1dist(x, y, X->ld);
-    case UMAPC_METRIC_HAMMING:
-      return umapc_hamming(x, y, X->ld) / (float)X->d;
-    case UMAPC_METRIC_COSINE:
-    case UMAPC_METRIC_CORRELATION: {
-      const int za = X->zero[a], zb = X->zero[b];
-      float v;
-      if (za || zb) return (za && zb) ? 0.0f : 1.0f;
-      v = 1.0f - umapc_dot(x, y, X->ld);
-      return v > 0.0f ? v : 0.0f;
-    }
-    default: /* the further metrics */
-      return umapc_kernel(X, a, X, b);
-  }
-}
+#ifdef _OPENMP
+#define NND_TID() omp_get_thread_num()
+#define NND_NT() omp_get_num_threads()
+#else
+#define NND_TID() 0
+#define NND_NT() 1
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Neighbour lists with "new" flags. */
@@ -203,418 +171,334 @@ static inline int nnd_contains(const int *idx, int k, int iv) {
   return found != 0;
 }
 
-/* umapc_heap_push_unique that also keeps a flag per slot (set to 1 for the
- * entering element). Same ordering, same result. */
-static inline int nnd_push(float *d, int *idx, unsigned char *f, int k,
-                           float dv, int iv) {
-  if (!umapc_after(d[0], idx[0], dv, iv)) return 0;
-  if (nnd_contains(idx, k, iv)) return 0;
-  umapc_heap_sift_tagged(d, idx, f, k, 0, dv, iv, 1);
-  return 1;
-}
-
-/* A set of n lists of length k, with each list's root (its largest
+/* n neighbour lists of length k, with each list's root (its largest
  * element) also kept in compact arrays: most offers are refused by the root
- * test, which then reads a few hundred kB instead of a cache line per row. */
+ * test, which then reads a few hundred kB instead of a cache line per row.
+ * Lists are ordered by (kernel value, original row number): `orig` maps the
+ * search's row numbers to the original ones (NULL for the identity), so
+ * that ties go to the lower original row whatever the reordering. */
 typedef struct {
   float *d;         /* n * k */
   int *i;           /* n * k */
-  unsigned char *f; /* n * k "new" flags (neighbour lists only) */
-  float *rd;        /* n: root distance / priority */
+  unsigned char *f; /* n * k "new" flags */
+  float *rd;        /* n: root distance */
   int *ri;          /* n: root index */
+  const int *orig;  /* search row -> original row, or NULL */
   int k;
 } nnd_lists;
 
-static void nnd_lists_init_row(const nnd_lists *L, int row) {
-  umapc_heap_init(L->d + (size_t)row * L->k, L->i + (size_t)row * L->k, L->k);
-  L->rd[row] = INFINITY;
-  L->ri[row] = INT_MAX;
+/* (da, ia) comes after (db, ib) in list order. */
+static inline int nnd_after(const nnd_lists *L, float da, int ia, float db,
+                            int ib) {
+  if (da != db) return da > db;
+  if (L->orig != NULL) {
+    ia = ia == INT_MAX ? INT_MAX : L->orig[ia];
+    ib = ib == INT_MAX ? INT_MAX : L->orig[ib];
+  }
+  return ia > ib;
 }
 
-/* Offer (dv, iv) to neighbour list `row`; 1 if it entered. */
+/* Offer (dv, iv) to list `row`; 1 if it entered (flagged new): the root is
+ * replaced and sifted down (heap.h's sift in list order). */
 static inline int nnd_lpush(const nnd_lists *L, int row, float dv, int iv) {
   const size_t o = (size_t)row * L->k;
-  if (!umapc_after(L->rd[row], L->ri[row], dv, iv)) return 0;
-  if (!nnd_push(L->d + o, L->i + o, L->f + o, L->k, dv, iv)) return 0;
-  L->rd[row] = L->d[o];
-  L->ri[row] = L->i[o];
+  float *d = L->d + o;
+  int *idx = L->i + o;
+  unsigned char *f = L->f + o;
+  const int k = L->k;
+  int pos = 0;
+  if (!nnd_after(L, L->rd[row], L->ri[row], dv, iv)) return 0;
+  if (nnd_contains(idx, k, iv)) return 0;
+  for (;;) {
+    int c = 2 * pos + 1, r = c + 1, big;
+    if (c >= k) break;
+    big = c;
+    if (r < k && nnd_after(L, d[r], idx[r], d[c], idx[c])) big = r;
+    if (!nnd_after(L, d[big], idx[big], dv, iv)) break;
+    d[pos] = d[big];
+    idx[pos] = idx[big];
+    f[pos] = f[big];
+    pos = big;
+  }
+  d[pos] = dv;
+  idx[pos] = iv;
+  f[pos] = 1;
+  L->rd[row] = d[0];
+  L->ri[row] = idx[0];
   return 1;
 }
 
-/* Offer (priority, iv) to candidate list `row`. */
-static inline void nnd_lcpush(const nnd_lists *L, int row, float dv, int iv) {
-  const size_t o = (size_t)row * L->k;
-  if (!umapc_after(L->rd[row], L->ri[row], dv, iv)) return;
-  if (nnd_contains(L->i + o, L->k, iv)) return;
-  umapc_heap_replace_root(L->d + o, L->i + o, L->k, dv, iv);
-  L->rd[row] = L->d[o];
-  L->ri[row] = L->i[o];
-}
-
 /* ------------------------------------------------------------------------ */
-/* Random-projection trees. */
-
-static inline float nnd_dot(const float *x, const float *y, int ld) {
-  return umapc_dot(x, y, ld);
-}
-
-/* Build tree `tree` over all rows into t (perm + leaves); side/h scratch. */
-static void nnd_build_tree(const float *rows, int n, int ld, uint64_t key,
-                           int tree, int leaf_size, nnd_tree *t,
-                           unsigned char *side, float *h) {
-  int *perm = t->perm;
-  nnd_node stack[NND_STACK];
-  int sp = 0, nl = 0, i;
-  for (i = 0; i < n; i++) perm[i] = i;
-  stack[sp].lo = 0;
-  stack[sp].hi = n;
-  stack[sp].id = 1;
-  sp++;
-  while (sp > 0) {
-    nnd_node nd = stack[--sp];
-    const int lo = nd.lo, hi = nd.hi, m = hi - lo;
-    int a, b, j, nleft, l, r;
-    uint64_t bits, idl, idr;
-    const float *xa, *xb;
-    float off;
-    if (m <= leaf_size) {
-      t->leaves[2 * nl] = lo;
-      t->leaves[2 * nl + 1] = hi;
-      nl++;
-      continue;
-    }
-    /* two distinct random rows of the node define the hyperplane */
-    bits = umapc_rng_u64(key, NND_CTR(NND_TAG_PIVOT, tree), nd.id);
-    a = (int)umapc_rng_below(bits, (uint32_t)m);
-    b = (int)umapc_rng_below(bits << 32, (uint32_t)(m - 1));
-    if (b >= a) b++;
-    xa = rows + (size_t)perm[lo + a] * ld;
-    xb = rows + (size_t)perm[lo + b] * ld;
-    for (j = 0; j < ld; j++) h[j] = xa[j] - xb[j];
-    off = -0.5f * (nnd_dot(h, xa, ld) + nnd_dot(h, xb, ld));
-    nleft = 0;
-    for (j = lo; j < hi; j++) {
-      const float mg = nnd_dot(h, rows + (size_t)perm[j] * ld, ld) + off;
-      unsigned char s;
-      if (mg > NND_EPS)
-        s = 0;
-      else if (mg < -NND_EPS)
-        s = 1;
-      else
-        s = (unsigned char)(umapc_rng_u64(key, NND_CTR(NND_TAG_SIDE, tree),
-                                          nd.id ^ umapc_mix64((uint64_t)perm[j])) >>
-                            63);
-      side[j] = s;
-      nleft += (s == 0);
-    }
-    if (nleft == 0 || nleft == m) {
-      /* degenerate split (e.g. duplicates): random sides */
-      nleft = 0;
-      for (j = lo; j < hi; j++) {
-        side[j] = (unsigned char)(umapc_rng_u64(
-                                      key, NND_CTR(NND_TAG_SIDE, tree),
-                                      ~nd.id ^ umapc_mix64((uint64_t)perm[j])) >>
-                                  63);
-        nleft += (side[j] == 0);
-      }
-      if (nleft == 0 || nleft == m) {
-        nleft = 0;
-        for (j = lo; j < hi; j++) {
-          side[j] = (unsigned char)(j - lo >= m / 2);
-          nleft += (side[j] == 0);
-        }
-      }
-    }
-    /* partition perm[lo, hi) by side: left = side 0 */
-    l = lo;
-    r = hi - 1;
-    while (l <= r) {
-      if (side[l] == 0) {
-        l++;
-      } else {
-        int tp = perm[l];
-        unsigned char ts = side[l];
-        perm[l] = perm[r];
-        perm[r] = tp;
-        side[l] = side[r];
-        side[r] = ts;
-        r--;
-      }
-    }
-    idl = umapc_mix64(nd.id * 2u);
-    idr = umapc_mix64(nd.id * 2u + 1u);
-    /* push the larger child first so the smaller is processed next */
-    if (nleft >= m - nleft) {
-      stack[sp].lo = lo; stack[sp].hi = lo + nleft; stack[sp].id = idl; sp++;
-      stack[sp].lo = lo + nleft; stack[sp].hi = hi; stack[sp].id = idr; sp++;
-    } else {
-      stack[sp].lo = lo + nleft; stack[sp].hi = hi; stack[sp].id = idr; sp++;
-      stack[sp].lo = lo; stack[sp].hi = lo + nleft; stack[sp].id = idl; sp++;
-    }
-  }
-  t->n_leaves = nl;
-}
-
-/*
- * Rows the trees split. A tree level reads every row once, so with wide
- * rows the forest is bound by memory bandwidth (Fashion-MNIST: 18 trees x
- * ~12 levels x 220 MB). Above NND_PROJ_MIN features the trees therefore
- * split a very sparse random projection of the rows to NND_PROJ_DIM
- * dimensions (Li, Hastie & Church 2006: entries +-1 with probability
- * 1/sqrt(d)), which preserves distances well enough for a random partition
- * and is 12x smaller for 784 features. Leaves are still joined with the
- * exact kernel. Returns NULL when out of memory.
- */
-#define NND_PROJ_DIM 64
-#define NND_PROJ_MIN 128
-
-static float *nnd_project(const umapc_data *X, uint64_t key, int T) {
-  const int n = X->n, d = X->d, ld = X->ld;
-  const double pr = 1.0 / sqrt((double)d);
-  int *start = (int *)malloc((NND_PROJ_DIM + 1) * sizeof(int));
-  int *col = NULL, nnz = 0, o, j, i;
-  float *out = NULL;
-  (void)T;
-  if (start == NULL) return NULL;
-  /* count, then fill: column j of output o kept with probability pr; the
-   * sign is stored in the high bit of the column index */
-  for (o = 0; o < NND_PROJ_DIM; o++)
-    for (j = 0; j < d; j++)
-      nnz += umapc_rng_unif(umapc_rng_u64(key, NND_CTR(NND_TAG_PROJ, o), (uint64_t)j)) < pr;
-  col = (int *)malloc((size_t)(nnz > 0 ? nnz : 1) * sizeof(int));
-  out = (float *)malloc((size_t)n * NND_PROJ_DIM * sizeof(float));
-  if (col == NULL || out == NULL) {
-    free(start);
-    free(col);
-    free(out);
-    return NULL;
-  }
-  nnz = 0;
-  for (o = 0; o < NND_PROJ_DIM; o++) {
-    start[o] = nnz;
-    for (j = 0; j < d; j++) {
-      const uint64_t u = umapc_rng_u64(key, NND_CTR(NND_TAG_PROJ, o), (uint64_t)j);
-      if (umapc_rng_unif(u) < pr) col[nnz++] = (int)(u & 1u) ? -(j + 1) : (j + 1);
-    }
-  }
-  start[NND_PROJ_DIM] = nnz;
-  if (X->x == NULL) {
-    /* sparse rows: the projection's entries by column, so that each row's
-     * non-zeros (ascending columns) add to every output in the dense
-     * order; the zeros the dense sums add change nothing */
-    int *cs = (int *)calloc((size_t)d + 1, sizeof(int));
-    int *co = (int *)malloc((size_t)(nnz > 0 ? nnz : 1) * sizeof(int));
-    int *cf = (int *)malloc(((size_t)d + 1) * sizeof(int));
-    if (cs == NULL || co == NULL || cf == NULL) {
-      free(cs);
-      free(co);
-      free(cf);
-      free(start);
-      free(col);
-      free(out);
-      return NULL;
-    }
-    for (j = 0; j < nnz; j++) cs[(col[j] > 0 ? col[j] : -col[j])]++;
-    for (j = 0; j < d; j++) cs[j + 1] += cs[j];
-    memcpy(cf, cs, ((size_t)d + 1) * sizeof(int));
-    for (o = 0; o < NND_PROJ_DIM; o++) {
-      int t;
-      for (t = start[o]; t < start[o + 1]; t++) {
-        const int c = (col[t] > 0 ? col[t] : -col[t]) - 1;
-        co[cf[c]++] = col[t] > 0 ? o + 1 : -(o + 1);
-      }
-    }
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(T) schedule(static)
-#endif
-    for (i = 0; i < n; i++) {
-      float *y = out + (size_t)i * NND_PROJ_DIM;
-      int t, u;
-      for (t = 0; t < NND_PROJ_DIM; t++) y[t] = 0.0f;
-      for (t = X->sp[i]; t < X->sp[i + 1]; t++) {
-        const int c = X->sj[t];
-        const float v = X->sx[t];
-        for (u = cs[c]; u < cs[c + 1]; u++) {
-          if (co[u] > 0)
-            y[co[u] - 1] += v;
-          else
-            y[-co[u] - 1] += -v;
-        }
-      }
-    }
-    free(cs);
-    free(co);
-    free(cf);
-    free(start);
-    free(col);
-    return out;
-  }
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(T) schedule(static)
-#endif
-  for (i = 0; i < n; i++) {
-    const float *x = X->x + (size_t)i * ld;
-    float *y = out + (size_t)i * NND_PROJ_DIM;
-    int oo, t;
-    for (oo = 0; oo < NND_PROJ_DIM; oo++) {
-      float acc = 0.0f;
-      for (t = start[oo]; t < start[oo + 1]; t++)
-        acc += col[t] > 0 ? x[col[t] - 1] : -x[-col[t] - 1];
-      y[oo] = acc;
-    }
-  }
-  free(start);
-  free(col);
-  return out;
-}
-
-/* The rows of a sparse copy as dense zero-padded float rows, for the trees
- * of data with at most NND_PROJ_MIN columns. NULL when out of memory. */
-static float *nnd_dense_rows(const umapc_data *X) {
-  float *out = (float *)calloc((size_t)X->n * (size_t)X->ld, sizeof(float));
-  int i, t;
-  if (out == NULL) return NULL;
-  for (i = 0; i < X->n; i++)
-    for (t = X->sp[i]; t < X->sp[i + 1]; t++)
-      out[(size_t)i * X->ld + X->sj[t]] = X->sx[t];
-  return out;
-}
-
-/* All pairs of one leaf offered to both rows' lists. Rows of a leaf belong
- * to no other leaf of the same tree, so leaves may run in parallel. */
-static void nnd_join_leaf(const umapc_data *X, const int *rows, int m,
-                          const nnd_lists *L, nnd_thread *w) {
-  const int K = L->k;
-  int a, b;
-  for (a = 0; a < m; a++) {
-    const int p = rows[a];
-    const float *pd = L->d + (size_t)p * K;
-    const int *pi = L->i + (size_t)p * K;
-    int s;
-    if (++w->stamp == 0) {
-      memset(w->mark, 0, (size_t)X->n * sizeof(unsigned));
-      w->stamp = 1;
-    }
-    /* rows already in p's list: their distance is known */
-    for (s = 0; s < K; s++)
-      if (pi[s] != INT_MAX) {
-        w->mark[pi[s]] = w->stamp;
-        w->markd[pi[s]] = pd[s];
-      }
-    for (b = a + 1; b < m; b++) {
-      const int q = rows[b];
-      float d;
-      if (w->mark[q] == w->stamp) {
-        d = w->markd[q];
-      } else {
-        d = nnd_kernel(X, p, q);
-        nnd_lpush(L, p, d, q);
-      }
-      nnd_lpush(L, q, d, p);
-    }
-  }
-}
-
-/* ------------------------------------------------------------------------ */
-/* NN-descent. */
-
-/* Candidate priority: a pure function of (iteration, unordered pair), so the
- * forward and reverse offers of one pair agree. 24 bits, exact in a float. */
-static inline float nnd_priority(uint64_t key, int iter, int i, int j,
-                                 int n) {
-  const uint64_t lo = (uint64_t)(i < j ? i : j), hi = (uint64_t)(i < j ? j : i);
-  return (float)(umapc_rng_u64(key, NND_CTR(NND_TAG_CAND, iter),
-                               lo * (uint64_t)n + hi) >>
-                 40);
-}
-
-static int nnd_row_lo(int n, int t, int nt) {
-  return (int)(((long long)n * t) / nt);
-}
-
-#ifdef _OPENMP
-#define NND_TID() omp_get_thread_num()
-#define NND_NT() omp_get_num_threads()
-#else
-#define NND_TID() 0
-#define NND_NT() 1
-#endif
+/* State of one search. */
 
 typedef struct {
-  const umapc_data *X;
-  int n, K, M;
+  const umapc_data *X; /* rows in search order (dense copies are permuted) */
+  const int *map;      /* search row -> row of X, NULL for the identity */
+  int sq;              /* dense euclidean: umapc_sqdist() directly */
+  int n, K, M, T;
   uint64_t key;
-  nnd_lists nb;     /* neighbour lists (n * K) */
-  nnd_lists cn, co; /* new / old candidates (n * M; d = priority) */
-  int *order;     /* processing order of rows */
+  nnd_lists nb;
+  /* candidates of an iteration, compressed rows: row i's new candidates
+   * start at cand + off[i] (room for capn[i]), its old ones at
+   * cand + off[i] + capn[i] (room for capo[i]); cnn / cno count the ones
+   * kept */
+  int *cand;
+  size_t *off;
+  int *capn, *capo, *cnn, *cno;
   int *seg_tid;
   size_t *seg_lo, *seg_hi;
   nnd_thread *ws;
-  int T;
 } nnd_state;
 
-/* Sample new / old candidates of every row; mark sampled new entries old.
- * Returns the number of rows with at least one new candidate. */
+/* Kernel value between search rows a and b: umapc_kernel(), with the dense
+ * euclidean case (the common one) calling its kernel directly. */
+static inline float nnd_dist(const nnd_state *S, int a, int b) {
+  const umapc_data *X = S->X;
+  if (S->sq)
+    return umapc_sqdist(X->x + (size_t)a * X->ld, X->x + (size_t)b * X->ld,
+                        X->ld);
+  if (S->map != NULL) {
+    a = S->map[a];
+    b = S->map[b];
+  }
+  return umapc_kernel(X, a, X, b);
+}
+
+/* Stamp the rows of p's list in w->mark with their distances to p. */
+static inline unsigned nnd_mark(const nnd_state *S, nnd_thread *w, int p) {
+  const int K = S->K;
+  const float *pd = S->nb.d + (size_t)p * K;
+  const int *pi = S->nb.i + (size_t)p * K;
+  int s;
+  if (++w->stamp == 0) {
+    memset(w->mark, 0, (size_t)S->n * sizeof(unsigned));
+    w->stamp = 1;
+  }
+  for (s = 0; s < K; s++)
+    if (pi[s] != INT_MAX) {
+      w->mark[pi[s]] = w->stamp;
+      w->markd[pi[s]] = pd[s];
+    }
+  return w->stamp;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reordering rows in place. */
+
+/* Row r becomes row perm[r] of the input (n rows of w bytes); done (n
+ * bytes) and tmp (w bytes) are scratch. */
+static void nnd_permute(void *base, size_t w, int n, const int *perm,
+                        unsigned char *done, void *tmp) {
+  char *b = (char *)base;
+  int s;
+  memset(done, 0, (size_t)n);
+  for (s = 0; s < n; s++) {
+    int p = s;
+    if (done[s]) continue;
+    done[s] = 1;
+    if (perm[s] == s) continue;
+    memcpy(tmp, b + (size_t)s * w, w);
+    for (;;) {
+      const int src = perm[p];
+      done[p] = 1;
+      if (src == s) {
+        memcpy(b + (size_t)p * w, tmp, w);
+        break;
+      }
+      memcpy(b + (size_t)p * w, b + (size_t)src * w, w);
+      p = src;
+    }
+  }
+}
+
+/* Reorder the per-row parts of a dense copy (rows, zero flags, counts). */
+static void nnd_permute_data(umapc_data *X, const int *perm,
+                             unsigned char *done, void *tmp) {
+  nnd_permute(X->x, (size_t)X->ld * sizeof(float), X->n, perm, done, tmp);
+  if (X->zero != NULL) nnd_permute(X->zero, 1, X->n, perm, done, tmp);
+  if (X->cnt != NULL)
+    nnd_permute(X->cnt, sizeof(float), X->n, perm, done, tmp);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Forest. */
+
+/* All pairs of one leaf offered to both rows' lists. Rows of a leaf belong
+ * to no other leaf of the same tree, so leaves may run in parallel. */
+static void nnd_join_leaf(const nnd_state *S, const int *rows, int m,
+                          nnd_thread *w) {
+  int a, b;
+  for (a = 0; a < m; a++) {
+    const int p = rows[a];
+    const unsigned st = nnd_mark(S, w, p);
+    for (b = a + 1; b < m; b++) {
+      const int q = rows[b];
+      float d;
+      if (w->mark[q] == st) {
+        d = w->markd[q];
+      } else {
+        d = nnd_dist(S, p, q);
+        nnd_lpush(&S->nb, p, d, q);
+      }
+      nnd_lpush(&S->nb, q, d, p);
+    }
+  }
+}
+
+static void nnd_join_tree(const nnd_state *S, const umapc_rp_tree *tr) {
+  int l;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(S->T) schedule(dynamic, 4)
+#endif
+  for (l = 0; l < tr->n_leaves; l++) {
+    const int lo = tr->leaves[2 * l], hi = tr->leaves[2 * l + 1];
+    nnd_join_leaf(S, tr->perm + lo, hi - lo, S->ws + NND_TID());
+  }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Candidates. */
+
+/* Sort key of candidate j of row i in iteration iter: its priority (24
+ * random bits, a pure function of the iteration and the unordered pair, so
+ * the forward and reverse offers of one pair agree) above its row number. */
+static inline uint64_t nnd_cand_key(uint64_t key, int iter, int i, int j,
+                                    int n) {
+  const uint64_t lo = (uint64_t)(i < j ? i : j), hi = (uint64_t)(i < j ? j : i);
+  const uint64_t pr = umapc_rng_u64(key, UMAPC_KNN_CTR(UMAPC_KNN_TAG_CAND, iter),
+                                    lo * (uint64_t)n + hi) >> 40;
+  return (pr << 32) | (uint64_t)(uint32_t)j;
+}
+
+static inline int nnd_fetch_inc(int *c, int atomic) {
+  int v;
+  if (!atomic) return (*c)++;
+#ifdef _OPENMP
+#pragma omp atomic capture
+#endif
+  v = (*c)++;
+  return v;
+}
+
+static void nnd_sort_u64(uint64_t *a, int m) {
+  int i, j;
+  for (i = 1; i < m; i++) {
+    const uint64_t v = a[i];
+    for (j = i; j > 0 && a[j - 1] > v; j--) a[j] = a[j - 1];
+    a[j] = v;
+  }
+}
+
+static int nnd_cmp_u64(const void *a, const void *b) {
+  const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Keep the M first distinct candidates of c[0..m) by key, written back to
+ * c in ascending row order; returns how many. *thr is the largest key kept
+ * when M were kept (UINT64_MAX otherwise). */
+static int nnd_select(const nnd_state *S, int iter, int i, int *c, int m,
+                      uint64_t *keys, uint64_t *thr) {
+  int t, r = 0;
+  *thr = UINT64_MAX;
+  if (m == 0) return 0;
+  for (t = 0; t < m; t++) keys[t] = nnd_cand_key(S->key, iter, i, c[t], S->n);
+  if (m <= 64)
+    nnd_sort_u64(keys, m);
+  else
+    qsort(keys, (size_t)m, sizeof(uint64_t), nnd_cmp_u64);
+  for (t = 0; t < m && r < S->M; t++)
+    if (r == 0 || keys[t] != keys[r - 1]) keys[r++] = keys[t];
+  if (r == S->M) *thr = keys[r - 1];
+  for (t = 0; t < r; t++) keys[t] &= 0xFFFFFFFFu;
+  nnd_sort_u64(keys, r);
+  for (t = 0; t < r; t++) c[t] = (int)keys[t];
+  return r;
+}
+
+/* Gather every row's new and old candidates (its list entries and the rows
+ * whose lists hold it), keep at most M of each by priority, and mark the
+ * new list entries that were kept as old. Returns the number of rows with
+ * new candidates. */
 static long nnd_candidates(nnd_state *S, int iter) {
-  const int n = S->n, K = S->K, M = S->M;
+  const int n = S->n, K = S->K, atomic = S->T > 1;
   long n_active = 0;
+  int i, maxcap = 0;
+  size_t o = 0;
+  memset(S->capn, 0, (size_t)n * sizeof(int));
+  memset(S->capo, 0, (size_t)n * sizeof(int));
 #ifdef _OPENMP
-#pragma omp parallel num_threads(S->T) reduction(+ : n_active)
+#pragma omp parallel for num_threads(S->T) schedule(static)
 #endif
-  {
-    const int tid = NND_TID(), nt = NND_NT();
-    const int lo = nnd_row_lo(n, tid, nt), hi = nnd_row_lo(n, tid + 1, nt);
-    int i, s;
-    for (i = lo; i < hi; i++) {
-      nnd_lists_init_row(&S->cn, i);
-      nnd_lists_init_row(&S->co, i);
+  for (i = 0; i < n; i++) {
+    const int *ri = S->nb.i + (size_t)i * K;
+    const unsigned char *rf = S->nb.f + (size_t)i * K;
+    int s;
+    for (s = 0; s < K; s++) {
+      int *cap;
+      if (ri[s] == INT_MAX) continue;
+      cap = rf[s] ? S->capn : S->capo;
+      nnd_fetch_inc(cap + i, atomic);
+      nnd_fetch_inc(cap + ri[s], atomic);
     }
-    for (i = 0; i < n; i++) {
-      const int *ri = S->nb.i + (size_t)i * K;
-      const unsigned char *rf = S->nb.f + (size_t)i * K;
-      const int own_i = (i >= lo && i < hi);
-      for (s = 0; s < K; s++) {
-        const int j = ri[s];
-        int own_j;
-        float pr;
-        if (j == INT_MAX) continue;
-        own_j = (j >= lo && j < hi);
-        if (!own_i && !own_j) continue;
-        pr = nnd_priority(S->key, iter, i, j, n);
-        if (rf[s]) {
-          if (own_i) nnd_lcpush(&S->cn, i, pr, j);
-          if (own_j) nnd_lcpush(&S->cn, j, pr, i);
-        } else {
-          if (own_i) nnd_lcpush(&S->co, i, pr, j);
-          if (own_j) nnd_lcpush(&S->co, j, pr, i);
-        }
+  }
+  for (i = 0; i < n; i++) {
+    S->off[i] = o;
+    o += (size_t)S->capn[i] + (size_t)S->capo[i];
+    if (S->capn[i] > maxcap) maxcap = S->capn[i];
+    if (S->capo[i] > maxcap) maxcap = S->capo[i];
+  }
+  S->off[n] = o;
+  for (i = 0; i < S->T; i++) {
+    uint64_t *k2 = (uint64_t *)realloc(S->ws[i].keys,
+                                       ((size_t)maxcap + 1) * sizeof(uint64_t));
+    if (k2 == NULL) return -1;
+    S->ws[i].keys = k2;
+  }
+  memset(S->cnn, 0, (size_t)n * sizeof(int));
+  memset(S->cno, 0, (size_t)n * sizeof(int));
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(S->T) schedule(static)
+#endif
+  for (i = 0; i < n; i++) {
+    const int *ri = S->nb.i + (size_t)i * K;
+    const unsigned char *rf = S->nb.f + (size_t)i * K;
+    int s;
+    for (s = 0; s < K; s++) {
+      const int j = ri[s];
+      if (j == INT_MAX) continue;
+      if (rf[s]) {
+        S->cand[S->off[i] + nnd_fetch_inc(S->cnn + i, atomic)] = j;
+        S->cand[S->off[j] + nnd_fetch_inc(S->cnn + j, atomic)] = i;
+      } else {
+        S->cand[S->off[i] + S->capn[i] + nnd_fetch_inc(S->cno + i, atomic)] = j;
+        S->cand[S->off[j] + S->capn[j] + nnd_fetch_inc(S->cno + j, atomic)] = i;
       }
     }
-    /* every thread reads every row's flags above: wait before changing them */
+  }
 #ifdef _OPENMP
-#pragma omp barrier
+#pragma omp parallel for num_threads(S->T) schedule(dynamic, 256) reduction(+ : n_active)
 #endif
+  for (i = 0; i < n; i++) {
+    uint64_t *keys = S->ws[NND_TID()].keys, thr, tho;
+    int *c = S->cand + S->off[i];
+    const int *ri = S->nb.i + (size_t)i * K;
+    unsigned char *rf = S->nb.f + (size_t)i * K;
+    int s;
+    S->cnn[i] = nnd_select(S, iter, i, c, S->capn[i], keys, &thr);
+    S->cno[i] = nnd_select(S, iter, i, c + S->capn[i], S->capo[i], keys, &tho);
     /* new entries that made it into the sample are new no more */
-    for (i = lo; i < hi; i++) {
-      const float rd = S->cn.rd[i];
-      const int rix = S->cn.ri[i];
-      const int *ri = S->nb.i + (size_t)i * K;
-      unsigned char *rf = S->nb.f + (size_t)i * K;
-      for (s = 0; s < K; s++) {
-        if (rf[s] && ri[s] != INT_MAX) {
-          const float pr = nnd_priority(S->key, iter, i, ri[s], n);
-          if (!umapc_after(pr, ri[s], rd, rix)) rf[s] = 0;
-        }
-      }
-      for (s = 0; s < M; s++)
-        if (S->cn.i[(size_t)i * M + s] != INT_MAX) {
-          n_active++;
-          break;
-        }
-    }
+    for (s = 0; s < K; s++)
+      if (rf[s] && ri[s] != INT_MAX &&
+          nnd_cand_key(S->key, iter, i, ri[s], n) <= thr)
+        rf[s] = 0;
+    n_active += S->cnn[i] > 0;
   }
   return n_active;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Local joins. */
 
 /* Make room for `extra` more updates in w's buffer (0 on failure). */
 static int nnd_reserve(nnd_thread *w, size_t extra) {
@@ -630,27 +514,29 @@ static int nnd_reserve(nnd_thread *w, size_t extra) {
   return 1;
 }
 
-/* Offers (p, q, d) for candidates c[from..to) of p, as updates that may
- * improve p's list (p's root rpd/rpi) or q's (root cd/ci); with skip_p,
- * q == p is passed over (old candidates may include p). Rows marked with
- * stamp st are already in p's list: their distance is known and only q's
- * list can gain. */
-static inline size_t join_candidates(const nnd_state *S, const nnd_thread *w,
-                                     int p, float rpd, int rpi, unsigned st,
-                                     const int *c, const float *cd,
-                                     const int *ci, int from, int to,
-                                     int skip_p, nnd_update *out, size_t len) {
+/* Offers (p, q, d) for candidates c[0..m) of p, as updates that may improve
+ * p's list (root rpd/rpi) or q's; with skip_p, q == p is passed over (a row
+ * can be both a new and an old candidate). Rows marked with stamp st are
+ * already in p's list: their distance is known and only q's list can
+ * gain. */
+static inline size_t nnd_join_with(const nnd_state *S, const nnd_thread *w,
+                                   int p, float rpd, int rpi, unsigned st,
+                                   const int *c, int m, int skip_p,
+                                   nnd_update *out, size_t len) {
+  const float *rd = S->nb.rd;
+  const int *ri = S->nb.ri;
   int b;
-  for (b = from; b < to; b++) {
+  for (b = 0; b < m; b++) {
     const int q = c[b];
     float d;
     if (skip_p && q == p) continue;
     if (w->mark[q] == st) {
       d = w->markd[q];
-      if (!umapc_after(cd[b], ci[b], d, p)) continue;
+      if (!nnd_after(&S->nb, rd[q], ri[q], d, p)) continue;
     } else {
-      d = nnd_kernel(S->X, p, q);
-      if (!umapc_after(rpd, rpi, d, q) && !umapc_after(cd[b], ci[b], d, p))
+      d = nnd_dist(S, p, q);
+      if (!nnd_after(&S->nb, rpd, rpi, d, q) &&
+          !nnd_after(&S->nb, rd[q], ri[q], d, p))
         continue;
     }
     out[len].p = p;
@@ -661,74 +547,37 @@ static inline size_t join_candidates(const nnd_state *S, const nnd_thread *w,
   return len;
 }
 
-/* Local join of one row's candidates: updates (p, q, d) that may improve
- * the list of p or of q (judged against the lists at the block start). */
+/* Local join of row i's candidates: updates (p, q, d) that may improve the
+ * list of p or of q (judged against the lists at the block start). */
 static void nnd_join_row(const nnd_state *S, int i, nnd_thread *w) {
-  const int K = S->K, M = S->M;
-  const int *nidx = S->cn.i + (size_t)i * M, *oidx = S->co.i + (size_t)i * M;
-  int nn = 0, no = 0, a;
+  const int *cn = S->cand + S->off[i], *co = cn + S->capn[i];
+  const int nn = S->cnn[i], no = S->cno[i];
   nnd_update *out = w->buf + w->len;
   size_t len = 0;
-  for (a = 0; a < M; a++) {
-    const int p = nidx[a];
-    if (p == INT_MAX) continue;
-    w->cn[nn] = p;
-    w->cnd[nn] = S->nb.rd[p];
-    w->cni[nn] = S->nb.ri[p];
-    nn++;
-  }
-  if (nn == 0) return;
-  for (a = 0; a < M; a++) {
-    const int p = oidx[a];
-    if (p == INT_MAX) continue;
-    w->co[no] = p;
-    w->cod[no] = S->nb.rd[p];
-    w->coi[no] = S->nb.ri[p];
-    no++;
-  }
+  int a;
   for (a = 0; a < nn; a++) {
-    const int p = w->cn[a];
-    const float rpd = w->cnd[a];
-    const int rpi = w->cni[a];
-    const float *pd = S->nb.d + (size_t)p * K;
-    const int *pi = S->nb.i + (size_t)p * K;
-    unsigned st;
-    int s;
-    /* rows already in p's list: their distance to p is known and they
-     * cannot improve p's list, only the other end's */
-    if (++w->stamp == 0) {
-      memset(w->mark, 0, (size_t)S->n * sizeof(unsigned));
-      w->stamp = 1;
-    }
-    st = w->stamp;
-    for (s = 0; s < K; s++) {
-      if (pi[s] == INT_MAX) continue; /* (lists are full after nnd_fill) */
-      w->mark[pi[s]] = st;
-      w->markd[pi[s]] = pd[s];
-    }
-    len = join_candidates(S, w, p, rpd, rpi, st, w->cn, w->cnd, w->cni, a + 1,
-                          nn, 0, out, len);
-    len = join_candidates(S, w, p, rpd, rpi, st, w->co, w->cod, w->coi, 0, no,
-                          1, out, len);
+    const int p = cn[a];
+    const unsigned st = nnd_mark(S, w, p);
+    len = nnd_join_with(S, w, p, S->nb.rd[p], S->nb.ri[p], st, cn + a + 1,
+                        nn - a - 1, 0, out, len);
+    len = nnd_join_with(S, w, p, S->nb.rd[p], S->nb.ri[p], st, co, no, 1, out,
+                        len);
   }
   w->len += len;
 }
 
-/* Count candidates of row i (bound on its updates). */
+/* Bound on row i's updates: its pairs of candidates. */
 static size_t nnd_row_bound(const nnd_state *S, int i) {
-  const int M = S->M;
-  const int *nidx = S->cn.i + (size_t)i * M, *oidx = S->co.i + (size_t)i * M;
-  size_t nn = 0, no = 0;
-  int a;
-  for (a = 0; a < M; a++) {
-    nn += (nidx[a] != INT_MAX);
-    no += (oidx[a] != INT_MAX);
-  }
+  const size_t nn = (size_t)S->cnn[i], no = (size_t)S->cno[i];
   return nn * (nn > 0 ? nn - 1 : 0) / 2 + nn * no;
 }
 
-/* One block of rows (positions [b0, b1) of the order): joins, then updates.
- * Returns the number of successful list updates, or -1 when out of memory. */
+static int nnd_row_lo(int n, int t, int nt) {
+  return (int)(((long long)n * t) / nt);
+}
+
+/* One block of rows [b0, b1): joins, then updates. Returns the number of
+ * successful list updates, or -1 when out of memory. */
 static long nnd_block(nnd_state *S, int b0, int b1) {
   const int n = S->n;
   const int n_chunks = (b1 - b0 + NND_CHUNK - 1) / NND_CHUNK;
@@ -752,13 +601,13 @@ static long nnd_block(nnd_state *S, int b0, int b1) {
       const int c0 = b0 + c * NND_CHUNK;
       const int c1 = c0 + NND_CHUNK < b1 ? c0 + NND_CHUNK : b1;
       size_t bound = 0;
-      int pos, f;
+      int i, f;
 #ifdef _OPENMP
 #pragma omp atomic read
 #endif
       f = failed;
       if (f) continue;
-      for (pos = c0; pos < c1; pos++) bound += nnd_row_bound(S, S->order[pos]);
+      for (i = c0; i < c1; i++) bound += nnd_row_bound(S, i);
       if (!nnd_reserve(w, bound)) {
 #ifdef _OPENMP
 #pragma omp atomic write
@@ -768,7 +617,7 @@ static long nnd_block(nnd_state *S, int b0, int b1) {
       }
       S->seg_tid[c] = tid;
       S->seg_lo[c] = w->len;
-      for (pos = c0; pos < c1; pos++) nnd_join_row(S, S->order[pos], w);
+      for (i = c0; i < c1; i++) nnd_join_row(S, i, w);
       S->seg_hi[c] = w->len;
     }
   }
@@ -810,24 +659,27 @@ static void nnd_fill(nnd_state *S) {
     if (pi[0] != INT_MAX) continue; /* the root is the largest: list full */
     for (att = 0; att < 4 * K && pi[0] == INT_MAX; att++) {
       const int j = (int)umapc_rng_below(
-          umapc_rng_u64(S->key, NND_CTR(NND_TAG_FILL, att), (uint64_t)i),
+          umapc_rng_u64(S->key, UMAPC_KNN_CTR(UMAPC_KNN_TAG_FILL, att), (uint64_t)i),
           (uint32_t)n);
       if (j == i || nnd_contains(pi, K, j)) continue;
-      nnd_lpush(&S->nb, i, nnd_kernel(S->X, i, j), j);
+      nnd_lpush(&S->nb, i, nnd_dist(S, i, j), j);
     }
     j0 = (int)umapc_rng_below(
-        umapc_rng_u64(S->key, NND_CTR(NND_TAG_FILL, 4 * K), (uint64_t)i),
+        umapc_rng_u64(S->key, UMAPC_KNN_CTR(UMAPC_KNN_TAG_FILL, 4 * K), (uint64_t)i),
         (uint32_t)n);
     for (t = 0; t < n && pi[0] == INT_MAX; t++) {
       const int j = (j0 + t) % n;
       if (j == i || nnd_contains(pi, K, j)) continue;
-      nnd_lpush(&S->nb, i, nnd_kernel(S->X, i, j), j);
+      nnd_lpush(&S->nb, i, nnd_dist(S, i, j), j);
     }
   }
 }
 
-/* Sorted output: column 0 is the row itself. */
-static void nnd_output(nnd_state *S, int k, int *idx, double *dist) {
+/* Sorted output in the original row numbers (orig: search row -> original
+ * row, NULL for the identity); column 0 is the row itself. */
+static void nnd_output(nnd_state *S, const int *orig, int k, int *idx,
+                       double *dist) {
+  /* the lists hold S->K >= k - 1 entries: the first k - 1 are returned */
   const int n = S->n, K = S->K;
   int i;
 #ifdef _OPENMP
@@ -836,13 +688,19 @@ static void nnd_output(nnd_state *S, int k, int *idx, double *dist) {
   for (i = 0; i < n; i++) {
     float *pd = S->nb.d + (size_t)i * K;
     int *pi = S->nb.i + (size_t)i * K;
-    int *oi = idx + (size_t)i * k;
-    double *od = dist + (size_t)i * k;
+    const int r = orig != NULL ? orig[i] : i;
+    int *oi = idx + (size_t)r * k;
+    double *od = dist + (size_t)r * k;
     int s;
-    if (K > 0) umapc_heap_sort(pd, pi, K);
-    oi[0] = i;
+    if (orig != NULL) {
+      for (s = 0; s < K; s++)
+        if (pi[s] != INT_MAX) pi[s] = orig[pi[s]];
+      umapc_heap_build(pd, pi, K);
+    }
+    umapc_heap_sort(pd, pi, K);
+    oi[0] = r;
     od[0] = 0.0;
-    for (s = 0; s < K; s++) {
+    for (s = 0; s < k - 1; s++) {
       if (pi[s] == INT_MAX) { /* not reachable: lists are filled */
         oi[s + 1] = -1;
         od[s + 1] = INFINITY;
@@ -854,6 +712,8 @@ static void nnd_output(nnd_state *S, int k, int *idx, double *dist) {
   }
 }
 
+/* ------------------------------------------------------------------------ */
+
 static void nnd_free_threads(nnd_thread *ws, int T) {
   int t;
   if (ws == NULL) return;
@@ -863,27 +723,75 @@ static void nnd_free_threads(nnd_thread *ws, int T) {
     free(ws[t].mark);
     free(ws[t].markd);
     free(ws[t].buf);
-    free(ws[t].cn);
-    free(ws[t].co);
-    free(ws[t].cnd);
-    free(ws[t].cod);
-    free(ws[t].cni);
-    free(ws[t].coi);
+    free(ws[t].keys);
   }
   free(ws);
 }
 
-int umapc_knn_nndescent(const umapc_data *ref, int k,
-                        const umapc_nnd_params *params, uint64_t seed,
-                        int n_threads, const umapc_interrupt *intr,
+/* The descent proper: iterations until fewer than delta * n * k updates. */
+static int nnd_descend(nnd_state *S, const umapc_nnd_params *P, int k,
+                       const umapc_interrupt *intr,
+                       const umapc_progress *prog) {
+  const int n = S->n;
+  const double stop = P->delta * (double)n * (double)k;
+  const int max_chunks = (NND_BLOCK_ROWS + NND_CHUNK - 1) / NND_CHUNK;
+  int iter;
+  S->cand = (int *)malloc(((size_t)2 * n * S->K + 1) * sizeof(int));
+  S->off = (size_t *)malloc(((size_t)n + 1) * sizeof(size_t));
+  S->capn = (int *)malloc((size_t)n * sizeof(int));
+  S->capo = (int *)malloc((size_t)n * sizeof(int));
+  S->cnn = (int *)malloc((size_t)n * sizeof(int));
+  S->cno = (int *)malloc((size_t)n * sizeof(int));
+  S->seg_tid = (int *)malloc((size_t)max_chunks * sizeof(int));
+  S->seg_lo = (size_t *)malloc((size_t)max_chunks * sizeof(size_t));
+  S->seg_hi = (size_t *)malloc((size_t)max_chunks * sizeof(size_t));
+  if (!S->cand || !S->off || !S->capn || !S->capo || !S->cnn || !S->cno ||
+      !S->seg_tid || !S->seg_lo || !S->seg_hi)
+    return UMAPC_ERR_NOMEM;
+  for (iter = 0; iter < P->n_iters; iter++) {
+    long updates = 0, active;
+    int b0 = 0;
+    if (umapc_interrupted(intr)) return UMAPC_ERR_INTERRUPTED;
+    active = nnd_candidates(S, iter);
+    if (active < 0) return UMAPC_ERR_NOMEM;
+    if (active == 0) break;
+    while (b0 < n) {
+      size_t pairs = 0;
+      int b1 = b0;
+      long u;
+      /* the block: rows up to NND_BLOCK_ROWS or NND_BLOCK_PAIRS pairs */
+      while (b1 < n && b1 - b0 < NND_BLOCK_ROWS) {
+        const size_t rb = nnd_row_bound(S, b1);
+        if (b1 > b0 && pairs + rb > NND_BLOCK_PAIRS) break;
+        pairs += rb;
+        b1++;
+      }
+      if (b0 > 0 && umapc_interrupted(intr)) return UMAPC_ERR_INTERRUPTED;
+      u = nnd_block(S, b0, b1);
+      if (u < 0) return UMAPC_ERR_NOMEM;
+      updates += u;
+      b0 = b1;
+    }
+    umapc_report(prog, "nndescent", iter + 1, P->n_iters);
+    if ((double)updates <= stop) break;
+  }
+  return UMAPC_OK;
+}
+
+int umapc_knn_nndescent(umapc_data *ref, int k, const umapc_nnd_params *params,
+                        uint64_t seed, int n_threads,
+                        const umapc_interrupt *intr,
                         const umapc_progress *prog, int *idx, double *dist) {
   umapc_nnd_params P;
   nnd_state S;
-  nnd_tree *trees = NULL;
-  float *proj = NULL;
-  const float *trows;
-  int tld;
-  int status = UMAPC_OK, n, K, M, T, t, iter, tree, block;
+  umapc_rp_tree *trees = NULL;
+  float *owned_rows = NULL;
+  const float *trows = NULL;
+  int *perm = NULL, *inv = NULL;
+  unsigned char *seen = NULL;
+  void *tmp = NULL;
+  int permuted = 0, tld = 0;
+  int status = UMAPC_OK, n, K, T, t, tree;
   size_t nK;
 
   if (ref == NULL || idx == NULL || dist == NULL ||
@@ -907,16 +815,20 @@ int umapc_knn_nndescent(const umapc_data *ref, int k,
     }
     return UMAPC_OK;
   }
-  M = P.max_candidates;
   T = umapc_clamp_threads(n_threads);
+  {
+    const int extra = (K + 4) / 5 < NND_EXTRA ? (K + 4) / 5 : NND_EXTRA;
+    K = K + extra < n - 1 ? K + extra : n - 1; /* the lists' length */
+  }
   nK = (size_t)n * (size_t)K;
 
   memset(&S, 0, sizeof(S));
   S.X = ref;
   S.n = n;
   S.K = K;
-  S.M = M;
+  S.M = P.max_candidates;
   S.T = T;
+  S.sq = ref->metric == UMAPC_METRIC_EUCLIDEAN && ref->x != NULL;
   S.key = umapc_rng_key(seed, UMAPC_STREAM_KNN);
   S.nb.k = K;
   S.nb.d = (float *)malloc(nK * sizeof(float));
@@ -924,10 +836,10 @@ int umapc_knn_nndescent(const umapc_data *ref, int k,
   S.nb.f = (unsigned char *)calloc(nK, 1);
   S.nb.rd = (float *)malloc((size_t)n * sizeof(float));
   S.nb.ri = (int *)malloc((size_t)n * sizeof(int));
-  S.order = (int *)malloc((size_t)n * sizeof(int));
   S.ws = (nnd_thread *)calloc((size_t)T, sizeof(nnd_thread));
-  trees = (nnd_tree *)calloc((size_t)T, sizeof(nnd_tree));
-  if (!S.nb.d || !S.nb.i || !S.nb.f || !S.nb.rd || !S.nb.ri || !S.order || !S.ws || !trees) {
+  trees = (umapc_rp_tree *)calloc((size_t)T, sizeof(umapc_rp_tree));
+  if (!S.nb.d || !S.nb.i || !S.nb.f || !S.nb.rd || !S.nb.ri || !S.ws ||
+      !trees) {
     status = UMAPC_ERR_NOMEM;
     goto done;
   }
@@ -937,46 +849,54 @@ int umapc_knn_nndescent(const umapc_data *ref, int k,
     w->h = (float *)malloc((size_t)ref->ld * sizeof(float));
     w->mark = (unsigned *)calloc((size_t)n, sizeof(unsigned));
     w->markd = (float *)malloc((size_t)n * sizeof(float));
-    w->cn = (int *)malloc((size_t)M * sizeof(int));
-    w->co = (int *)malloc((size_t)M * sizeof(int));
-    w->cnd = (float *)malloc((size_t)M * sizeof(float));
-    w->cod = (float *)malloc((size_t)M * sizeof(float));
-    w->cni = (int *)malloc((size_t)M * sizeof(int));
-    w->coi = (int *)malloc((size_t)M * sizeof(int));
     trees[t].perm = (int *)malloc((size_t)n * sizeof(int));
     trees[t].leaves = (int *)malloc(2 * (size_t)n * sizeof(int));
-    if (!w->side || !w->h || !w->mark || !w->markd || !w->cn || !w->co ||
-        !w->cnd || !w->cod || !w->cni || !w->coi || !trees[t].perm ||
+    if (!w->side || !w->h || !w->mark || !w->markd || !trees[t].perm ||
         !trees[t].leaves) {
       status = UMAPC_ERR_NOMEM;
       goto done;
     }
   }
-  for (t = 0; t < n; t++) nnd_lists_init_row(&S.nb, t);
-
-  /* ---- random-projection forest: build up to T trees at once, join them
-   * in tree order ---- */
-  if (P.n_trees > 0 && ref->d > NND_PROJ_MIN) {
-    proj = nnd_project(ref, S.key, T);
-    if (proj == NULL) {
-      status = UMAPC_ERR_NOMEM;
-      goto done;
-    }
-    trows = proj;
-    tld = NND_PROJ_DIM;
-  } else if (ref->x == NULL) {
-    proj = P.n_trees > 0 ? nnd_dense_rows(ref) : NULL;
-    if (P.n_trees > 0 && proj == NULL) {
-      status = UMAPC_ERR_NOMEM;
-      goto done;
-    }
-    trows = proj;
-    tld = ref->ld;
-  } else {
-    trows = ref->x;
-    tld = ref->ld;
+  for (t = 0; t < n; t++) {
+    umapc_heap_init(S.nb.d + (size_t)t * K, S.nb.i + (size_t)t * K, K);
+    S.nb.rd[t] = INFINITY;
+    S.nb.ri[t] = INT_MAX;
   }
-  for (tree = 0; tree < P.n_trees; tree += T) {
+
+  /* ---- random-projection forest ---- */
+  if (P.n_trees > 0) {
+    const size_t rw = (size_t)ref->ld * sizeof(float);
+    status = umapc_rp_rows(ref, S.key, T, &trows, &tld, &owned_rows);
+    if (status != UMAPC_OK) goto done;
+    /* the first tree orders the rows (see the top of the file) */
+    perm = (int *)malloc((size_t)n * sizeof(int));
+    inv = (int *)malloc((size_t)n * sizeof(int));
+    seen = (unsigned char *)malloc((size_t)n);
+    tmp = malloc(rw > (size_t)tld * sizeof(float) ? rw : (size_t)tld * sizeof(float));
+    if (!perm || !inv || !seen || !tmp) {
+      status = UMAPC_ERR_NOMEM;
+      goto done;
+    }
+    umapc_rp_build_tree(trows, n, tld, S.key, 0, P.leaf_size, trees,
+                        S.ws[0].side, S.ws[0].h);
+    memcpy(perm, trees[0].perm, (size_t)n * sizeof(int));
+    for (t = 0; t < n; t++) {
+      inv[perm[t]] = t;
+      trees[0].perm[t] = t;
+    }
+    if (ref->x != NULL) {
+      nnd_permute_data(ref, perm, seen, tmp);
+      permuted = 1;
+    } else {
+      S.map = perm;
+    }
+    S.nb.orig = perm;
+    if (owned_rows != NULL)
+      nnd_permute(owned_rows, (size_t)tld * sizeof(float), n, perm, seen, tmp);
+    trows = ref->x != NULL && owned_rows == NULL ? ref->x : owned_rows;
+    nnd_join_tree(&S, trees);
+  }
+  for (tree = 1; tree < P.n_trees; tree += T) {
     const int nb = P.n_trees - tree < T ? P.n_trees - tree : T;
     int b;
     if (umapc_interrupted(intr)) {
@@ -988,30 +908,15 @@ int umapc_knn_nndescent(const umapc_data *ref, int k,
 #endif
     for (b = 0; b < nb; b++) {
       nnd_thread *w = S.ws + NND_TID();
-      nnd_build_tree(trows, n, tld, S.key, tree + b, P.leaf_size, trees + b,
-                     w->side, w->h);
+      umapc_rp_build_tree(trows, n, tld, S.key, tree + b, P.leaf_size,
+                          trees + b, w->side, w->h);
     }
-    if (tree == 0) memcpy(S.order, trees[0].perm, (size_t)n * sizeof(int));
-    for (b = 0; b < nb; b++) {
-      const nnd_tree *tr = trees + b;
-      int l;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(T) schedule(dynamic, 4)
-#endif
-      for (l = 0; l < tr->n_leaves; l++) {
-        const int lo = tr->leaves[2 * l], hi = tr->leaves[2 * l + 1];
-        nnd_join_leaf(ref, tr->perm + lo, hi - lo, &S.nb,
-                      S.ws + NND_TID());
-      }
-    }
-  }
-  if (P.n_trees < 1) {
-    for (t = 0; t < n; t++) S.order[t] = t;
+    for (b = 0; b < nb; b++) nnd_join_tree(&S, trees + b);
   }
   nnd_fill(&S);
   /* tree scratch no longer needed */
-  free(proj);
-  proj = NULL;
+  free(owned_rows);
+  owned_rows = NULL;
   for (t = 0; t < T; t++) {
     free(trees[t].perm);
     free(trees[t].leaves);
@@ -1021,65 +926,16 @@ int umapc_knn_nndescent(const umapc_data *ref, int k,
   }
 
   /* ---- NN-descent ---- */
-  {
-    const size_t nM = (size_t)n * (size_t)M;
-    const size_t row_bound = (size_t)M * (size_t)(M - 1) / 2 + (size_t)M * M;
-    /* block size: fixed by M only (never by the thread count); bounds the
-     * update buffers at about 2^23 updates in the worst case */
-    size_t bs = ((size_t)1 << 23) / (row_bound > 0 ? row_bound : 1);
-    int B, n_chunks_max;
-    const double stop = P.delta * (double)n * (double)k;
-    if (bs < 256) bs = 256;
-    if (bs > 16384) bs = 16384;
-    B = (int)bs;
-    n_chunks_max = (B + NND_CHUNK - 1) / NND_CHUNK;
-    S.cn.k = S.co.k = M;
-    S.cn.d = (float *)malloc(nM * sizeof(float));
-    S.co.d = (float *)malloc(nM * sizeof(float));
-    S.cn.i = (int *)malloc(nM * sizeof(int));
-    S.co.i = (int *)malloc(nM * sizeof(int));
-    S.cn.rd = (float *)malloc((size_t)n * sizeof(float));
-    S.co.rd = (float *)malloc((size_t)n * sizeof(float));
-    S.cn.ri = (int *)malloc((size_t)n * sizeof(int));
-    S.co.ri = (int *)malloc((size_t)n * sizeof(int));
-    S.seg_tid = (int *)malloc((size_t)n_chunks_max * sizeof(int));
-    S.seg_lo = (size_t *)malloc((size_t)n_chunks_max * sizeof(size_t));
-    S.seg_hi = (size_t *)malloc((size_t)n_chunks_max * sizeof(size_t));
-    if (!S.cn.d || !S.co.d || !S.cn.i || !S.co.i || !S.cn.rd || !S.co.rd ||
-        !S.cn.ri || !S.co.ri || !S.seg_tid || !S.seg_lo ||
-        !S.seg_hi) {
-      status = UMAPC_ERR_NOMEM;
-      goto done;
-    }
-    for (iter = 0; iter < P.n_iters; iter++) {
-      long updates = 0;
-      if (umapc_interrupted(intr)) {
-        status = UMAPC_ERR_INTERRUPTED;
-        goto done;
-      }
-      if (nnd_candidates(&S, iter) == 0) break;
-      for (block = 0; block < n; block += B) {
-        const int b1 = block + B < n ? block + B : n;
-        long u;
-        if (block > 0 && umapc_interrupted(intr)) {
-          status = UMAPC_ERR_INTERRUPTED;
-          goto done;
-        }
-        u = nnd_block(&S, block, b1);
-        if (u < 0) {
-          status = UMAPC_ERR_NOMEM;
-          goto done;
-        }
-        updates += u;
-      }
-      umapc_report(prog, "nndescent", iter + 1, P.n_iters);
-      if ((double)updates <= stop) break;
-    }
-  }
-  nnd_output(&S, k, idx, dist);
+  status = nnd_descend(&S, &P, k, intr, prog);
+  if (status == UMAPC_OK) nnd_output(&S, perm, k, idx, dist);
 
 done:
-  free(proj);
+  if (permuted) nnd_permute_data(ref, inv, seen, tmp);
+  free(perm);
+  free(inv);
+  free(seen);
+  free(tmp);
+  free(owned_rows);
   if (trees != NULL) {
     for (t = 0; t < T; t++) {
       free(trees[t].perm);
@@ -1093,15 +949,12 @@ done:
   free(S.nb.f);
   free(S.nb.rd);
   free(S.nb.ri);
-  free(S.order);
-  free(S.cn.d);
-  free(S.co.d);
-  free(S.cn.i);
-  free(S.co.i);
-  free(S.cn.rd);
-  free(S.co.rd);
-  free(S.cn.ri);
-  free(S.co.ri);
+  free(S.cand);
+  free(S.off);
+  free(S.capn);
+  free(S.capo);
+  free(S.cnn);
+  free(S.cno);
   free(S.seg_tid);
   free(S.seg_lo);
   free(S.seg_hi);

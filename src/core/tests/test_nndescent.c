@@ -335,13 +335,13 @@ static void test_interrupt(void) {
 static void test_defaults(void) {
   umapc_nnd_params P;
   umapc_nnd_defaults(70000, 15, &P);
-  CHECK(P.n_trees == 18);
+  CHECK(P.n_trees == 8);
   CHECK(P.n_iters == 16);
   CHECK(P.leaf_size == 75);
   CHECK(P.max_candidates == 60);
   CHECK(P.delta == 0.001);
   umapc_nnd_defaults(10000000, 300, &P);
-  CHECK(P.n_trees == 64);
+  CHECK(P.n_trees == 8);
   CHECK(P.leaf_size == 256);
   umapc_nnd_defaults(100, 5, &P);
   CHECK(P.n_iters == 7);
