@@ -17,8 +17,17 @@ print.umapc <- function(x, timings = FALSE, ...) {
   n <- nrow(x$embedding)
   cat(sprintf("UMAP embedding of %s rows in %d dimensions\n",
               format(n, big.mark = ","), ncol(x$embedding)))
-  cat(sprintf("  neighbours: %d (%s, %s)   min_dist: %g   spread: %g\n",
-              x$n_neighbors, x$metric, x$method, x$min_dist, x$spread))
+  if (is.null(x$knn) && is.na(x$n_neighbors)) {
+    cat(sprintf("  laid out from a given graph   min_dist: %g   spread: %g\n",
+                x$min_dist, x$spread))
+  } else {
+    cat(sprintf("  neighbours: %d (%s, %s)   min_dist: %g   spread: %g\n",
+                x$n_neighbors, x$metric, x$method, x$min_dist, x$spread))
+  }
+  if (!is.null(x$target_metric)) {
+    cat(sprintf("  supervised: %s target, target_weight %g\n",
+                x$target_metric, x$target_weight))
+  }
   cat(sprintf("  epochs: %d   init: %s   a: %.4g   b: %.4g   seed: %s\n",
               x$n_epochs, x$init, x$a, x$b, format(x$seed, scientific = FALSE)))
   if (isTRUE(x$densmap)) {
