@@ -54,7 +54,8 @@ print.umapc <- function(x, timings = FALSE, ...) {
 #'   numeric.
 #' @param main,xlab,ylab Title and axis labels.
 #' @param pch,cex,alpha Point symbol, size and opacity; `NULL` chooses them
-#'   from the number of points.
+#'   from the number of points. `pch` and `cex` may also give one value per
+#'   point (e.g. sizes from densMAP's `rad_emb`).
 #' @param palette For categorical labels, a vector of colours (recycled); for
 #'   numeric labels, a function of `n` returning `n` colours.
 #' @param legend Draw a legend (categorical) or colour key (numeric).
@@ -109,6 +110,9 @@ draw_embedding <- function(emb, labels, main, xlab, ylab, pch = NULL, cex = NULL
   }
   # a fixed pseudo-random drawing order (independent of R's RNG state)
   ord <- order((seq_len(n) * 2654435761) %% 4294967296)
+  # per-point sizes and symbols follow the points into that order
+  if (length(cex) == n) cex <- cex[ord]
+  if (length(pch) == n) pch <- pch[ord]
   graphics::plot(emb[ord, 1], emb[ord, 2], col = col_info$col[ord], pch = pch,
                  cex = cex, main = main, xlab = xlab, ylab = ylab, axes = axes,
                  ...)

@@ -135,9 +135,10 @@
 #' combined graph (`$graph`); [predict.umapc()] places new rows with the
 #' data's neighbours alone, as umap-learn's transform does. `y` is stored in
 #' the model as `$y`. With `densmap = TRUE`, the data's local radii are
-#' taken over the combined graph's edges that are data neighbours (edges
-#' that only the numeric target's graph has carry no data distance and are
-#' left out).
+#' taken over the combined graph's edges that are data neighbours: edges
+#' that only a numeric target's graph has carry no data distance and are
+#' left out, so a row with only such edges gets an `NA` radius and no
+#' density term.
 #'
 #' @section densMAP:
 #' `densmap = TRUE` adds the density-preserving term of densMAP (Narayan,

@@ -214,3 +214,62 @@ test_that("labels apply to a given graph and in umap_grid() as in umap()", {
                    umap(X, n_neighbors = 10, min_dist = 0.5, y = iris$Species, seed = 2,
                         n_epochs = 30, knn = grid$knn)$embedding)
 })
+
+test_that("densMAP and output_dens work with labels and with a numeric target", {
+  X <- as.matrix(iris[, 1:4]) + seq(0, 1e-3, length.out = 150)
+  sup <- umap(X, y = iris$Species, densmap = TRUE, output_dens = TRUE, seed = 3,
+              n_epochs = 60, n_threads = 1)
+  expect_true(all(is.finite(sup$embedding)))
+  expect_true(all(is.finite(sup$rad_orig)) && all(is.finite(sup$rad_emb)))
+  expect_identical(sup$target_metric, "categorical")
+  expect_identical(umap(X, y = iris$Species, densmap = TRUE, seed = 3, n_epochs = 60,
+                        n_threads = 2)$embedding, sup$embedding)
+  # the labels change the graph, so the layout, but not the data's radii
+  # (categorical labels only reweight the data's edges)
+  plain <- umap(X, densmap = TRUE, output_dens = TRUE, seed = 3, n_epochs = 60)
+  expect_false(identical(plain$embedding, sup$embedding))
+  num <- umap(X, y = iris$Petal.Width, densmap = TRUE, output_dens = TRUE, seed = 3,
+              n_epochs = 60, target_weight = 0.7)
+  expect_true(all(is.finite(num$embedding)))
+  # a row whose kept edges all come from the target's graph alone has no
+  # data distance: its radius is NA and it is left out of the density term
+  expect_lt(mean(is.na(num$rad_orig)), 0.05)
+  expect_true(all(is.finite(num$rad_orig[!is.na(num$rad_orig)])))
+  expect_error(umap(graph = sup$graph, densmap = TRUE),
+               "`densmap` = TRUE needs the data's neighbour distances .* not available with `graph`")
+  expect_error(umap(graph = sup$graph, output_dens = TRUE),
+               "`output_dens` = TRUE needs the data's neighbour distances")
+})
+
+test_that("labels work with every data metric; numeric targets with every target metric", {
+  set.seed(2)
+  Xb <- matrix(rbinom(60 * 8, 1, 0.5), 60)
+  Xb[1, ] <- c(1, rep(0, 7))
+  Xp <- abs(as.matrix(iris[seq(1, 150, by = 5), 1:4])) + 0.01
+  lab <- factor(rep(c("a", "b", NA), 20))
+  for (m in setdiff(umapc:::metric_names(), "minkowski")) {
+    X <- if (m %in% c("jaccard", "dice", "hamming")) Xb else Xp[rep(1:30, 2), ] +
+      seq(0, 0.01, length.out = 60)
+    fit <- umap(X, metric = m, y = lab, n_neighbors = 8, seed = 1, n_epochs = 20)
+    expect_true(all(is.finite(fit$embedding)), info = m)
+    expect_identical(fit$metric, m)
+  }
+  fit <- umap(Xp, metric = "minkowski", metric_p = 3, y = lab[1:30], n_neighbors = 8,
+              seed = 1, n_epochs = 20)
+  expect_true(all(is.finite(fit$embedding)))
+  X <- as.matrix(iris[, 1:4])
+  yn <- cbind(iris$Petal.Width, iris$Sepal.Width) + 0.5
+  for (tm in setdiff(umapc:::target_metric_names(), c("jaccard", "dice"))) {
+    g <- similarity_graph(X, y = yn, target_metric = tm, seed = 1, n_neighbors = 10)
+    expect_true(Matrix::isSymmetric(g), info = tm)
+    expect_true(all(g@x > 0 & g@x <= 1), info = tm)
+  }
+  yb <- (yn > 2) * 1
+  expect_s4_class(similarity_graph(X, y = yb, target_metric = "jaccard", seed = 1), "dgCMatrix")
+  expect_error(similarity_graph(X, y = yn, target_metric = "jaccard"),
+               "`y` must hold only 0 and 1 .* for metric = \"jaccard\"")
+  expect_error(similarity_graph(X, y = -yn, target_metric = "hellinger"),
+               "`y` must hold non-negative values for metric = \"hellinger\"")
+  expect_error(umap(X, y = yn, target_metric = "minkowski"),
+               "`target_metric` = \"minkowski\" is not available")
+})
