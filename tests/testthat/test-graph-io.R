@@ -25,19 +25,21 @@ test_that("similarity_graph() is umap()'s graph, with or without knn", {
 
 test_that("umap(graph = fit$graph) is identical to umap(X), for any n_threads", {
   b <- small_blobs()
+  # the default epochs with 1 thread, fewer with 2 (kept fast)
   for (nt in 1:2) {
-    fit <- umap(b$X, seed = 21, n_threads = nt)
-    again <- umap(graph = fit$graph, seed = 21, n_threads = nt)
+    ep <- if (nt == 1) NULL else 100
+    fit <- umap(b$X, seed = 21, n_threads = nt, n_epochs = ep)
+    again <- umap(graph = fit$graph, seed = 21, n_threads = nt, n_epochs = ep)
     expect_identical(again$embedding, fit$embedding, info = nt)
     expect_identical(again$graph, fit$graph)
   }
-  expect_identical(umap(graph = fit$graph, seed = 21, n_threads = 1)$embedding,
-                   umap(graph = fit$graph, seed = 21, n_threads = 2)$embedding)
+  expect_identical(umap(graph = fit$graph, seed = 21, n_threads = 1, n_epochs = 100)$embedding,
+                   fit$embedding)
   # supervised graphs too, and other parameters pass through
   sup <- umap(b$X, y = factor(b$labels), seed = 2, min_dist = 0.5, n_components = 3,
-              init = "random")
+              init = "random", n_epochs = 100)
   again <- umap(graph = sup$graph, seed = 2, min_dist = 0.5, n_components = 3,
-                init = "random")
+                init = "random", n_epochs = 100)
   expect_identical(again$embedding, sup$embedding)
   expect_null(again$knn)
   expect_true(is.na(again$n_neighbors))
@@ -56,17 +58,19 @@ test_that("any symmetric non-negative graph is laid out; the user's graph is kep
   S <- Matrix::drop0(S)
   expect_true(Matrix::isSymmetric(S))
   S0 <- S
-  fit <- umap(graph = S, seed = 1)
+  fit <- umap(graph = S, seed = 1, n_epochs = 100)
   expect_identical(S, S0)
   expect_true(all(is.finite(fit$embedding)))
   expect_gte(pure_neighbourhoods(fit$embedding, b$labels, 15), 0.95)
   # the diagonal is ignored; a dense base matrix and a symmetric class work
-  expect_identical(umap(graph = as.matrix(S), seed = 1)$embedding, fit$embedding)
-  expect_identical(umap(graph = methods::as(S, "symmetricMatrix"), seed = 1)$embedding,
+  expect_identical(umap(graph = as.matrix(S), seed = 1, n_epochs = 100)$embedding,
                    fit$embedding)
+  expect_identical(umap(graph = methods::as(S, "symmetricMatrix"), seed = 1,
+                        n_epochs = 100)$embedding, fit$embedding)
   D <- S
   Matrix::diag(D) <- 0
-  expect_identical(umap(graph = Matrix::drop0(D), seed = 1)$embedding, fit$embedding)
+  expect_identical(umap(graph = Matrix::drop0(D), seed = 1, n_epochs = 100)$embedding,
+                   fit$embedding)
   # row names come from the graph
   named <- S
   dimnames(named) <- list(paste0("c", seq_len(n)), paste0("c", seq_len(n)))
