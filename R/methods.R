@@ -182,7 +182,8 @@ summary.umapc <- function(object, ...) {
     b = object$b, n_epochs = object$n_epochs, init = object$init,
     seed = object$seed, graph_edges = length(object$graph@x) / 2,
     has_data = !is.null(object$data), timings = object$timings,
-    ranges = apply(emb, 2, range)
+    ranges = apply(emb, 2, range), target_metric = object$target_metric,
+    target_weight = object$target_weight
   ), class = "summary.umapc")
 }
 
@@ -190,8 +191,17 @@ summary.umapc <- function(object, ...) {
 print.summary.umapc <- function(x, ...) {
   cat(sprintf("UMAP model: %s rows -> %d dimensions\n", format(x$n, big.mark = ","),
               x$n_components))
-  cat(sprintf("  k-NN: %d neighbours, %s, %s; fuzzy graph: %s edges\n",
-              x$n_neighbors, x$metric, x$method, format(x$graph_edges, big.mark = ",")))
+  if (is.na(x$n_neighbors)) {
+    cat(sprintf("  k-NN: none, laid out from a given graph: %s edges\n",
+                format(x$graph_edges, big.mark = ",")))
+  } else {
+    cat(sprintf("  k-NN: %d neighbours, %s, %s; fuzzy graph: %s edges\n",
+                x$n_neighbors, x$metric, x$method, format(x$graph_edges, big.mark = ",")))
+  }
+  if (!is.null(x$target_metric)) {
+    cat(sprintf("  supervised: %s target, target_weight %g\n", x$target_metric,
+                x$target_weight))
+  }
   cat(sprintf("  layout: min_dist %g, spread %g (a %.4g, b %.4g), %d epochs, %s init\n",
               x$min_dist, x$spread, x$a, x$b, x$n_epochs, x$init))
   cat(sprintf("  seed: %s; training data kept for predict(): %s\n",

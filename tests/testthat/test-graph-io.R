@@ -44,6 +44,8 @@ test_that("umap(graph = fit$graph) is identical to umap(X), for any n_threads", 
   expect_null(again$knn)
   expect_true(is.na(again$n_neighbors))
   expect_output(print(again), "laid out from a given graph")
+  expect_output(print(summary(again)), "k-NN: none, laid out from a given graph")
+  expect_output(print(summary(sup)), "supervised: categorical target, target_weight 0.5")
   expect_error(predict(again, b$X[1:3, ]), "from a `graph`")
 })
 
