@@ -39,7 +39,8 @@
   X(openmp_threads, 0)        \
   X(scan_values, 1)           \
   X(knn_rows, 2)              \
-  X(knn_adjacent_dup, 1)       \
+  X(knn_adjacent_dup, 1)         \
+  X(kernels, 1)                  \
   X(categorical_intersection, 3) \
   X(general_intersection, 3)
 

@@ -1,4 +1,6 @@
 /* Status strings and deterministic reductions. */
+#include "fp.h"
+
 #include "core.h"
 
 const char *umapc_status_string(int status) {

@@ -4,6 +4,8 @@
  * 0-based). Each row keeps a max-heap of (distance, index) in double
  * precision; ties go to the lower index, the row itself comes first.
  */
+#include "fp.h"
+
 #include <stdlib.h>
 
 #include "knn.h"

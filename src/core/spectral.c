@@ -11,6 +11,8 @@
  * its own, the components are placed apart, then everything is scaled so the
  * largest |coordinate| is 10 and N(0, 1e-4) jitter is added.
  */
+#include "fp.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

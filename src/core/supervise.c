@@ -3,10 +3,13 @@
  * or the target's, and the reset of the local connectivity that follows
  * (supervise.h has the formulas).
  */
+#include "fp.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmath.h"
 #include "supervise.h"
 
 int umapc_csr_valid(const umapc_csr *g) {
@@ -131,7 +134,8 @@ int umapc_categorical_intersection(const umapc_csr *g, const int *labels,
                                    double unknown_dist, double far_dist,
                                    umapc_csr *out) {
   umapc_csr h;
-  const double unknown = exp(-unknown_dist), far = exp(-far_dist);
+  const double unknown = umapc_exp(-unknown_dist),
+               far = umapc_exp(-far_dist);
   int i, t, status;
   memset(out, 0, sizeof(*out));
   if (!umapc_csr_valid(g) || labels == NULL) return UMAPC_ERR_INVALID;
@@ -201,8 +205,8 @@ int umapc_general_intersection(const umapc_csr *g1, const umapc_csr *g2,
       }
       h.j[c] = col;
       if (l > left_min || r > right_min) {
-        h.w[c] = weight < 0.5 ? l * pow(r, weight / (1.0 - weight))
-                              : pow(l, (1.0 - weight) / weight) * r;
+        h.w[c] = weight < 0.5 ? l * umapc_pow(r, weight / (1.0 - weight))
+                              : umapc_pow(l, (1.0 - weight) / weight) * r;
       } else {
         h.w[c] = stored;
       }
