@@ -34,7 +34,7 @@ umap_grid <- function(X, n_neighbors = c(5, 50, 100, 250),
   check_flag(verbose, "verbose")
   if (!is.null(X)) check_orientation(X)
   dots <- list(...)
-  bad <- intersect(names(dots), c("a", "b", "X", "knn"))
+  bad <- intersect(names(dots), c("a", "b", "X", "knn", "graph"))
   if (length(bad)) {
     stop(sprintf("`%s` cannot be passed to umap_grid() through `...`.", bad[1]), call. = FALSE)
   }

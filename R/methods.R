@@ -17,8 +17,17 @@ print.umapc <- function(x, timings = FALSE, ...) {
   n <- nrow(x$embedding)
   cat(sprintf("UMAP embedding of %s rows in %d dimensions\n",
               format(n, big.mark = ","), ncol(x$embedding)))
-  cat(sprintf("  neighbours: %d (%s, %s)   min_dist: %g   spread: %g\n",
-              x$n_neighbors, x$metric, x$method, x$min_dist, x$spread))
+  if (is.null(x$knn) && is.na(x$n_neighbors)) {
+    cat(sprintf("  laid out from a given graph   min_dist: %g   spread: %g\n",
+                x$min_dist, x$spread))
+  } else {
+    cat(sprintf("  neighbours: %d (%s, %s)   min_dist: %g   spread: %g\n",
+                x$n_neighbors, x$metric, x$method, x$min_dist, x$spread))
+  }
+  if (!is.null(x$target_metric)) {
+    cat(sprintf("  supervised: %s target, target_weight %g\n",
+                x$target_metric, x$target_weight))
+  }
   cat(sprintf("  epochs: %d   init: %s   a: %.4g   b: %.4g   seed: %s\n",
               x$n_epochs, x$init, x$a, x$b, format(x$seed, scientific = FALSE)))
   if (isTRUE(x$densmap)) {
@@ -49,7 +58,8 @@ print.umapc <- function(x, timings = FALSE, ...) {
 #'   numeric.
 #' @param main,xlab,ylab Title and axis labels.
 #' @param pch,cex,alpha Point symbol, size and opacity; `NULL` chooses them
-#'   from the number of points.
+#'   from the number of points. `pch` and `cex` may also give one value per
+#'   point (e.g. sizes from densMAP's `rad_emb`).
 #' @param palette For categorical labels, a vector of colours (recycled); for
 #'   numeric labels, a function of `n` returning `n` colours.
 #' @param legend Draw a legend (categorical) or colour key (numeric).
@@ -104,6 +114,9 @@ draw_embedding <- function(emb, labels, main, xlab, ylab, pch = NULL, cex = NULL
   }
   # a fixed pseudo-random drawing order (independent of R's RNG state)
   ord <- order((seq_len(n) * 2654435761) %% 4294967296)
+  # per-point sizes and symbols follow the points into that order
+  if (length(cex) == n) cex <- cex[ord]
+  if (length(pch) == n) pch <- pch[ord]
   graphics::plot(emb[ord, 1], emb[ord, 2], col = col_info$col[ord], pch = pch,
                  cex = cex, main = main, xlab = xlab, ylab = ylab, axes = axes,
                  ...)
@@ -173,7 +186,8 @@ summary.umapc <- function(object, ...) {
     b = object$b, n_epochs = object$n_epochs, init = object$init,
     seed = object$seed, graph_edges = length(object$graph@x) / 2,
     has_data = !is.null(object$data), timings = object$timings,
-    ranges = apply(emb, 2, range)
+    ranges = apply(emb, 2, range), target_metric = object$target_metric,
+    target_weight = object$target_weight
   ), class = "summary.umapc")
 }
 
@@ -181,8 +195,17 @@ summary.umapc <- function(object, ...) {
 print.summary.umapc <- function(x, ...) {
   cat(sprintf("UMAP model: %s rows -> %d dimensions\n", format(x$n, big.mark = ","),
               x$n_components))
-  cat(sprintf("  k-NN: %d neighbours, %s, %s; fuzzy graph: %s edges\n",
-              x$n_neighbors, x$metric, x$method, format(x$graph_edges, big.mark = ",")))
+  if (is.na(x$n_neighbors)) {
+    cat(sprintf("  k-NN: none, laid out from a given graph: %s edges\n",
+                format(x$graph_edges, big.mark = ",")))
+  } else {
+    cat(sprintf("  k-NN: %d neighbours, %s, %s; fuzzy graph: %s edges\n",
+                x$n_neighbors, x$metric, x$method, format(x$graph_edges, big.mark = ",")))
+  }
+  if (!is.null(x$target_metric)) {
+    cat(sprintf("  supervised: %s target, target_weight %g\n", x$target_metric,
+                x$target_weight))
+  }
   cat(sprintf("  layout: min_dist %g, spread %g (a %.4g, b %.4g), %d epochs, %s init\n",
               x$min_dist, x$spread, x$a, x$b, x$n_epochs, x$init))
   cat(sprintf("  seed: %s; training data kept for predict(): %s\n",

@@ -46,7 +46,7 @@ predict.umapc <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
                           assay.type = NULL, ...) {
   object <- as_umapc_model(object)
   if (is.null(object$data)) {
-    stop("this model has no training data (fitted with `keep_data = FALSE` or from `knn` alone); refit with keep_data = TRUE to predict.",
+    stop("this model has no training data (fitted with `keep_data = FALSE`, from `knn` alone or from a `graph`); refit with keep_data = TRUE to predict.",
          call. = FALSE)
   }
   n_threads <- resolve_threads(n_threads)

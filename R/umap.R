@@ -79,7 +79,8 @@
 #' @param spread Scale of the embedded points (> 0).
 #' @param n_epochs Optimisation epochs; `NULL` means 500 up to 10,000 rows and
 #'   200 above (200 more with `densmap = TRUE`, as in umap-learn). `0`
-#'   returns the initial layout.
+#'   returns the initial layout, rescaled to \[0, 10\] per column as the
+#'   optimisation would start from it.
 #' @param learning_rate Initial learning rate (> 0), decayed linearly to 0.
 #' @param init `"spectral"` (eigenvectors of the normalised graph Laplacian;
 #'   disconnected components are embedded separately and placed apart),
@@ -111,6 +112,54 @@
 #'   (>= 0), which keeps the density term stable when they are all alike.
 #' @param output_dens Return the log local radii of the data and of the
 #'   embedding as `rad_orig` and `rad_emb` (also without `densmap`).
+#' @param y Optional target for supervised UMAP, one value per row: a factor,
+#'   character or logical vector of labels (categorical; `NA` marks an
+#'   unlabelled row, so a partly labelled `y` gives semi-supervised UMAP), or
+#'   a numeric vector or matrix (a fuzzy graph of the target's own nearest
+#'   neighbours). Integer class codes are numbers: convert them with
+#'   [factor()] to use them as labels. See the section "Supervised UMAP".
+#' @param target_n_neighbors Neighbours of each row in the numeric target's
+#'   graph; `NULL` means `n_neighbors`. Ignored for categorical `y`.
+#' @param target_metric Distance between numeric target values: one of the
+#'   `metric` choices that need no `metric_p` (not `"minkowski"`), or `"l2"`
+#'   (euclidean) or `"l1"` (manhattan). Ignored for categorical `y`.
+#' @param target_weight From 0 to 1, how much the layout follows the target
+#'   rather than the data, as in umap-learn and uwot: 0 weights the data
+#'   most (labels still separate classes a little), 1 the target most
+#'   (different labels are disconnected); 0.5 balances them.
+#' @param graph Instead of `X` and `knn`, a graph to lay out: a square,
+#'   symmetric, non-negative sparse matrix (any `Matrix` class, e.g.
+#'   `fit$graph`, [similarity_graph()], a Seurat `Graph`, an igraph adjacency
+#'   matrix; a base matrix is accepted too). Its diagonal is ignored. The
+#'   spectral initialisation and the layout both come from the graph, so
+#'   `umap(graph = umap(X, seed = s)$graph, seed = s)` is identical to
+#'   `umap(X, seed = s)`. `init = "pca"`, `densmap`, `output_dens`,
+#'   `return_extra` and [predict.umapc()] need the data's neighbours and are
+#'   not available.
+#' @param return_extra Extra per-row results to keep: `NULL`, or any of
+#'   `"sigma"` and `"rho"` (the smooth k-NN distances: each row's bandwidth
+#'   and distance to its nearest neighbour, of the data's graph), returned as
+#'   numeric vectors `$sigma` and `$rho`.
+#'
+#' @section Supervised UMAP:
+#' With `y`, the data's fuzzy graph is combined with the target as umap-learn
+#' does. Categorical labels scale each edge's weight by `exp(-far_dist)`
+#' when the two rows have different labels (`far_dist = 2.5 / (1 -
+#' target_weight)`, so at `target_weight = 1` such edges vanish) and by
+#' `exp(-1)` when either row is unlabelled. A numeric target gets its own
+#' fuzzy graph (`target_n_neighbors` neighbours under `target_metric`, built
+#' from `y` alone, also when `knn` is given), intersected with the data's:
+#' an edge's weight becomes `w_X * w_y^(t / (1 - t))` for `target_weight = t
+#' < 0.5` and `w_X^((1 - t) / t) * w_y` otherwise. Either way each row's
+#' weights are then divided by the row's largest and the graph symmetrised
+#' again by the fuzzy union. The initial layout and the optimisation use the
+#' combined graph (`$graph`); [predict.umapc()] places new rows with the
+#' data's neighbours alone, as umap-learn's transform does. `y` is stored in
+#' the model as `$y`. With `densmap = TRUE`, the data's local radii are
+#' taken over the combined graph's edges that are data neighbours: edges
+#' that only a numeric target's graph has carry no data distance and are
+#' left out, so a row with only such edges gets an `NA` radius and no
+#' density term.
 #'
 #' @section densMAP:
 #' `densmap = TRUE` adds the density-preserving term of densMAP (Narayan,
@@ -166,15 +215,20 @@
 #'   `X`), `knn` (a `umap_knn`, reusable as `knn =`), `graph` (the symmetric
 #'   fuzzy graph as a `Matrix::dgCMatrix`), every resolved parameter
 #'   (including `a`, `b`, `n_epochs`, `densmap`), the `seed` used, `timings`
-#'   (seconds per stage), with `keep_data = TRUE` the training `data`, and
-#'   with `output_dens = TRUE` the log radii `rad_orig` and `rad_emb`, and
-#'   with `pca` the reduction `pca`: a list with `k`, `center` (column
-#'   means), `rotation` (`ncol(X)` x `k`), `sdev` (standard deviations of the
-#'   components) and, with `keep_data = TRUE`, the training scores `x`.
+#'   (seconds per stage), with `keep_data = TRUE` the training `data`,
+#'   with `output_dens = TRUE` the log radii `rad_orig` and `rad_emb`, with
+#'   `pca` the reduction `pca`: a list with `k`, `center` (column means),
+#'   `rotation` (`ncol(X)` x `k`), `sdev` (standard deviations of the
+#'   components) and, with `keep_data = TRUE`, the training scores `x`; with
+#'   `y` the target `y` and `target_metric` (`"categorical"` for labels),
+#'   `target_weight` and `target_n_neighbors`, and the `return_extra`
+#'   values. With `graph`, `knn` is `NULL` and `n_neighbors`, `metric` and
+#'   `method` are `NA`.
 #'   `dim()`, `head()`, `as.matrix()` and `as.data.frame()` treat it as its
 #'   embedding; `print()` leaves out the timings (see `summary()`).
 #'   Models saved by umapc 0.1.0 (class `"umap"`) are upgraded on use.
-#' @seealso [nearest_neighbors()], [as_umap_knn()], [plot.umapc()],
+#' @seealso [nearest_neighbors()], [as_umap_knn()], [similarity_graph()],
+#'   [plot.umapc()],
 #'   [predict.umapc()], [umapc-bioconductor], [umapc-tidy].
 #' @examples
 #' fit <- umap(iris[, 1:4], seed = 42, n_threads = 2)
@@ -196,12 +250,20 @@
 #' fp <- umap(X, pca = 20, seed = 42, n_threads = 2)
 #' dim(fp$pca$rotation)
 #' head(predict(fp, fmnist$pixels[601:610, ] / 255, n_threads = 2))
+#'
+#' # supervised: the labels pull the classes apart
+#' sup <- umap(iris[, 1:4], y = iris$Species, seed = 42, n_threads = 2)
+#' plot(sup, labels = iris$Species)
+#'
+#' # lay out a graph, e.g. the model's own: the same embedding
+#' fit3 <- umap(graph = fit$graph, seed = 42, n_threads = 2)
+#' identical(fit$embedding, fit3$embedding)
 #' @export
 umap <- function(X, ...) UseMethod("umap")
 
 #' @rdname umap
 #' @export
-umap.default <- function(X, n_neighbors = 15, n_components = 2, metric = "euclidean",
+umap.default <- function(X = NULL, n_neighbors = 15, n_components = 2, metric = "euclidean",
                  min_dist = 0.1, spread = 1, n_epochs = NULL,
                  learning_rate = 1, init = "spectral", set_op_mix_ratio = 1,
                  local_connectivity = 1, repulsion_strength = 1,
@@ -210,7 +272,9 @@ umap.default <- function(X, n_neighbors = 15, n_components = 2, metric = "euclid
                  method = c("auto", "exact", "nndescent"), keep_data = TRUE,
                  densmap = FALSE, dens_lambda = 2, dens_frac = 0.3,
                  dens_var_shift = 0.1, output_dens = FALSE,
-                 metric_p = NULL, pca = NULL, ...) {
+                 metric_p = NULL, pca = NULL, y = NULL, target_n_neighbors = NULL,
+                 target_metric = "euclidean", target_weight = 0.5,
+                 graph = NULL, return_extra = NULL, ...) {
   check_dots(...)
   check_orientation(X)
   umap_impl(X, n_neighbors, n_components, metric, min_dist, spread, n_epochs,
@@ -220,7 +284,10 @@ umap.default <- function(X, n_neighbors = 15, n_components = 2, metric = "euclid
             nn_default = missing(n_neighbors), metric_given = !missing(metric),
             call = match.call(), densmap = densmap, dens_lambda = dens_lambda,
             dens_frac = dens_frac, dens_var_shift = dens_var_shift,
-            output_dens = output_dens, pca = pca)
+            output_dens = output_dens, pca = pca, y = y,
+            target_n_neighbors = target_n_neighbors,
+            target_metric = target_metric, target_weight = target_weight,
+            graph = graph, return_extra = return_extra)
 }
 
 # The engine behind umap() and umap_grid(). `shared` (from a previous call
@@ -237,7 +304,10 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
                       metric_given = TRUE, call = NULL, shared = NULL,
                       prepared = NULL, densmap = FALSE, dens_lambda = 2,
                       dens_frac = 0.3, dens_var_shift = 0.1,
-                      output_dens = FALSE, pca = NULL) {
+                      output_dens = FALSE, pca = NULL, y = NULL,
+                      target_n_neighbors = NULL, target_metric = "euclidean",
+                      target_weight = 0.5, graph = NULL, return_extra = NULL,
+                      graph_only = FALSE) {
   seed <- resolve_seed(seed)
   check_flag(verbose, "verbose")
   check_flag(keep_data, "keep_data")
@@ -256,11 +326,30 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     t_start <<- now
   }
 
-  # --- data and neighbours --------------------------------------------------
-  if (!is.null(prepared)) {
+  return_extra <- check_return_extra(return_extra)
+
+  # --- data and neighbours, or a graph ---------------------------------------
+  user_graph <- NULL
+  if (!is.null(graph)) {
+    if (!is.null(X) || !is.null(knn)) {
+      stop("give either `graph` or the data (`X`, `knn`), not both: a graph is laid out as it is.",
+           call. = FALSE)
+    }
+    if (length(return_extra)) {
+      stop(sprintf("`return_extra` = \"%s\" needs the data's neighbours; it is not available with `graph`.",
+                   return_extra[1]), call. = FALSE)
+    }
+    if (densmap || output_dens) {
+      stop(sprintf("`%s` = TRUE needs the data's neighbour distances (the local radii); it is not available with `graph`.",
+                   if (densmap) "densmap" else "output_dens"), call. = FALSE)
+    }
+    user_graph <- check_graph(graph)
+    data <- NULL
+    n <- user_graph$n
+  } else if (!is.null(prepared)) {
     data <- prepared$data
   } else if (is.null(X)) {
-    if (is.null(knn)) stop("`X` can be NULL only when `knn` is given.", call. = FALSE)
+    if (is.null(knn)) stop("`X` can be NULL only when `knn` or `graph` is given.", call. = FALSE)
     data <- NULL
   } else {
     data <- prepare_data(X, metric = metric)
@@ -278,21 +367,31 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     pca_model <- red$pca
     tick("pca")
   }
-  if (!is.null(knn)) {
+  if (!is.null(user_graph)) {
+    # no neighbours: n_neighbors and metric do not apply
+  } else if (!is.null(knn)) {
     knn <- if (!is.null(prepared)) prepared$knn else
       as_umap_knn(knn, n = if (is.null(data)) NULL else data$n)
     n <- nrow(knn$indices)
   } else {
     n <- data$n
   }
-  check_rows(n, if (is.null(data)) "knn" else "X")
-  if (nn_default && n <= 15L) {
-    n_neighbors <- n - 1L
-    warning(sprintf("`X` has only %d rows: `n_neighbors` reduced from 15 to %d.", n, n - 1L),
-            call. = FALSE)
+  if (is.null(user_graph)) {
+    check_rows(n, if (is.null(data)) "knn" else "X")
+    if (nn_default && n <= 15L) {
+      n_neighbors <- n - 1L
+      warning(sprintf("`X` has only %d rows: `n_neighbors` reduced from 15 to %d.", n, n - 1L),
+              call. = FALSE)
+    }
+    n_neighbors <- check_number(n_neighbors, "n_neighbors", lower = 2, upper = n,
+                                upper_open = TRUE, integer = TRUE)
+  } else {
+    n_neighbors <- NA_integer_
   }
-  n_neighbors <- check_number(n_neighbors, "n_neighbors", lower = 2, upper = n,
-                              upper_open = TRUE, integer = TRUE)
+  target <- if (is.null(y)) NULL else check_target(y, n)
+  targ <- if (is.null(y)) NULL else
+    check_target_args(target, target_n_neighbors, target_metric, target_weight,
+                      n_neighbors, n)
   n_components <- check_number(n_components, "n_components", lower = 1, upper = n,
                                upper_open = TRUE, integer = TRUE)
   spread <- check_number(spread, "spread", lower = 0, lower_open = TRUE)
@@ -316,13 +415,16 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
   init_type <- check_init(init, n, n_components, data)
   if (!is.null(data)) {
     check_knn_args(data, n_neighbors, metric, method, n_threads, verbose)
-  } else {
+  } else if (is.null(user_graph)) {
     check_metric(metric)
   }
-  metric_p <- check_metric_p(metric, metric_p)
+  metric_p <- if (is.null(user_graph)) check_metric_p(metric, metric_p)
   if (identical(method, c("auto", "exact", "nndescent"))) method <- "auto"
 
-  if (is.null(knn)) {
+  if (!is.null(user_graph)) {
+    if (verbose) say("using the graph as given (", n, " vertices, ",
+                     length(user_graph$x), " edges)")
+  } else if (is.null(knn)) {
     knn <- knn_search(data, n_neighbors, metric, method, seed, n_threads, verbose,
                       metric_p = metric_p)
     if (!is.null(pca_model)) knn$pca <- pca_model$k
@@ -334,7 +436,7 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     check_knn_pca(knn, pca_model)
     if (verbose) say("using the precomputed neighbours (k = ", knn$k, ")")
   }
-  knn_used <- prune_knn(knn, n_neighbors)
+  knn_used <- if (is.null(user_graph)) prune_knn(knn, n_neighbors)
   tick("knn")
 
   # --- fuzzy graph, initial layout, optimisation ----------------------------
@@ -344,10 +446,20 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     b <- ab[2]
   }
   n_epochs <- resolve_epochs(n_epochs, n, densmap)
+  extra <- list()
   if (is.null(shared)) {
-    if (verbose) say("fuzzy simplicial set")
-    g <- fuzzy_graph(knn_used, set_op_mix_ratio, local_connectivity, n_threads)
+    if (!is.null(user_graph)) {
+      g <- user_graph[c("p", "i", "x")]
+    } else {
+      if (verbose) say("fuzzy simplicial set")
+      g <- fuzzy_graph(knn_used, set_op_mix_ratio, local_connectivity, n_threads,
+                       smoothing = length(return_extra) > 0L)
+      for (e in return_extra) extra[[e]] <- g[[e]]
+      g <- g[c("p", "i", "x")]
+    }
+    if (!is.null(target)) g <- supervise_graph(g, target, targ, seed, n_threads, verbose)
     tick("graph")
+    if (graph_only) return(list(graph = graph_matrix(g)))
     min_weight <- prune_threshold(g, n_epochs, n, densmap)
     if (verbose) say("initialisation: ", init_type)
     emb0 <- initial_layout(init_type, init, g, min_weight, n_components, data,
@@ -367,7 +479,7 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
                          dens = if (densmap) c(dens_lambda, dens_frac, dens_var_shift),
                          rad_orig = rad_orig)
   colnames(emb) <- paste0("UMAP", seq_len(n_components))
-  rn <- if (!is.null(data)) data$rownames else NULL
+  rn <- if (!is.null(data)) data$rownames else if (!is.null(user_graph)) user_graph$rownames
   if (!is.null(rn)) rownames(emb) <- rn
   tick("optimize")
   if (output_dens) {
@@ -385,7 +497,7 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     graph = graph,
     n_neighbors = n_neighbors,
     n_components = n_components,
-    metric = if (!is.na(knn$metric)) knn$metric else metric,
+    metric = if (is.null(knn)) NA_character_ else if (!is.na(knn$metric)) knn$metric else metric,
     metric_p = if (!is.null(knn$metric_p)) knn$metric_p else metric_p,
     min_dist = min_dist,
     spread = spread,
@@ -403,11 +515,16 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     dens_frac = dens_frac,
     dens_var_shift = dens_var_shift,
     seed = seed,
-    method = knn$method,
+    method = if (is.null(knn)) NA_character_ else knn$method,
     data = if (keep_data && !is.null(data)) kept_data(X, metric) else NULL,
     pca = if (!is.null(pca_model)) {
       if (keep_data) pca_model else pca_model[names(pca_model) != "x"]
     },
+    y = y,
+    target_n_neighbors = if (is.null(target) || target$kind != "numeric") NULL else targ$n_neighbors,
+    target_metric = if (is.null(target)) NULL else
+      if (target$kind == "numeric") targ$metric else "categorical",
+    target_weight = if (is.null(target)) NULL else targ$weight,
     timings = timings,
     call = call
   ), class = "umapc")
@@ -415,6 +532,7 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     fit$rad_orig <- rad_orig
     fit$rad_emb <- rad_emb
   }
+  for (e in names(extra)) fit[[e]] <- extra[[e]]
   if (is.null(call)) fit$.shared <- list(g = g, min_weight = min_weight, emb0 = emb0)
   fit
 }
@@ -424,7 +542,7 @@ check_init <- function(init, n, n_components, data) {
     init <- check_choice(init, "init", c("spectral", "pca", "random"))
     if (init == "pca") {
       if (is.null(data)) {
-        stop("`init` = \"pca\" needs the data: give `X` as well as `knn`, or use init = \"spectral\".",
+        stop("`init` = \"pca\" needs the data: give `X` (with `knn` if you like), or use init = \"spectral\".",
              call. = FALSE)
       }
       if (data$kind == "dist") {
@@ -485,11 +603,14 @@ default_epochs <- function(n, densmap = FALSE) {
   (if (n <= 10000L) 500L else 200L) + if (isTRUE(densmap)) 200L else 0L
 }
 
-# The symmetric fuzzy graph as list(p, i, x) (0-based, dgCMatrix slots).
-fuzzy_graph <- function(knn, set_op_mix_ratio, local_connectivity, n_threads) {
+# The symmetric fuzzy graph as list(p, i, x) (0-based, dgCMatrix slots),
+# with each row's rho and sigma when `smoothing`.
+fuzzy_graph <- function(knn, set_op_mix_ratio, local_connectivity, n_threads,
+                        smoothing = FALSE) {
   .Call(C_umapc_call_fuzzy_graph, knn$indices, knn$distances,
         list(set_op_mix_ratio = set_op_mix_ratio,
-             local_connectivity = local_connectivity, n_threads = n_threads))
+             local_connectivity = local_connectivity, n_threads = n_threads,
+             smoothing = smoothing))
 }
 
 graph_matrix <- function(g) {
@@ -568,4 +689,16 @@ embedding_radii <- function(emb, n_neighbors, seed, n_threads) {
                     FALSE)
   g <- fuzzy_graph(knn, 1, 1, n_threads)
   local_radii(g, 0, knn, FALSE)
+}
+
+check_return_extra <- function(return_extra) {
+  if (is.null(return_extra) || (is.character(return_extra) && !length(return_extra))) {
+    return(character())
+  }
+  allowed <- c("sigma", "rho")
+  if (!is.character(return_extra) || anyNA(return_extra) || !all(return_extra %in% allowed)) {
+    stop_arg("return_extra", return_extra,
+             'NULL or a character vector of "sigma", "rho"')
+  }
+  unique(return_extra)
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rerun every benchmark in one go (from the repository root):
 #   bash bench/run.sh            # all
-#   bash bench/run.sh knn speed  # some of: quality knn speed predict grid
+#   bash bench/run.sh knn speed  # some of: quality knn speed predict grid supervised
 # Installs, into bench/lib (not committed): uwot from CRAN (the version CRAN
 # serves, as the issues ask; Debian's r-cran-uwot brings its dependencies
 # prebuilt, so only uwot itself is compiled, about 3 minutes, once) and
@@ -36,7 +36,7 @@ export R_LIBS="$PWD/bench/lib${R_LIBS:+:$R_LIBS}"
 Rscript -e 'cat(sprintf("umapc %s, uwot %s (%s)\n", packageVersion("umapc"),
   packageVersion("uwot"), dirname(find.package("uwot"))))'
 which=("$@")
-[ ${#which[@]} -eq 0 ] && which=(quality knn speed predict grid)
+[ ${#which[@]} -eq 0 ] && which=(quality knn speed predict grid supervised)
 for b in "${which[@]}"; do
   echo "==== bench/$b.R ($(date +%H:%M:%S), load $(cut -d' ' -f1-3 /proc/loadavg))"
   Rscript "bench/$b.R" 2>&1 | tee "bench/out/$b.log"

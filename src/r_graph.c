@@ -22,19 +22,54 @@ static SEXP csr_to_list(const umapc_csr *g) {
   return out;
 }
 
+/* What fuzzy_graph() returns: the graph's slots and, when `smoothing`, each
+ * row's rho and sigma. */
+typedef struct {
+  umapc_csr g;
+  const double *rho, *sigma;
+  int smoothing;
+} graph_result;
+
+static SEXP graph_result_list(void *data) {
+  const graph_result *r = (const graph_result *)data;
+  const int n = r->g.n;
+  const char *names[] = {"p", "i", "x", "rho", "sigma", ""};
+  SEXP out, slots;
+  if (!r->smoothing) names[3] = "";
+  out = PROTECT(Rf_mkNamed(VECSXP, names));
+  slots = PROTECT(csr_to_list(&r->g));
+  SET_VECTOR_ELT(out, 0, VECTOR_ELT(slots, 0));
+  SET_VECTOR_ELT(out, 1, VECTOR_ELT(slots, 1));
+  SET_VECTOR_ELT(out, 2, VECTOR_ELT(slots, 2));
+  if (r->smoothing) {
+    SET_VECTOR_ELT(out, 3, Rf_allocVector(REALSXP, n));
+    memcpy(REAL(VECTOR_ELT(out, 3)), r->rho, (size_t)n * sizeof(double));
+    SET_VECTOR_ELT(out, 4, Rf_allocVector(REALSXP, n));
+    memcpy(REAL(VECTOR_ELT(out, 4)), r->sigma, (size_t)n * sizeof(double));
+  }
+  UNPROTECT(2);
+  return out;
+}
+
+static void graph_result_free(void *data) {
+  umapc_csr_free(&((graph_result *)data)->g);
+}
+
 /*
  * fuzzy_graph(indices, distances, params): indices/distances are R's n x k
  * matrices (1-based, self in column 1). params: list(set_op_mix_ratio,
- * local_connectivity, n_threads). Returns list(p, i, x).
+ * local_connectivity, n_threads, smoothing). Returns list(p, i, x), and
+ * rho and sigma (n each) when `smoothing`.
  */
 SEXP umapc_call_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_params) {
   umapc_r_params pl = umapc_r_params_open(s_params, "fuzzy_graph");
   umapc_graph_params gp;
   const int n_threads = umapc_r_param_int(&pl, "n_threads");
+  const int smoothing = umapc_r_param_int(&pl, "smoothing");
   const int n = Rf_nrows(s_idx), k = Rf_ncols(s_idx);
   int *idx, status;
-  double *dist;
-  umapc_csr g;
+  double *dist, *rho = NULL, *sigma = NULL;
+  graph_result res;
   SEXP out;
 
   gp.set_op_mix_ratio = umapc_r_param_double(&pl, "set_op_mix_ratio");
@@ -45,13 +80,21 @@ SEXP umapc_call_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_params) {
       Rf_nrows(s_dist) != n || Rf_ncols(s_dist) != k)
     Rf_error("internal: malformed k-NN matrices");
   umapc_r_knn_rows(s_idx, s_dist, &idx, &dist);
-  status = umapc_fuzzy_graph(idx, dist, n, k, n, &gp, n_threads, NULL, NULL,
-                             &g);
+  if (smoothing) {
+    rho = (double *)R_alloc((size_t)n + 1, sizeof(double));
+    sigma = (double *)R_alloc((size_t)n + 1, sizeof(double));
+  }
+  status = umapc_fuzzy_graph(idx, dist, n, k, n, &gp, n_threads, rho, sigma,
+                             &res.g);
   umapc_r_stop(status, "fuzzy simplicial set");
-  /* copying into R vectors may longjmp (out of memory): free g first */
-  out = umapc_r_unwind_protect((SEXP(*)(void *))csr_to_list, &g,
-                               (void (*)(void *))umapc_csr_free, &g);
-  umapc_csr_free(&g);
+  res.rho = rho;
+  res.sigma = sigma;
+  res.smoothing = smoothing != 0;
+  /* copying into R vectors may longjmp (out of memory): free the graph
+   * first */
+  out = umapc_r_unwind_protect(graph_result_list, &res, graph_result_free,
+                               &res);
+  umapc_csr_free(&res.g);
   return out;
 }
 

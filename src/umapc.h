@@ -39,10 +39,12 @@
   X(openmp_threads, 0)        \
   X(scan_values, 1)           \
   X(knn_rows, 2)              \
-  X(knn_adjacent_dup, 1)      \
-  X(pca, 2)                   \
-  X(pca_project, 4)           \
-  X(kernels, 1)
+  X(knn_adjacent_dup, 1)         \
+  X(pca, 2)                      \
+  X(pca_project, 4)              \
+  X(kernels, 1)                  \
+  X(categorical_intersection, 3) \
+  X(general_intersection, 3)
 
 /* Parameter lists by number of arguments. */
 #define UMAPC_SEXPS_0 void

@@ -75,7 +75,7 @@ test_that("bad data gives clear errors and the input is never modified", {
   expect_identical(fit$data, iris[1:4])
   expect_error(umap(data.frame(a = letters[1:5], b = LETTERS[1:5])),
                "`X` is a data frame without numeric columns \\(`a`, `b`\\)")
-  expect_error(umap(NULL), "`X` can be NULL only when `knn` is given")
+  expect_error(umap(NULL), "`X` can be NULL only when `knn` or `graph` is given")
   # inputs unchanged
   X0 <- X
   fit <- umap(X, seed = 1, n_epochs = 5)
