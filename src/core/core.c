@@ -12,6 +12,30 @@ const char *umapc_status_string(int status) {
   }
 }
 
+static const char *invalid_file = NULL;
+static int invalid_line = 0;
+
+int umapc_invalid_at(const char *file, int line) {
+#ifdef _OPENMP
+#pragma omp critical(umapc_invalid)
+#endif
+  {
+    invalid_file = file;
+    invalid_line = line;
+  }
+  return UMAPC_ERR_INVALID;
+}
+
+void umapc_invalid_site(const char **file, int *line) {
+  *file = invalid_file;
+  *line = invalid_line;
+}
+
+void umapc_invalid_clear(void) {
+  invalid_file = NULL;
+  invalid_line = 0;
+}
+
 double umapc_det_dot(const double *x, const double *y, size_t n,
                      int n_threads) {
   const size_t n_chunks = (n + UMAPC_SUM_CHUNK - 1) / UMAPC_SUM_CHUNK;

@@ -53,7 +53,7 @@ static int scaled_metric(int metric) {
 }
 
 int umapc_data_set_p(umapc_data *data, double p) {
-  if (!(p >= 1.0) || !(p <= UMAPC_MINKOWSKI_PMAX)) return UMAPC_ERR_INVALID;
+  if (!(p >= 1.0) || !(p <= UMAPC_MINKOWSKI_PMAX)) return UMAPC_INVALID();
   data->p = p;
   data->p_int = (p == floor(p)) ? (int)p : 0;
   return UMAPC_OK;
@@ -230,7 +230,7 @@ int umapc_data_from_dense(const double *X, int n, int d, int metric,
                           int n_threads, umapc_data *out) {
   int st, i0;
   double *rows;
-  if (n < 1 || d < 1) return UMAPC_ERR_INVALID;
+  if (n < 1 || d < 1) return UMAPC_INVALID();
   st = data_alloc(out, n, d, metric);
   if (st != UMAPC_OK) return st;
   n_threads = umapc_clamp_threads(n_threads);
@@ -369,7 +369,7 @@ int umapc_data_from_csc(const int *p, const int *ri, const double *x, int n,
   int *rp = NULL, *rj = NULL, *fill = NULL;
   double *rx = NULL, *rows = NULL;
   const int sparse = umapc_sparse_metric(metric);
-  if (n < 1 || d < 1) return UMAPC_ERR_INVALID;
+  if (n < 1 || d < 1) return UMAPC_INVALID();
   st = data_alloc2(out, n, d, metric, !sparse);
   if (st != UMAPC_OK) return st;
   st = UMAPC_ERR_NOMEM;
@@ -455,7 +455,7 @@ int umapc_data_like(const umapc_data *ref, const double *X, int n,
   int st, i, j;
   const int d = ref->d;
   double *rows;
-  if (n < 1) return UMAPC_ERR_INVALID;
+  if (n < 1) return UMAPC_INVALID();
   st = data_alloc(out, n, d, ref->metric);
   if (st != UMAPC_OK) return st;
   rows = (double *)malloc((size_t)n * (size_t)d * sizeof(double));

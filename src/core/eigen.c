@@ -317,10 +317,10 @@ int umapc_eigsh_largest(int n, int nev, umapc_matvec_fn matvec, void *ctx,
   else umapc_eigen_opts_default(&o);
   if (n < 1 || nev < 1 || matvec == NULL || evals == NULL || evecs == NULL ||
       o.ndefl < 0 || (o.ndefl > 0 && o.defl == NULL))
-    return UMAPC_ERR_INVALID;
+    return UMAPC_INVALID();
   nd = o.ndefl;
   avail = n - nd;
-  if (nev > avail) return UMAPC_ERR_INVALID;
+  if (nev > avail) return UMAPC_INVALID();
   m = o.ncv > 0 ? o.ncv : (2 * nev + 1 > 20 ? 2 * nev + 1 : 20);
   if (m < nev + 1) m = nev + 1;
   if (m > avail) m = avail;

@@ -56,7 +56,7 @@ int umapc_smooth_knn(const double *dist, int n, int k, double local_connectivity
   const double target = log2((double)k);
   double mean_all = 0.0;
   int i;
-  if (n < 1 || k < 1) return UMAPC_ERR_INVALID;
+  if (n < 1 || k < 1) return UMAPC_INVALID();
   n_threads = umapc_clamp_threads(n_threads);
   for (i = 0; i < n; i++) {
     double s = 0.0;
@@ -361,9 +361,9 @@ int umapc_fuzzy_graph(const int *idx, const double *dist, int n, int k,
 
   memset(out, 0, sizeof(*out));
   if (n < 1 || k < 1 || n_cols < 1 || (!par->bipartite && n_cols != n))
-    return UMAPC_ERR_INVALID;
+    return UMAPC_INVALID();
   for (e = 0; e < (size_t)n * k; e++)
-    if (idx[e] < 0 || idx[e] >= n_cols) return UMAPC_ERR_INVALID;
+    if (idx[e] < 0 || idx[e] >= n_cols) return UMAPC_INVALID();
   if (rho == NULL)
     rho = own_rho = (double *)malloc((size_t)n * sizeof(double));
   if (sigma == NULL)

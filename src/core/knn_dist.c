@@ -37,7 +37,7 @@ int umapc_knn_dist(const double *dv, int n, int k, int n_threads,
                    const umapc_interrupt *intr, int *idx, double *dist) {
   const int hk = k - 1, chunk = 1024;
   int i0, status = UMAPC_OK;
-  if (k < 1 || k > n) return UMAPC_ERR_INVALID;
+  if (k < 1 || k > n) return UMAPC_INVALID();
   n_threads = umapc_clamp_threads(n_threads);
   for (i0 = 0; i0 < n; i0 += chunk) {
     const int i1 = i0 + chunk < n ? i0 + chunk : n;

@@ -124,7 +124,7 @@ int umapc_knn_exact(const umapc_data *ref, const umapc_data *query, int k,
   int *hi = NULL, status = UMAPC_OK, b0;
 
   if (k < 1 || hk > avail || (!self && qd->d != ref->d))
-    return UMAPC_ERR_INVALID;
+    return UMAPC_INVALID();
   n_threads = umapc_clamp_threads(n_threads);
   hc = hk;
   if (dot_path(ref)) hc = hk + 8 + hk / 8;

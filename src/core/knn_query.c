@@ -92,7 +92,7 @@ int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
   const uint64_t key = umapc_rng_key(seed, UMAPC_STREAM_KNN);
   const int chunk = 256;
   int *gp = NULL, *gj = NULL, status, q0;
-  if (k < 1 || k > nr || query->d != ref->d || K < 1) return UMAPC_ERR_INVALID;
+  if (k < 1 || k > nr || query->d != ref->d || K < 1) return UMAPC_INVALID();
   status = search_graph(gidx, nr, K, &gp, &gj);
   if (status != UMAPC_OK) return status;
   n_threads = umapc_clamp_threads(n_threads);

@@ -146,16 +146,16 @@ int umapc_spectral_init(const umapc_csr *g, double min_weight, int dim,
   comp_t *comps = NULL;
 
   if (fallback != NULL) *fallback = 0;
-  if (g == NULL || dim < 1 || g->n < 0) return UMAPC_ERR_INVALID;
+  if (g == NULL || dim < 1 || g->n < 0) return UMAPC_INVALID();
   n = g->n;
   if (n == 0) return UMAPC_OK;
   if (out == NULL || g->p == NULL || (g->p[n] > 0 && g->j == NULL) ||
       (g->p[n] > 0 && g->w == NULL) || g->p[0] != 0)
-    return UMAPC_ERR_INVALID;
+    return UMAPC_INVALID();
   for (r = 0; r < n; r++) {
-    if (g->p[r + 1] < g->p[r]) return UMAPC_ERR_INVALID;
+    if (g->p[r + 1] < g->p[r]) return UMAPC_INVALID();
     for (e = g->p[r]; e < g->p[r + 1]; e++)
-      if (g->j[e] < 0 || g->j[e] >= n) return UMAPC_ERR_INVALID;
+      if (g->j[e] < 0 || g->j[e] >= n) return UMAPC_INVALID();
   }
 
   parent = (int *)malloc((size_t)n * sizeof(int));
@@ -529,9 +529,9 @@ int umapc_pca_init(const double *X, int n, int d, int dim, uint64_t seed,
   size_t nc;
   long i;
 
-  if (n < 0 || d < 1 || dim < 1) return UMAPC_ERR_INVALID;
+  if (n < 0 || d < 1 || dim < 1) return UMAPC_INVALID();
   if (n == 0) return UMAPC_OK;
-  if (X == NULL || out == NULL) return UMAPC_ERR_INVALID;
+  if (X == NULL || out == NULL) return UMAPC_INVALID();
   nev = dim < d ? dim : d;
   nc = ((size_t)n + UMAPC_SUM_CHUNK - 1) / UMAPC_SUM_CHUNK;
   mu = (double *)malloc((size_t)d * sizeof(double));
@@ -559,7 +559,7 @@ int umapc_pca_init(const double *X, int n, int d, int dim, uint64_t seed,
   for (j = 0; j < d; j++) {
     mu[j] /= n;
     if (!isfinite(mu[j])) {
-      status = UMAPC_ERR_INVALID;
+      status = UMAPC_INVALID();
       goto done;
     }
   }

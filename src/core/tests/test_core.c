@@ -3,7 +3,8 @@
  * memberships and the fuzzy union (against a dense computation), the
  * chained fuzzy graph for fitting and for new rows, the a/b
  * fit, a few layout epochs, the transform of new points, exact k-NN against
- * brute force for every metric, sparse == dense data copies and interrupts.
+ * brute force for every metric, sparse == dense data copies, interrupts
+ * and the site recorded for invalid input.
  * Built with -fsanitize=address,undefined by the Makefile: the run must
  * report no sanitizer errors and no leaks. */
 #include <float.h>
@@ -1201,6 +1202,22 @@ static void test_csc(void) {
   }
 }
 
+/* Invalid input records the core's file and line for the error report. */
+static void test_invalid_site(void) {
+  const double dv[1] = {1.0};
+  int idx[3], line = -1;
+  double dist[3];
+  const char *file = "";
+  umapc_invalid_clear();
+  umapc_invalid_site(&file, &line);
+  CHECK(file == NULL && line == 0);
+  /* k = 3 neighbours among n = 2 points */
+  CHECK(umapc_knn_dist(dv, 2, 3, 1, NULL, idx, dist) == UMAPC_ERR_INVALID);
+  umapc_invalid_site(&file, &line);
+  CHECK(file != NULL && strstr(file, "knn_dist.c") != NULL && line > 0);
+  umapc_invalid_clear();
+}
+
 int main(void) {
   test_rng();
   test_heap();
@@ -1214,5 +1231,6 @@ int main(void) {
   test_transform();
   test_knn_exact();
   test_csc();
+  test_invalid_site();
   TEST_DONE();
 }
