@@ -16,39 +16,6 @@
 #define QUERY_EPSILON 0.1f
 #define QUERY_STARTS 48
 
-typedef struct {
-  float d;
-  int i;
-} cand;
-
-/* min-heap of candidates ordered by (distance, index) */
-static void cand_push(cand *h, int *n, float d, int i) {
-  int pos = (*n)++;
-  while (pos > 0) {
-    int parent = (pos - 1) / 2;
-    if (!umapc_after(h[parent].d, h[parent].i, d, i)) break;
-    h[pos] = h[parent];
-    pos = parent;
-  }
-  h[pos].d = d;
-  h[pos].i = i;
-}
-
-static cand cand_pop(cand *h, int *n) {
-  cand top = h[0], last = h[--(*n)];
-  int pos = 0;
-  for (;;) {
-    int c = 2 * pos + 1;
-    if (c >= *n) break;
-    if (c + 1 < *n && umapc_after(h[c].d, h[c].i, h[c + 1].d, h[c + 1].i)) c++;
-    if (!umapc_after(last.d, last.i, h[c].d, h[c].i)) break;
-    h[pos] = h[c];
-    pos = c;
-  }
-  if (*n > 0) h[pos] = last;
-  return top;
-}
-
 /* The search graph: each reference row's neighbours plus the rows that list
  * it (reverse edges), as CSR. */
 static int search_graph(const int *gidx, int n, int K, int **pp, int **pj) {
@@ -105,11 +72,13 @@ int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
 #endif
     {
       unsigned *stamp = (unsigned *)calloc((size_t)nr, sizeof(unsigned));
-      cand *cq = (cand *)malloc((size_t)nr * sizeof(cand));
+      /* candidate min-queue (distances, indices) */
+      float *cqd = (float *)malloc((size_t)nr * sizeof(float));
+      int *cqi = (int *)malloc((size_t)nr * sizeof(int));
       float *hd = (float *)malloc((size_t)k * sizeof(float));
       int *hi = (int *)malloc((size_t)k * sizeof(int));
       unsigned cur = 0;
-      if (!stamp || !cq || !hd || !hi) {
+      if (!stamp || !cqd || !cqi || !hd || !hi) {
 #ifdef _OPENMP
 #pragma omp atomic write
 #endif
@@ -135,7 +104,7 @@ int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
           if (stamp[r] == cur) continue;
           stamp[r] = cur;
           d = umapc_kernel(query, q, ref, r);
-          cand_push(cq, &nc, d, r);
+          umapc_heap_queue_push(cqd, cqi, &nc, d, r);
           if (umapc_heap_push(hd, hi, k, d, r) && filled < k) filled++;
         }
         for (s = 0; filled < k && s < nr; s++) { /* tiny data: fill up */
@@ -143,22 +112,24 @@ int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
           stamp[s] = cur;
           {
             const float d = umapc_kernel(query, q, ref, s);
-            cand_push(cq, &nc, d, s);
+            umapc_heap_queue_push(cqd, cqi, &nc, d, s);
             if (umapc_heap_push(hd, hi, k, d, s)) filled++;
           }
         }
         while (nc > 0) {
-          const cand c = cand_pop(cq, &nc);
-          const float bound = hd[0] * (1.0f + QUERY_EPSILON);
-          if (c.d > bound) break;
-          for (t = gp[c.i]; t < gp[c.i + 1]; t++) {
+          float cd, bound;
+          int ci;
+          umapc_heap_queue_pop(cqd, cqi, &nc, &cd, &ci);
+          bound = hd[0] * (1.0f + QUERY_EPSILON);
+          if (cd > bound) break;
+          for (t = gp[ci]; t < gp[ci + 1]; t++) {
             const int r = gj[t];
             float d;
             if (stamp[r] == cur) continue;
             stamp[r] = cur;
             d = umapc_kernel(query, q, ref, r);
             if (d < hd[0] * (1.0f + QUERY_EPSILON) || filled < k) {
-              cand_push(cq, &nc, d, r);
+              umapc_heap_queue_push(cqd, cqi, &nc, d, r);
               if (umapc_heap_push(hd, hi, k, d, r) && filled < k) filled++;
             }
           }
@@ -170,7 +141,8 @@ int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
         }
       }
       free(stamp);
-      free(cq);
+      free(cqd);
+      free(cqi);
       free(hd);
       free(hi);
     }

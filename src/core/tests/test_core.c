@@ -224,6 +224,41 @@ static void test_heap(void) {
   }
 }
 
+/* The double heap and the min-queue, from the same template: the k best
+ * by (value, index) in order, and a queue that pops in that order. */
+static void test_heap_types(void) {
+  enum { K = 5, M = 64 };
+  double dd[K], qd[M];
+  float fd[M];
+  int di[K], qi[M], fi[M], t, nq = 0, nf = 0;
+  uint64_t st = 12345;
+  double prev_d = -1.0;
+  int prev_i = -1;
+  umapc_dheap_init(dd, di, K);
+  for (t = 0; t < M; t++) {
+    /* values from a small set: ties are common */
+    const double v = (double)(test_u64(&st) % 9);
+    umapc_dheap_push(dd, di, K, v, M - t);
+    umapc_dheap_queue_push(qd, qi, &nq, v, M - t);
+    umapc_heap_queue_push(fd, fi, &nf, (float)v, M - t);
+  }
+  umapc_dheap_sort(dd, di, K);
+  CHECK(nq == M && nf == M);
+  for (t = 0; t < M; t++) {
+    double v;
+    float fv;
+    int i, fi1;
+    umapc_dheap_queue_pop(qd, qi, &nq, &v, &i);
+    umapc_heap_queue_pop(fd, fi, &nf, &fv, &fi1);
+    CHECK(v > prev_d || (v == prev_d && i > prev_i));
+    CHECK((double)fv == v && fi1 == i);
+    if (t < K) CHECK(dd[t] == v && di[t] == i);
+    prev_d = v;
+    prev_i = i;
+  }
+  CHECK(nq == 0 && nf == 0);
+}
+
 /* ---------------------------------------------------------------------- */
 /* smooth k-NN distances                                                   */
 /* ---------------------------------------------------------------------- */
@@ -1221,6 +1256,7 @@ static void test_invalid_site(void) {
 int main(void) {
   test_rng();
   test_heap();
+  test_heap_types();
   test_smooth_knn();
   test_fuzzy_union();
   test_fuzzy_graph();
