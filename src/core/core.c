@@ -1,5 +1,6 @@
 /* Status strings and deterministic reductions. */
 #include "core.h"
+#include "parallel.h"
 
 const char *umapc_status_string(int status) {
   switch (status) {
@@ -47,7 +48,7 @@ double umapc_det_dot(const double *x, const double *y, size_t n,
   for (base = 0; base < n_chunks; base += 64) {
     long c, m = (long)(n_chunks - base < 64 ? n_chunks - base : 64);
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static) if (m > 1 && n > 65536)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (m > 1 && n > UMAPC_PAR_SUM_MIN)
 #endif
     for (c = 0; c < m; c++) {
       size_t lo = (base + (size_t)c) * UMAPC_SUM_CHUNK, t;

@@ -5,6 +5,7 @@
 
 #include "data.h"
 #include "kernels.h"
+#include "parallel.h"
 
 const char *umapc_metric_name(int metric) {
   static const char *const names[] = {
@@ -117,7 +118,7 @@ static void finish_block(umapc_data *out, double *rows, int i0, int cnt,
   int i;
   (void)n_threads;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static) if (cnt > 256)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (cnt > UMAPC_PAR_BLOCK_ROWS_MIN)
 #endif
   for (i = 0; i < cnt; i++) {
     int j;
@@ -212,7 +213,7 @@ static int dense_centred(const double *X, umapc_data *out, int n_threads) {
   out->scale = 1.0 / s;
   (void)n_threads;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > UMAPC_PAR_ROWS_MIN)
 #endif
   for (i = 0; i < n; i += 64) {
     const int ie = i + 64 < n ? i + 64 : n;

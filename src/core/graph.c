@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "graph.h"
+#include "parallel.h"
 
 #define SMOOTH_K_TOLERANCE 1e-5
 #define MIN_K_DIST_SCALE 1e-3
@@ -67,7 +68,7 @@ int umapc_smooth_knn(const double *dist, int n, int k, double local_connectivity
   mean_all /= (double)n * (double)k;
 
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > UMAPC_PAR_ROWS_MIN)
 #endif
   for (i = 0; i < n; i++) {
     const double *d = dist + (size_t)i * k;
@@ -115,7 +116,7 @@ void umapc_memberships(const int *idx, const double *dist, int n, int k,
   int i;
   n_threads = umapc_clamp_threads(n_threads);
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > UMAPC_PAR_ROWS_MIN)
 #endif
   for (i = 0; i < n; i++) {
     int t;
@@ -163,25 +164,20 @@ int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
 
   {
     /* per row: sort entries, drop self/zero weights, merge duplicates */
-    int failed = 0;
+    umapc_scratch bufs; /* each thread's row of k entries */
+    if (!umapc_scratch_alloc(&bufs, n_threads, (size_t)k * sizeof(entry), 0))
+      goto done;
 #ifdef _OPENMP
-#pragma omp parallel num_threads(n_threads) if (n > 2048)
+#pragma omp parallel num_threads(n_threads) if (n > UMAPC_PAR_ROWS_MIN)
 #endif
     {
-      entry *buf = (entry *)malloc((size_t)k * sizeof(entry));
+      entry *buf = (entry *)umapc_scratch_get(&bufs);
       int r;
-      if (buf == NULL) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-        failed = 1;
-      }
 #ifdef _OPENMP
 #pragma omp for schedule(static)
 #endif
       for (r = 0; r < n; r++) {
         int t, m = 0, u = 0;
-        if (buf == NULL) continue;
         for (t = 0; t < k; t++) {
           const size_t e = (size_t)r * k + t;
           if (idx[e] == r || idx[e] < 0 || idx[e] >= n || !(w[e] > 0.0))
@@ -205,9 +201,8 @@ int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
         }
         pp[r + 1] = u;
       }
-      free(buf);
     }
-    if (failed) goto done;
+    umapc_scratch_free(&bufs);
   }
   /* compact the fixed slots into CSR */
   for (i = 0; i < n; i++) {
@@ -244,7 +239,7 @@ int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
 
   /* merge row i of P and of P^T: count, then fill (row-parallel) */
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > UMAPC_PAR_ROWS_MIN)
 #endif
   for (i = 0; i < n; i++) {
     int a = pp[i], ae = pp[i + 1], b = tp[i], be = tp[i + 1], c = 0;
@@ -271,7 +266,7 @@ int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
     goto done;
   }
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > UMAPC_PAR_ROWS_MIN)
 #endif
   for (i = 0; i < n; i++) {
     int a = pp[i], ae = pp[i + 1], b = tp[i], be = tp[i + 1], c = cnt[i];

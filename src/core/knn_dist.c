@@ -9,6 +9,7 @@
 
 #include "heap.h"
 #include "knn.h"
+#include "parallel.h"
 
 static double dist_at(const double *dv, long n, long i, long j) {
   long a = i < j ? i : j, b = i < j ? j : i;
@@ -25,7 +26,7 @@ int umapc_knn_dist(const double *dv, int n, int k, int n_threads,
     const int i1 = i0 + chunk < n ? i0 + chunk : n;
     int i;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 16) if (i1 - i0 > 64)
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 16) if (i1 - i0 > UMAPC_PAR_SEARCH_MIN)
 #endif
     for (i = i0; i < i1; i++) {
       int *ix = idx + (size_t)i * k + 1;

@@ -11,6 +11,7 @@
 
 #include "heap.h"
 #include "knn.h"
+#include "parallel.h"
 #include "rng.h"
 
 #define QUERY_EPSILON 0.1f
@@ -59,41 +60,43 @@ int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
   const uint64_t key = umapc_rng_key(seed, UMAPC_STREAM_KNN);
   const int chunk = 256;
   int *gp = NULL, *gj = NULL, status, q0;
+  umapc_scratch blocks;
   if (k < 1 || k > nr || query->d != ref->d || K < 1) return UMAPC_INVALID();
   status = search_graph(gidx, nr, K, &gp, &gj);
   if (status != UMAPC_OK) return status;
   n_threads = umapc_clamp_threads(n_threads);
+  /* each thread's block (zeroed): its stamp counter, the stamps of visited
+   * rows (nr), the candidate min-queue (nr distances, nr indices) and the
+   * k best (k distances, k indices); all 4-byte values */
+  if (!umapc_scratch_alloc(&blocks, n_threads,
+                           (1 + 3 * (size_t)nr + 2 * (size_t)k) * 4, 1)) {
+    free(gp);
+    free(gj);
+    return UMAPC_ERR_NOMEM;
+  }
 
   for (q0 = 0; q0 < nq && status == UMAPC_OK; q0 += chunk * 8) {
     const int q1 = q0 + chunk * 8 < nq ? q0 + chunk * 8 : nq;
-    int failed = 0, q;
+    int q;
 #ifdef _OPENMP
-#pragma omp parallel num_threads(n_threads) if (q1 - q0 > 64)
+#pragma omp parallel num_threads(n_threads) if (q1 - q0 > UMAPC_PAR_SEARCH_MIN)
 #endif
     {
-      unsigned *stamp = (unsigned *)calloc((size_t)nr, sizeof(unsigned));
-      /* candidate min-queue (distances, indices) */
-      float *cqd = (float *)malloc((size_t)nr * sizeof(float));
-      int *cqi = (int *)malloc((size_t)nr * sizeof(int));
-      float *hd = (float *)malloc((size_t)k * sizeof(float));
-      int *hi = (int *)malloc((size_t)k * sizeof(int));
-      unsigned cur = 0;
-      if (!stamp || !cqd || !cqi || !hd || !hi) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-        failed = 1;
-      }
+      unsigned *cur = (unsigned *)umapc_scratch_get(&blocks);
+      unsigned *stamp = cur + 1;
+      float *cqd = (float *)(stamp + nr);
+      int *cqi = (int *)(cqd + nr);
+      float *hd = (float *)(cqi + nr);
+      int *hi = (int *)(hd + k);
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 16)
 #endif
       for (q = q0; q < q1; q++) {
         const uint64_t rk = umapc_rng_key(row_keys[q], key);
         int nc = 0, s, t, filled = 0;
-        if (failed || !stamp) continue;
-        if (++cur == 0) { /* stamps wrapped: clear */
+        if (++*cur == 0) { /* stamps wrapped: clear */
           memset(stamp, 0, (size_t)nr * sizeof(unsigned));
-          cur = 1;
+          *cur = 1;
         }
         umapc_heap_init(hd, hi, k);
         for (s = 0; s < QUERY_STARTS || filled < k; s++) {
@@ -101,15 +104,15 @@ int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
                                             (uint32_t)nr);
           float d;
           if (s > QUERY_STARTS + 8 * nr) break; /* cannot happen: safety */
-          if (stamp[r] == cur) continue;
-          stamp[r] = cur;
+          if (stamp[r] == *cur) continue;
+          stamp[r] = *cur;
           d = umapc_kernel(query, q, ref, r);
           umapc_heap_queue_push(cqd, cqi, &nc, d, r);
           if (umapc_heap_push(hd, hi, k, d, r) && filled < k) filled++;
         }
         for (s = 0; filled < k && s < nr; s++) { /* tiny data: fill up */
-          if (stamp[s] == cur) continue;
-          stamp[s] = cur;
+          if (stamp[s] == *cur) continue;
+          stamp[s] = *cur;
           {
             const float d = umapc_kernel(query, q, ref, s);
             umapc_heap_queue_push(cqd, cqi, &nc, d, s);
@@ -125,8 +128,8 @@ int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
           for (t = gp[ci]; t < gp[ci + 1]; t++) {
             const int r = gj[t];
             float d;
-            if (stamp[r] == cur) continue;
-            stamp[r] = cur;
+            if (stamp[r] == *cur) continue;
+            stamp[r] = *cur;
             d = umapc_kernel(query, q, ref, r);
             if (d < hd[0] * (1.0f + QUERY_EPSILON) || filled < k) {
               umapc_heap_queue_push(cqd, cqi, &nc, d, r);
@@ -140,15 +143,10 @@ int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
           dist[(size_t)q * k + t] = umapc_kernel_to_dist(ref, hd[t]);
         }
       }
-      free(stamp);
-      free(cqd);
-      free(cqi);
-      free(hd);
-      free(hi);
     }
-    if (failed) status = UMAPC_ERR_NOMEM;
-    else if (umapc_interrupted(intr)) status = UMAPC_ERR_INTERRUPTED;
+    if (umapc_interrupted(intr)) status = UMAPC_ERR_INTERRUPTED;
   }
+  umapc_scratch_free(&blocks);
   free(gp);
   free(gj);
   return status;

@@ -22,6 +22,9 @@
 #include <omp.h>
 #endif
 
+/* Each is compared with the loop's size as the loops have always done
+ * (">" or ">=", see the loop). */
+
 /* deterministic sums (core.c): elements */
 #define UMAPC_PAR_SUM_MIN 65536
 /* row loops with O(d) or O(k) work per row (data copy, fuzzy graph):
@@ -36,6 +39,9 @@
 #define UMAPC_PAR_SEARCH_MIN 64
 /* exact k-NN: blocks of query rows (each a full pass over the data) */
 #define UMAPC_PAR_BLOCKS_MIN 2
+/* the layout: vertex chunks per thread in each phase, at least (fewer
+ * threads for smaller graphs) */
+#define UMAPC_PAR_LAYOUT_CHUNKS 4
 
 /* The calling thread's number in the current team (0 outside a parallel
  * region or without OpenMP). */
