@@ -29,6 +29,7 @@ umap_grid <- function(X, n_neighbors = c(5, 50, 100, 250),
                       n_threads = NULL, verbose = FALSE, ...) {
   seed <- resolve_seed(seed)
   n_threads <- resolve_threads(n_threads)
+  use_kernels()
   check_flag(verbose, "verbose")
   if (!is.null(X)) check_orientation(X)
   dots <- list(...)

@@ -97,6 +97,7 @@ nearest_neighbors.default <- function(X, n_neighbors = 15, metric = "euclidean",
   n_neighbors <- check_number(n_neighbors, "n_neighbors", lower = 2, upper = data$n,
                               integer = TRUE)
   if (identical(method, c("auto", "exact", "nndescent"))) method <- "auto"
+  use_kernels()
   knn_search(data, n_neighbors, metric, method, seed, resolve_threads(n_threads),
              verbose,
              nnd_params(n_trees, leaf_size, n_iters, max_candidates, delta),

@@ -50,6 +50,7 @@ predict.umapc <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
          call. = FALSE)
   }
   n_threads <- resolve_threads(n_threads)
+  use_kernels()
   check_flag(verbose, "verbose")
   train <- prepare_data(object$data, arg = "object$data", metric = object$metric)
   if (train$kind == "dist") {

@@ -20,10 +20,31 @@
 #'   moves being added, in a fixed order, at the end of each phase;
 #' * `seed = NULL` takes one draw from R's random number generator, so
 #'   [set.seed()] makes it reproducible too; the seed used is stored in the
-#'   result as `$seed`.
+#'   result as `$seed`;
+#' * the same bits on every machine: x86-64 with or without AVX2, ARM64
+#'   (Apple silicon, Graviton, Raspberry Pi), with gcc or clang at any
+#'   optimisation level. umapc computes every number itself, in IEEE-754
+#'   single and double precision with the order of every operation fixed:
+#'   sums in a fixed order that does not depend on the vector width or the
+#'   threads, no fused multiply-add, its own `exp()`, `log()` and power
+#'   functions (the C library's differ between platforms in the last bit),
+#'   no BLAS or LAPACK. The faster AVX2 kernels and the portable ones give
+#'   the same bits ([umapc_kernels()] tells which run, and
+#'   `options(umapc.kernels = "portable")` chooses the portable ones). This
+#'   holds for [nearest_neighbors()], every `init`, the graph, the layout and
+#'   [predict()]; the package's tests check a golden digest of
+#'   `umap(fmnist$pixels, seed = 42)` on every machine that runs them, and
+#'   its sources check one hash of a whole run for builds with gcc and clang,
+#'   at -O0 to -O3, on x86-64 and ARM64.
 #'
-#' Results are reproducible on the same machine and build; other compilers or
-#' processors give statistically equivalent, not identical, embeddings.
+#' Limits: results are the same for the same version of umapc (a change
+#' of an algorithm changes results; NEWS says when); the input must be the
+#' same bits (data computed in R on two machines may differ already, e.g.
+#' after R's own `exp()` or a BLAS product); and builds with compiler
+#' options that allow non-IEEE arithmetic (`-ffast-math`,
+#' `-ffp-contract=fast` with clang) or the 32-bit x87 unit are outside the
+#' promise. Plots of identical coordinates may still be drawn differently by
+#' different graphics devices.
 #'
 #' @section Edge cases:
 #' * Duplicate rows are neighbours at distance 0; ties are broken by the
@@ -207,6 +228,7 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
   dens_frac <- check_number(dens_frac, "dens_frac", lower = 0, upper = 1)
   dens_var_shift <- check_number(dens_var_shift, "dens_var_shift", lower = 0)
   n_threads <- resolve_threads(n_threads)
+  use_kernels()
   t_start <- proc.time()[["elapsed"]]
   timings <- numeric()
   tick <- function(stage) {

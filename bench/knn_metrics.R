@@ -37,8 +37,10 @@ cases <- list(
 exact_query <- function(D, metric, p, rows) {
   data <- umapc:::prepare_data(D, metric = metric)
   qry <- data$data[rows, , drop = FALSE]
-  .Call(umapc:::C_umapc_knn, data$data, qry, k + 1L, umapc:::metric_arg(metric, p),
-        0L, 1, threads, FALSE, umapc:::nnd_params())
+  .Call(umapc:::C_umapc_call_knn, data$data, qry,
+        c(list(k = k + 1L, metric = metric, metric_p = umapc:::metric_p_arg(p),
+               method = "exact", seed = 1, n_threads = threads, verbose = FALSE),
+          umapc:::nnd_params()))
 }
 
 rows <- list()

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/data.h"
+#include "core/kernels.h"
 #include "core/knn.h"
 #include "core/rng.h"
 #include "r_util.h"
@@ -378,4 +379,28 @@ void umapc_r_knn_rows(SEXP s_idx, SEXP s_dist, int **idx, double **dist) {
   for (t = 0; t < k; t++)
     for (i = 0; i < n; i++)
       (*dist)[(size_t)i * k + t] = REAL(s_dist)[(size_t)t * n + i];
+}
+
+/*
+ * kernels(which): which = 0 portable, 1 AVX2 (taken only where available),
+ * -1 no change. Returns the kernels in use ("portable" or "avx2") with
+ * attribute "avx2_available". R calls it before every computation, from
+ * the option umapc.kernels; no computation is running then.
+ */
+SEXP umapc_call_kernels(SEXP s_params) {
+  umapc_r_params pl = umapc_r_params_open(s_params, "kernels");
+  const int which = umapc_r_param_int(&pl, "which");
+  int in_use;
+  SEXP out;
+  umapc_r_params_close(&pl);
+  if (which == UMAPC_KERNELS_PORTABLE || which == UMAPC_KERNELS_AVX2)
+    in_use = umapc_kernels_select(which);
+  else
+    in_use = umapc_kernels_in_use();
+  out = PROTECT(
+      Rf_mkString(in_use == UMAPC_KERNELS_AVX2 ? "avx2" : "portable"));
+  Rf_setAttrib(out, Rf_install("avx2_available"),
+               Rf_ScalarLogical(umapc_kernels_avx2_available()));
+  UNPROTECT(1);
+  return out;
 }

@@ -40,7 +40,8 @@
   X(scan_values, 1)           \
   X(knn_rows, 2)              \
   X(knn_adjacent_dup, 1)      \
-  X(test_error, 1)
+  X(test_error, 1)            \
+  X(kernels, 1)
 
 /* Parameter lists by number of arguments. */
 #define UMAPC_SEXPS_0 void

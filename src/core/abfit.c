@@ -1,8 +1,11 @@
 /* Levenberg-Marquardt fit of the UMAP output kernel (see abfit.h). */
+#include "fp.h"
+
 #include <math.h>
 
 #include "abfit.h"
 #include "core.h"
+#include "fmath.h"
 
 #define AB_POINTS 300
 
@@ -16,8 +19,8 @@ static double ab_system(const double *x, const double *y, double a, double b,
   for (t = 0; t < AB_POINTS; t++) {
     double p = 0.0, lx = 0.0, m, r, den, ja, jb;
     if (x[t] > 0.0) {
-      lx = log(x[t]);
-      p = exp(2.0 * b * lx); /* x^(2b) */
+      lx = umapc_log(x[t]);
+      p = umapc_exp(2.0 * b * lx); /* x^(2b) */
     }
     den = 1.0 + a * p;
     m = 1.0 / den;
@@ -42,7 +45,7 @@ int umapc_find_ab(double spread, double min_dist, double *a_out,
   int t, it;
   for (t = 0; t < AB_POINTS; t++) {
     x[t] = 3.0 * spread * t / (AB_POINTS - 1);
-    y[t] = x[t] < min_dist ? 1.0 : exp(-(x[t] - min_dist) / spread);
+    y[t] = x[t] < min_dist ? 1.0 : umapc_exp(-(x[t] - min_dist) / spread);
   }
   ss = ab_system(x, y, a, b, jtj, jtr);
   for (it = 0; it < 500; it++) {

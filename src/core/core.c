@@ -1,4 +1,6 @@
 /* Status strings and deterministic reductions. */
+#include "fp.h"
+
 #include "core.h"
 #include "parallel.h"
 

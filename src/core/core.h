@@ -8,6 +8,8 @@
 #ifndef UMAPC_CORE_H
 #define UMAPC_CORE_H
 
+#include "fp.h" /* first in every core file too (see fp.h) */
+
 #include <stddef.h>
 #include <stdint.h>
 

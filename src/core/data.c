@@ -1,4 +1,6 @@
 /* The compact single-precision copy of the data and its distance kernels. */
+#include "fp.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -495,24 +497,42 @@ int umapc_data_like(const umapc_data *ref, const double *X, int n,
 }
 
 /* ------------------------------------------------------------------------ */
-/* AVX2 kernels (see kernels.h): the 16 lanes as two 8-wide vectors, no FMA,
- * so the same bits as the scalar and 4-wide kernels. */
-#ifdef UMAPC_KERNEL_AVX2
-typedef float umapc_v8 __attribute__((vector_size(32)));
-typedef int umapc_v8i __attribute__((vector_size(32)));
+/* The choice of kernels (see kernels.h). */
 
 int umapc_kernel_avx2 = 0;
 
-int umapc_kernel_cpu_has_avx2(void) {
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && \
+    !defined(UMAPC_NO_AVX2)
+int umapc_kernels_avx2_available(void) {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") ? 1 : 0;
 }
 
 /* Runs once when the library is loaded, before any caller can start a
- * parallel region; umapc_kernel_avx2 is never written again. */
-__attribute__((constructor)) static void umapc_kernel_select(void) {
-  umapc_kernel_avx2 = umapc_kernel_cpu_has_avx2();
+ * parallel region. */
+__attribute__((constructor)) static void umapc_kernels_default(void) {
+  umapc_kernel_avx2 = umapc_kernels_avx2_available();
 }
+#else
+int umapc_kernels_avx2_available(void) { return 0; }
+#endif
+
+int umapc_kernels_select(int which) {
+  umapc_kernel_avx2 =
+      which == UMAPC_KERNELS_AVX2 && umapc_kernels_avx2_available();
+  return umapc_kernels_in_use();
+}
+
+int umapc_kernels_in_use(void) {
+  return umapc_kernel_avx2 ? UMAPC_KERNELS_AVX2 : UMAPC_KERNELS_PORTABLE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* AVX2 kernels (see kernels.h): the 16 lanes as two 8-wide vectors, no FMA,
+ * so the same bits as the scalar and 4-wide kernels. */
+#ifdef UMAPC_KERNEL_AVX2
+typedef float umapc_v8 __attribute__((vector_size(32)));
+typedef int umapc_v8i __attribute__((vector_size(32)));
 
 __attribute__((target("avx2"))) static inline float lanes8(umapc_v8 a0,
                                                            umapc_v8 a1) {
@@ -674,7 +694,7 @@ static float sparse_kernel(const umapc_data *da, int a, const umapc_data *db,
         if (pi > 0)
           dacc[LANE(j)] += umapc_ipow(at, pi);
         else if (at != 0.0)
-          dacc[LANE(j)] += pow(at, pp);
+          dacc[LANE(j)] += umapc_pow(at, pp);
       })
       return (float)umapc_lane_sum_d(dacc);
     }
@@ -756,7 +776,7 @@ double umapc_kernel_to_dist(const umapc_data *data, float k) {
       return (double)k * data->scale;
     case UMAPC_METRIC_MINKOWSKI:
       return (data->p_int > 0 ? root_int((double)k, data->p_int)
-                              : pow((double)k, 1.0 / data->p)) *
+                              : umapc_pow((double)k, 1.0 / data->p)) *
              data->scale;
     case UMAPC_METRIC_HELLINGER:
       return sqrt((double)k);

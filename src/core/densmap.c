@@ -1,8 +1,11 @@
 /* densMAP's local radii (see densmap.h). */
+#include "fp.h"
+
 #include <math.h>
 #include <stdlib.h>
 
 #include "densmap.h"
+#include "fmath.h"
 
 /* The position of column j in row i of g (columns ascend), or -1. */
 static int find_edge(const umapc_csr *g, int i, int j) {
@@ -50,7 +53,7 @@ int umapc_local_radii(const umapc_csr *g, double min_weight, const int *idx,
       sw += w;
       sd += w * (squared ? len[t] * len[t] : len[t]);
     }
-    rad[i] = sw > 0.0 ? log(1e-8 + sd / sw) : NAN;
+    rad[i] = sw > 0.0 ? umapc_log(1e-8 + sd / sw) : NAN;
   }
   free(len);
   return UMAPC_OK;

@@ -1,108 +1,110 @@
 /* Blocked dot products with run-time dispatch (see dotblock.h). */
-#include "dotblock.h"
-#include "data.h"
+#include "fp.h"
 
-/* Portable version: 16 lanes per pair, lanes summed pairwise. */
+#include <string.h>
+
+#include "dotblock.h"
+#include "kernels.h"
+
+/* Portable version: the shared 16-lane kernel, pair by pair. */
+#ifdef UMAPC_KERNEL_VEC
+#define DOT_PORTABLE umapc_dot_v4
+#else
+#define DOT_PORTABLE umapc_dot_scalar
+#endif
+
 static void dot_block_generic(const float *x, int na, const float *y, int nb,
                               int ld, float *out, int ldo) {
   int a, b;
   for (a = 0; a < na; a++) {
     const float *xa = x + (size_t)a * ld;
-    for (b = 0; b < nb; b++) {
-      const float *yb = y + (size_t)b * ld;
-      float acc[UMAPC_LANES] = {0}, s8[8];
-      int k, l;
-      for (k = 0; k < ld; k += UMAPC_LANES)
-        for (l = 0; l < UMAPC_LANES; l++) acc[l] += xa[k + l] * yb[k + l];
-      for (l = 0; l < 8; l++) s8[l] = acc[l] + acc[l + 8];
-      for (l = 0; l < 4; l++) s8[l] += s8[l + 4];
-      out[(size_t)a * ldo + b] = (s8[0] + s8[2]) + (s8[1] + s8[3]);
-    }
+    for (b = 0; b < nb; b++)
+      out[(size_t)a * ldo + b] = DOT_PORTABLE(xa, y + (size_t)b * ld, ld);
   }
 }
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && \
-    !defined(UMAPC_NO_DISPATCH)
+    !defined(UMAPC_NO_AVX2) && defined(UMAPC_KERNEL_VEC)
 #define UMAPC_HAVE_AVX2_PATH 1
+/* one pair (the v4 kernel is compiled for AVX2 when the baseline has it) */
+#ifdef UMAPC_KERNEL_AVX2
+#define DOT_AVX2 umapc_dot_avx2
+#else
+#define DOT_AVX2 umapc_dot_v4
+#endif
 
-typedef float v8sf __attribute__((vector_size(32), aligned(4)));
+typedef float v8sf __attribute__((vector_size(32)));
 
-__attribute__((target("avx2,fma"))) static inline float hsum8(v8sf v) {
-  return ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]));
+__attribute__((target("avx2"))) static inline v8sf load8(const float *p) {
+  v8sf v;
+  memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+/* The 16 lanes of one pair (lanes 0-7 in lo, 8-15 in hi) added in
+ * umapc_lane_sum()'s order. */
+__attribute__((target("avx2"))) static inline float fold16(v8sf lo,
+                                                           v8sf hi) {
+  const v8sf s = lo + hi; /* acc[l] + acc[l + 8] */
+  const float s0 = s[0] + s[4], s1 = s[1] + s[5], s2 = s[2] + s[6],
+              s3 = s[3] + s[7];
+  return (s0 + s2) + (s1 + s3);
 }
 
 /*
- * 2 rows of x against 4 rows of y at a time: 8 accumulators of 8 lanes
- * (each pair has two: even and odd 8-float chunks of its 16-float blocks),
- * 6 loads per 8 fused multiply-adds.
+ * 2 rows of x against 2 rows of y at a time. Each pair keeps the 16 lanes
+ * of umapc_dot() in two 8-wide accumulators (the even and odd halves of
+ * every 16-float step), multiplies and adds separately (no FMA), and folds
+ * them as umapc_lane_sum() does: the same bits as the portable kernel.
  */
-__attribute__((target("avx2,fma"))) static void dot_block_avx2(
+__attribute__((target("avx2"))) static void dot_block_avx2(
     const float *x, int na, const float *y, int nb, int ld, float *out,
     int ldo) {
   int a, b;
   for (a = 0; a + 1 < na; a += 2) {
     const float *x0 = x + (size_t)a * ld, *x1 = x0 + ld;
-    for (b = 0; b + 3 < nb; b += 4) {
-      const float *y0 = y + (size_t)b * ld, *y1 = y0 + ld, *y2 = y1 + ld,
-                  *y3 = y2 + ld;
-      v8sf c00 = {0}, c01 = {0}, c02 = {0}, c03 = {0};
-      v8sf c10 = {0}, c11 = {0}, c12 = {0}, c13 = {0};
+    for (b = 0; b + 1 < nb; b += 2) {
+      const float *y0 = y + (size_t)b * ld, *y1 = y0 + ld;
+      v8sf c00l = {0}, c00h = {0}, c01l = {0}, c01h = {0};
+      v8sf c10l = {0}, c10h = {0}, c11l = {0}, c11h = {0};
       int k;
-      for (k = 0; k < ld; k += 8) {
-        const v8sf p0 = *(const v8sf *)(x0 + k), p1 = *(const v8sf *)(x1 + k);
-        v8sf q = *(const v8sf *)(y0 + k);
-        c00 += p0 * q;
-        c10 += p1 * q;
-        q = *(const v8sf *)(y1 + k);
-        c01 += p0 * q;
-        c11 += p1 * q;
-        q = *(const v8sf *)(y2 + k);
-        c02 += p0 * q;
-        c12 += p1 * q;
-        q = *(const v8sf *)(y3 + k);
-        c03 += p0 * q;
-        c13 += p1 * q;
+      for (k = 0; k < ld; k += 16) {
+        const v8sf p0l = load8(x0 + k), p0h = load8(x0 + k + 8);
+        const v8sf p1l = load8(x1 + k), p1h = load8(x1 + k + 8);
+        v8sf ql = load8(y0 + k), qh = load8(y0 + k + 8);
+        c00l += p0l * ql;
+        c00h += p0h * qh;
+        c10l += p1l * ql;
+        c10h += p1h * qh;
+        ql = load8(y1 + k);
+        qh = load8(y1 + k + 8);
+        c01l += p0l * ql;
+        c01h += p0h * qh;
+        c11l += p1l * ql;
+        c11h += p1h * qh;
       }
-      out[(size_t)a * ldo + b] = hsum8(c00);
-      out[(size_t)a * ldo + b + 1] = hsum8(c01);
-      out[(size_t)a * ldo + b + 2] = hsum8(c02);
-      out[(size_t)a * ldo + b + 3] = hsum8(c03);
-      out[(size_t)(a + 1) * ldo + b] = hsum8(c10);
-      out[(size_t)(a + 1) * ldo + b + 1] = hsum8(c11);
-      out[(size_t)(a + 1) * ldo + b + 2] = hsum8(c12);
-      out[(size_t)(a + 1) * ldo + b + 3] = hsum8(c13);
+      out[(size_t)a * ldo + b] = fold16(c00l, c00h);
+      out[(size_t)a * ldo + b + 1] = fold16(c01l, c01h);
+      out[(size_t)(a + 1) * ldo + b] = fold16(c10l, c10h);
+      out[(size_t)(a + 1) * ldo + b + 1] = fold16(c11l, c11h);
     }
     for (; b < nb; b++) {
-      const float *yb = y + (size_t)b * ld;
-      v8sf c0 = {0}, c1 = {0};
-      int k;
-      for (k = 0; k < ld; k += 8) {
-        const v8sf q = *(const v8sf *)(yb + k);
-        c0 += *(const v8sf *)(x0 + k) * q;
-        c1 += *(const v8sf *)(x1 + k) * q;
-      }
-      out[(size_t)a * ldo + b] = hsum8(c0);
-      out[(size_t)(a + 1) * ldo + b] = hsum8(c1);
+      out[(size_t)a * ldo + b] = DOT_AVX2(x0, y + (size_t)b * ld, ld);
+      out[(size_t)(a + 1) * ldo + b] =
+          DOT_AVX2(x1, y + (size_t)b * ld, ld);
     }
   }
   for (; a < na; a++) {
     const float *xa = x + (size_t)a * ld;
-    for (b = 0; b < nb; b++) {
-      const float *yb = y + (size_t)b * ld;
-      v8sf c = {0};
-      int k;
-      for (k = 0; k < ld; k += 8) c += *(const v8sf *)(xa + k) * *(const v8sf *)(yb + k);
-      out[(size_t)a * ldo + b] = hsum8(c);
-    }
+    for (b = 0; b < nb; b++)
+      out[(size_t)a * ldo + b] = DOT_AVX2(xa, y + (size_t)b * ld, ld);
   }
 }
 #endif
 
 umapc_dot_block_fn umapc_dot_block_select(void) {
 #ifdef UMAPC_HAVE_AVX2_PATH
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    return dot_block_avx2;
+  if (umapc_kernel_avx2) return dot_block_avx2;
 #endif
   return dot_block_generic;
 }

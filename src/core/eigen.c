@@ -11,6 +11,8 @@
  * every vector update is done per row in a fixed order, so nothing depends
  * on the number of threads.
  */
+#include "fp.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

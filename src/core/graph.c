@@ -3,10 +3,13 @@
  * membership strengths and the fuzzy union into a symmetric graph, and
  * umapc_fuzzy_graph(), which chains them for fitting and for new rows.
  */
+#include "fp.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmath.h"
 #include "graph.h"
 #include "parallel.h"
 
@@ -54,7 +57,7 @@ static double row_rho(const double *d, int k, double local_connectivity) {
 
 int umapc_smooth_knn(const double *dist, int n, int k, double local_connectivity,
                      int n_threads, double *rho, double *sigma) {
-  const double target = log2((double)k);
+  const double target = umapc_log2((double)k);
   double mean_all = 0.0;
   int i;
   if (n < 1 || k < 1) return UMAPC_INVALID();
@@ -85,7 +88,7 @@ int umapc_smooth_knn(const double *dist, int n, int k, double local_connectivity
       double psum = 0.0;
       for (t = 1; t < k; t++) {
         const double x = d[t] - r;
-        psum += x > 0.0 ? exp(-x / mid) : 1.0;
+        psum += x > 0.0 ? umapc_exp(-x / mid) : 1.0;
       }
       if (fabs(psum - target) < SMOOTH_K_TOLERANCE) break;
       if (psum > target) {
@@ -127,7 +130,7 @@ void umapc_memberships(const int *idx, const double *dist, int n, int k,
         v = 0.0;
       } else {
         const double x = dist[e] - rho[i];
-        v = (x <= 0.0 || sigma[i] == 0.0) ? 1.0 : exp(-x / sigma[i]);
+        v = (x <= 0.0 || sigma[i] == 0.0) ? 1.0 : umapc_exp(-x / sigma[i]);
       }
       w[e] = v;
     }

@@ -1,4 +1,6 @@
 /* The initial layouts' final step (init_common.h). */
+#include "fp.h"
+
 #include <math.h>
 
 #include "core.h"

@@ -1,32 +1,30 @@
 /*
  * Distance kernels over zero-padded float rows of length ld (a multiple of
- * UMAPC_LANES). Each keeps UMAPC_LANES independent partial sums, accumulated
- * in row order without reassociating floating point, then adds the lanes in
- * a fixed order (umapc_lane_sum): the result is a pure function of the two
- * rows.
+ * UMAPC_LANES). Each keeps UMAPC_LANES = 16 independent partial sums,
+ * accumulated in row order without reassociating floating point, then adds
+ * the lanes in a fixed order (umapc_lane_sum): the result is a pure
+ * function of the two rows, whatever the vector width that computed it.
  *
  * Three implementations of that one arithmetic, giving the same bits:
  *
  *   umapc_*_scalar  portable C99 (16-lane loops). The reference, and what
  *                   umapc_* are on compilers without GCC/clang vector types.
  *   umapc_*_v4      the 16 lanes as four 4-wide GCC/clang vectors (SSE on
- *                   x86-64, NEON on arm64). GCC at -O2 (R's default) does
- *                   not vectorise the scalar lane loops.
+ *                   x86-64, NEON on arm64): the "portable" kernels. GCC at
+ *                   -O2 (R's default) does not vectorise the scalar loops.
  *   umapc_*_avx2    the 16 lanes as two 8-wide vectors, compiled for AVX2
- *                   (x86 only; defined in data.c), used when the CPU has
- *                   AVX2. No FMA: each lane still rounds the product, then
- *                   the sum.
+ *                   (x86-64 only; defined in data.c), used when the CPU has
+ *                   AVX2 and the portable kernels are not asked for. No FMA:
+ *                   each lane rounds the product, then the sum.
  *
- * umapc_sqdist / umapc_dot / umapc_l1dist / umapc_hamming pick the fastest
- * available. The AVX2 choice is made once, when the library is loaded
- * (a constructor in data.c), and is read-only afterwards, so parallel
- * regions only ever read it; before that (or without the constructor) the
- * v4 kernels are used, which give the same results.
+ * umapc_sqdist / umapc_dot / umapc_l1dist / umapc_hamming pick one. Which
+ * (umapc_kernels_select() below) is decided when the library is loaded and
+ * may be changed between computations, never during one: parallel regions
+ * only read it. The blocked dot products (dotblock.c) and the layout
+ * (layout.c) follow the same choice.
  *
- * Bit-identity relies on no FMA contraction: true for the default x86-64 and
- * arm64 targets' vector code here (the AVX2 functions are compiled for
- * "avx2" without "fma"). Builds with -march flags that enable FMA under
- * -ffp-contract=fast may contract the scalar and vector code differently.
+ * Bit-identity needs no contraction of a * b + c into a fused multiply-add
+ * anywhere: fp.h turns it off for every core file.
  */
 #ifndef UMAPC_KERNELS_H
 #define UMAPC_KERNELS_H
@@ -35,6 +33,33 @@
 #include <string.h>
 
 #include "data.h"
+#include "fmath.h"
+
+/* ------------------------------------------------------------------------ */
+/* Which kernels run. */
+
+#define UMAPC_KERNELS_PORTABLE 0
+#define UMAPC_KERNELS_AVX2 1
+
+/* 1 when this build and processor can run the AVX2 kernels. */
+int umapc_kernels_avx2_available(void);
+
+/*
+ * Run the AVX2 kernels (UMAPC_KERNELS_AVX2, taken only when available) or
+ * the portable ones (UMAPC_KERNELS_PORTABLE) from now on; returns the
+ * choice in effect. Both give the same bits. The default, set when the
+ * library is loaded, is AVX2 when available. Not thread-safe: call it only
+ * while no computation runs.
+ */
+int umapc_kernels_select(int which);
+
+/* The kernels in use: UMAPC_KERNELS_PORTABLE or UMAPC_KERNELS_AVX2. */
+int umapc_kernels_in_use(void);
+
+/* 1 while the AVX2 kernels are in use (read-only during computations). */
+extern int umapc_kernel_avx2;
+
+/* ------------------------------------------------------------------------ */
 
 static inline float umapc_lane_sum(const float *acc) {
   /* pairwise, fixed order */
@@ -182,20 +207,12 @@ static inline float umapc_hamming_v4(const float *x, const float *y, int ld) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* AVX2 versions, chosen at run time (x86 builds whose baseline lacks AVX2;
- * when the baseline has it, the v4 code is compiled with it anyway). */
+/* AVX2 versions, chosen at run time (x86-64 builds whose baseline lacks
+ * AVX2; when the baseline has it, the v4 code is compiled with it anyway). */
 
-#if (defined(__x86_64__) || defined(__i386__)) && !defined(__AVX2__) && \
-    !defined(UMAPC_NO_AVX2) &&                                           \
+#if defined(__x86_64__) && !defined(__AVX2__) && !defined(UMAPC_NO_AVX2) && \
     (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 5))
 #define UMAPC_KERNEL_AVX2 1
-
-/* 1 when the AVX2 kernels are in use: set once at load time by a
- * constructor in data.c, read-only afterwards. */
-extern int umapc_kernel_avx2;
-
-/* 1 when this CPU can run the AVX2 kernels (for tests). */
-int umapc_kernel_cpu_has_avx2(void);
 
 float umapc_sqdist_avx2(const float *x, const float *y, int ld);
 float umapc_dot_avx2(const float *x, const float *y, int ld);
@@ -275,7 +292,7 @@ static inline double umapc_ipow(double t, int p) {
 }
 
 /* sum |x - y|^p in double lanes; p_int > 0: the whole exponent (exact
- * powering), else pow() with the real p. */
+ * powering), else umapc_pow() with the real p. */
 static inline float umapc_minkowski_scalar(const float *x, const float *y,
                                            int ld, int p_int, double p) {
   double acc[UMAPC_LANES] = {0};
@@ -290,7 +307,7 @@ static inline float umapc_minkowski_scalar(const float *x, const float *y,
     for (k = 0; k < ld; k += UMAPC_LANES)
       for (l = 0; l < UMAPC_LANES; l++) {
         const double t = (double)x[k + l] - (double)y[k + l];
-        if (t != 0.0) acc[l] += pow(t < 0.0 ? -t : t, p);
+        if (t != 0.0) acc[l] += umapc_pow(t < 0.0 ? -t : t, p);
       }
   }
   return (float)umapc_lane_sum_d(acc);

@@ -5,6 +5,8 @@
  * precision (heap.h); ties go to the lower index, the row itself comes
  * first.
  */
+#include "fp.h"
+
 #include <stdlib.h>
 
 #include "heap.h"

@@ -15,6 +15,8 @@
  * is the exact k nearest under the direct kernel, with precise distances.
  * The other metrics use the direct kernels throughout.
  */
+#include "fp.h"
+
 #include <stdlib.h>
 
 #include "dotblock.h"

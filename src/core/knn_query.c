@@ -6,6 +6,8 @@
  * row's neighbours do not depend on the other rows of the batch nor on the
  * number of threads.
  */
+#include "fp.h"
+
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,8 +1,12 @@
 /* Deterministic SGD layout (see layout.h). */
+#include "fp.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmath.h"
+#include "kernels.h"
 #include "layout.h"
 #include "parallel.h"
 #include "rng.h"
@@ -16,8 +20,9 @@
  * error < 4e-6 for the mantissa in [sqrt(1/2), sqrt(2)); exp2: relative
  * error < 1.1e-7 on [-1/2, 1/2]); overall relative error about 3e-6, far
  * below the noise of stochastic gradient descent. No division, pure float
- * arithmetic: the same inputs give the same bits. Tiny, huge or non-finite
- * inputs fall back to powf.
+ * arithmetic: the same inputs give the same bits on every machine. Tiny,
+ * huge or non-finite inputs fall back to slow_powf(), umapc_pow() of
+ * fmath.h (not the C library's powf, whose last bits vary by platform).
  */
 /* The two polynomials, written once for the scalar code here and the
  * eight-lane code of layout_vec.h (the same expression on float or on a
@@ -37,6 +42,12 @@
                  (f) * (0.055503272142f +                                   \
                         (f) * (0.0096760370979f + (f) * 0.0013400432165f)))))
 
+/* x^b where fast_powf() is out of its range: rare (tiny or huge
+ * distances), so double precision and no hurry */
+static float slow_powf(float x, float b) {
+  return (float)umapc_pow((double)x, (double)b);
+}
+
 static inline float fast_powf(float x, float b) {
   union {
     float f;
@@ -44,7 +55,7 @@ static inline float fast_powf(float x, float b) {
   } v;
   float m, lg, p, f, r;
   int e, i;
-  if (!(x > 1e-30f && x < 1e30f)) return powf(x, b);
+  if (!(x > 1e-30f && x < 1e30f)) return slow_powf(x, b);
   v.f = x;
   e = (int)((v.u >> 23) & 0xffu) - 127;
   v.u = (v.u & 0x007fffffu) | 0x3f800000u; /* mantissa in [1, 2) */
@@ -56,7 +67,7 @@ static inline float fast_powf(float x, float b) {
   m -= 1.0f; /* in [-0.293, 0.415) */
   lg = (float)e + UMAPC_LOG2_POLY(m);
   p = b * lg;
-  if (p < -126.0f || p > 126.0f) return powf(x, b);
+  if (p < -126.0f || p > 126.0f) return slow_powf(x, b);
   /* round p to the nearest integer by adding 1.5 * 2^23 (|p| < 2^22) */
   v.f = p + 12582912.0f;
   i = (int)(v.u - 0x4B400000u);
@@ -589,10 +600,10 @@ typedef unsigned long long v4u64 __attribute__((vector_size(32)));
 #undef UMAPC_VEC_NAME
 #undef UMAPC_VEC_ATTR
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(UMAPC_NO_AVX2)
 #define UMAPC_HAVE_VEC_AVX2 1
 #define UMAPC_VEC_NAME(suffix) vec_avx2##suffix
-#define UMAPC_VEC_ATTR __attribute__((target("avx2,fma")))
+#define UMAPC_VEC_ATTR __attribute__((target("avx2")))
 #include "layout_vec.h"
 #undef UMAPC_VEC_NAME
 #undef UMAPC_VEC_ATTR
@@ -631,8 +642,7 @@ static layout_kernels select_kernels(void) {
 #endif
   if (kernel_choice == 1) return k;
 #ifdef UMAPC_HAVE_VEC_AVX2
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+  if (umapc_kernel_avx2) { /* see kernels.h: the same bits either way */
     k.collect = vec_avx2_collect;
     k.epoch2d = vec_avx2_epoch2d;
     k.radii2d = vec_avx2_radii2d;
@@ -769,7 +779,7 @@ static void dens_radii(const schedule *s, const layout_kernels *kern,
       sr += (double)phi[t] * d2[t];
     }
     if (sp > 0.0) {
-      const double re = log(1e-8 + sr / sp);
+      const double re = umapc_log(1e-8 + sr / sp);
       ds->re[i] = re;
       ds->phi[i] = 2.0 * sp;
       part[0] += 1.0;
@@ -816,7 +826,7 @@ static void dens_weights(const schedule *s, dens_state *ds, int k, double mean,
     if (ds->phi[i] > 0.0) {
       const double w = ds->R[i] - cov * (ds->re[i] - mean) / (std * std);
       const double aw = w / ds->phi[i];
-      ds->pv[2 * (size_t)i] = (float)(aw * exp(-ds->re[i]));
+      ds->pv[2 * (size_t)i] = (float)(aw * umapc_exp(-ds->re[i]));
       ds->pv[2 * (size_t)i + 1] = (float)aw;
     } else {
       ds->pv[2 * (size_t)i] = ds->pv[2 * (size_t)i + 1] = 0.0f;

@@ -96,9 +96,9 @@ int umapc_layout_transform(const umapc_csr *g, const double *tail, int n_tail,
 
 /*
  * For the core's own tests: the kernels the layout uses. 0 (the default):
- * the fastest this processor has; 1: the portable eight-lane code; 2: plain
- * scalar code. Returns the previous setting. Not thread-safe; the package
- * never calls it.
+ * those of umapc_kernels_select() (kernels.h); 1: the portable eight-lane
+ * code; 2: plain scalar code. All give the same bits. Returns the previous
+ * setting. Not thread-safe; the package never calls it.
  */
 int umapc_layout_set_kernels(int which);
 

@@ -50,12 +50,13 @@ UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_pow)(const v8f *xp, float b,
   i = (v8i)t - 0x4B400000;
   f = p - (t - 12582912.0f);
   r = UMAPC_EXP2_POLY(f);
-  *bad = (x <= 1e-30f) | (x >= 1e30f) | (p < -126.0f) | (p > 126.0f);
+  /* as fast_powf(): NaN is out of range too */
+  *bad = ~((x > 1e-30f) & (x < 1e30f)) | (p < -126.0f) | (p > 126.0f);
   *out = (v8f)((v8i)r + (i << 23));
 }
 
-/* x^b on the lanes in `use` (exact powf where the polynomial is out of
- * range; such lanes are rare: tiny or huge distances) */
+/* x^b on the lanes in `use` (slow_powf() where the polynomial is out of
+ * range, as in fast_powf(); such lanes are rare: tiny or huge distances) */
 UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_powm)(const v8f *x, float b,
                                                        const v8i *use,
                                                        v8f *r) {
@@ -67,7 +68,7 @@ UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_powm)(const v8f *x, float b,
   memcpy(w, &bad, sizeof(w));
   if ((w[0] | w[1] | w[2] | w[3]) != 0)
     for (l = 0; l < 8; l++)
-      if (bad[l]) (*r)[l] = powf((*x)[l], b);
+      if (bad[l]) (*r)[l] = slow_powf((*x)[l], b);
 }
 
 /* umapc_hash32() on eight lanes, in place */

@@ -44,6 +44,8 @@
  *     projection of the rows (this changes which leaves are formed, not the
  *     distances; see nnd_project).
  */
+#include "fp.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -109,13 +111,23 @@ static int nnd_round(double x) {
   return (int)r;
 }
 
+/* round(log2(n)) for n >= 1 in integer arithmetic (no libm): the k with
+ * 2^(k - 1/2) <= n < 2^(k + 1/2), i.e. 2^(2k - 1) <= n^2 < 2^(2k + 1) (n^2
+ * is never a power of two with an odd exponent, so there are no ties). */
+static int nnd_round_log2(int n) {
+  const uint64_t sq = (uint64_t)n * (uint64_t)n;
+  int k = 0;
+  while ((n >> (k + 1)) > 0) k++; /* floor(log2(n)) */
+  return sq >= (uint64_t)1 << (2 * k + 1) ? k + 1 : k;
+}
+
 void umapc_nnd_defaults(int n, int k, umapc_nnd_params *p) {
   int t, it, ls;
   if (n < 1) n = 1;
   if (k < 1) k = 1;
   t = 5 + nnd_round(sqrt((double)n) / 20.0);
   p->n_trees = t < 64 ? t : 64;
-  it = nnd_round(log2((double)n));
+  it = nnd_round_log2(n);
   p->n_iters = it > 5 ? it : 5;
   p->max_candidates = 60;
   ls = 5 * k < 256 ? 5 * k : 256;

@@ -4,6 +4,8 @@
  * the covariance applied as Xc^T (Xc v) without forming it, with sums in
  * fixed chunks so that the result does not depend on the thread count.
  */
+#include "fp.h"
+
 #include <math.h>
 #include <stdlib.h>
 

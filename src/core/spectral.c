@@ -16,6 +16,8 @@
  * the normalised operator, where the components go, then each component
  * embedded and placed.
  */
+#include "fp.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

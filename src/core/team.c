@@ -3,6 +3,8 @@
 #define _POSIX_C_SOURCE 200112L /* nanosleep */
 #endif
 
+#include "fp.h"
+
 #include "team.h"
 
 #if defined(_WIN32)

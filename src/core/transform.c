@@ -1,4 +1,8 @@
 /* New points into an existing embedding (see transform.h). */
+#include "fp.h"
+
+#include <stdlib.h>
+
 #include "graph.h"
 #include "transform.h"
 

@@ -74,7 +74,7 @@ static void compare(const float *x, const float *y, int ld) {
   const kern_fn avx2[4] = {umapc_sqdist_avx2, umapc_dot_avx2,
                            umapc_l1dist_avx2, umapc_hamming_avx2};
   static int have_avx2 = -1;
-  if (have_avx2 < 0) have_avx2 = umapc_kernel_cpu_has_avx2();
+  if (have_avx2 < 0) have_avx2 = umapc_kernels_avx2_available();
 #endif
   int f;
   for (f = 0; f < 4; f++) {
@@ -101,12 +101,20 @@ int main(void) {
   float *y = (float *)malloc((size_t)(max_ld + 1) * sizeof(float));
   int ld, sx, sy, rep, off;
 
-#ifdef UMAPC_KERNEL_AVX2
-  /* the load-time choice was made (constructor) and matches the CPU */
-  CHECK(umapc_kernel_avx2 == umapc_kernel_cpu_has_avx2());
+  /* the load-time choice was made (constructor) and matches the CPU; the
+   * portable kernels can be chosen, and AVX2 only where available */
+  CHECK(umapc_kernel_avx2 == umapc_kernels_avx2_available());
+  CHECK(umapc_kernels_in_use() == (umapc_kernels_avx2_available()
+                                       ? UMAPC_KERNELS_AVX2
+                                       : UMAPC_KERNELS_PORTABLE));
+  CHECK(umapc_kernels_select(UMAPC_KERNELS_PORTABLE) ==
+        UMAPC_KERNELS_PORTABLE);
+  CHECK(umapc_kernel_avx2 == 0);
+  CHECK(umapc_kernels_select(UMAPC_KERNELS_AVX2) ==
+        (umapc_kernels_avx2_available() ? UMAPC_KERNELS_AVX2
+                                        : UMAPC_KERNELS_PORTABLE));
   fprintf(stderr, "test_kernels: AVX2 kernels %s\n",
           umapc_kernel_avx2 ? "in use" : "not available");
-#endif
 #ifndef UMAPC_KERNEL_VEC
   fprintf(stderr, "test_kernels: no vector extensions (scalar only)\n");
 #endif
