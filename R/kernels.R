@@ -13,7 +13,7 @@
 #' * `"avx2"`: the AVX2 kernels; an error on processors (or builds) without
 #'   them.
 #'
-#' Every call of [umap()], [nearest_neighbors()], [predict.umap()] and
+#' Every call of [umap()], [nearest_neighbors()], [predict.umapc()] and
 #' [umap_grid()] reads the option when it starts.
 #'
 #' @return `"avx2"` or `"portable"`: the kernels the next computation will
