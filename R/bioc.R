@@ -84,12 +84,9 @@ se_matrix <- function(x, dimred = NULL, n_dimred = NULL, assay.type = "logcounts
                    arg, class(x)[1], arg), call. = FALSE)
     }
     available <- SingleCellExperiment::reducedDimNames(x)
-    if (!(is.character(dimred) && length(dimred) == 1L && !is.na(dimred)) &&
-        !(is.numeric(dimred) && length(dimred) == 1L && !is.na(dimred))) {
-      stop_arg("dimred", dimred, "the name of a reduced dimension")
-    }
+    dimred <- check_name_or_number(dimred, "dimred", "a reduced dimension")
     ok <- if (is.character(dimred)) dimred %in% available else
-      dimred >= 1 && dimred <= length(available) && dimred == round(dimred)
+      dimred <= length(available)
     if (!ok) {
       stop(sprintf("`dimred` = %s is not a reduced dimension of `%s`, which has %s.",
                    describe_value(dimred), arg,
@@ -122,13 +119,9 @@ se_matrix <- function(x, dimred = NULL, n_dimred = NULL, assay.type = "logcounts
          call. = FALSE)
   }
   available <- SummarizedExperiment::assayNames(x)
-  if (!((is.character(assay.type) || is.numeric(assay.type)) &&
-        length(assay.type) == 1L && !is.na(assay.type))) {
-    stop_arg("assay.type", assay.type, "the name or number of an assay")
-  }
+  assay.type <- check_name_or_number(assay.type, "assay.type", "an assay")
   ok <- if (is.character(assay.type)) assay.type %in% available else
-    assay.type >= 1 && assay.type <= length(SummarizedExperiment::assays(x)) &&
-      assay.type == round(assay.type)
+    assay.type <= length(SummarizedExperiment::assays(x))
   if (!ok) {
     stop(sprintf("`assay.type` = %s is not an assay of `%s`, which has %s.%s",
                  describe_value(assay.type), arg,
@@ -146,10 +139,14 @@ se_matrix <- function(x, dimred = NULL, n_dimred = NULL, assay.type = "logcounts
 }
 
 check_name <- function(name) {
-  if (!is.character(name) || length(name) != 1L || is.na(name) || !nzchar(name)) {
-    stop_arg("name", name, "a single non-empty string (the reducedDim name)")
-  }
-  name
+  check_string(name, "name", "a single non-empty string (the reducedDim name)",
+               nonempty = TRUE)
+}
+
+# A reducedDim or assay, by name (a string) or by number (a whole number >= 1).
+check_name_or_number <- function(x, arg, what) {
+  if (is.numeric(x)) return(check_number(x, arg, lower = 1, integer = TRUE))
+  check_string(x, arg, sprintf("the name or number of %s", what))
 }
 
 # umap() on a SummarizedExperiment (registered as umap.SummarizedExperiment).

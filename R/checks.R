@@ -20,7 +20,9 @@ describe_value <- function(x) {
   }
   if (is.atomic(x) && length(x) == 0L) return(sprintf("a %s vector of length 0", typeof(x)))
   if (is.atomic(x) && length(x) <= 5L) {
-    return(sprintf("c(%s)", paste(format(x, digits = 15), collapse = ", ")))
+    shown <- if (is.character(x)) ifelse(is.na(x), "NA", sprintf("\"%s\"", x))
+             else format(x, digits = 15)
+    return(sprintf("c(%s)", paste(shown, collapse = ", ")))
   }
   if (is.atomic(x)) return(sprintf("a %s vector of length %d", typeof(x), length(x)))
   if (is.list(x)) return(sprintf("a list of length %d%s", length(x),
@@ -38,17 +40,22 @@ is_scalar_number <- function(x) {
   is.numeric(x) && length(x) == 1L && !is.na(x) && is.null(dim(x))
 }
 
-# A single finite number within bounds. `integer = TRUE` also requires a
-# whole number. Returns the value as double (or integer).
+# Every scalar argument is checked by one of these, so the same mistake
+# gets the same message whatever the function or path.
+
+# A single finite number within bounds. `whole = TRUE` requires a whole
+# number; `integer = TRUE` also one below 2^31 in magnitude, returned as an
+# integer (else a double). `null_ok = TRUE` accepts NULL (returned as is).
 check_number <- function(x, arg, lower = -Inf, upper = Inf,
                          lower_open = FALSE, upper_open = FALSE,
-                         integer = FALSE) {
-  what <- if (integer) "a whole number" else "a number"
+                         integer = FALSE, whole = integer, null_ok = FALSE) {
+  if (null_ok && is.null(x)) return(NULL)
   range_txt <- range_text(lower, upper, lower_open, upper_open)
-  expected <- paste0("a single ", substring(what, 3), if (nzchar(range_txt)) " " else "", range_txt)
-  expected <- sub("^a single ", "a single ", expected)
+  expected <- paste0(if (null_ok) "NULL or ", "a single ",
+                     if (whole) "whole number" else "number",
+                     if (nzchar(range_txt)) " " else "", range_txt)
   if (!is_scalar_number(x) || !is.finite(x)) stop_arg(arg, x, expected)
-  if (integer && x != round(x)) stop_arg(arg, x, expected)
+  if (whole && x != round(x)) stop_arg(arg, x, expected)
   if (integer && abs(x) > .Machine$integer.max) {
     stop_arg(arg, x, paste0(expected, if (nzchar(range_txt)) " and " else " ",
                             "below 2^31 in magnitude"))
@@ -60,7 +67,12 @@ check_number <- function(x, arg, lower = -Inf, upper = Inf,
 }
 
 range_text <- function(lower, upper, lower_open, upper_open) {
-  fmt <- function(v) format(v, digits = 15)
+  fmt <- function(v) {
+    # large powers of two (the seed's bound) read better as such
+    e <- log2(abs(v))
+    if (abs(v) > 2^31 && e == round(e)) sprintf("%s2^%d", if (v < 0) "-" else "", e)
+    else format(v, digits = 15)
+  }
   lo <- if (is.finite(lower)) sprintf("%s %s", if (lower_open) ">" else ">=", fmt(lower))
   hi <- if (is.finite(upper)) sprintf("%s %s", if (upper_open) "<" else "<=", fmt(upper))
   paste(c(lo, hi), collapse = " and ")
@@ -71,9 +83,17 @@ check_flag <- function(x, arg) {
   x
 }
 
+# A single non-NA string; `what` describes it (for names free to choose).
+check_string <- function(x, arg, what = "a single string", nonempty = FALSE) {
+  if (!is.character(x) || length(x) != 1L || is.na(x) || (nonempty && !nzchar(x))) {
+    stop_arg(arg, x, what)
+  }
+  x
+}
+
 check_choice <- function(x, arg, choices) {
   expected <- paste0("one of ", paste0("\"", choices, "\"", collapse = ", "))
-  if (!is.character(x) || length(x) != 1L || is.na(x)) stop_arg(arg, x, expected)
+  check_string(x, arg, expected)
   if (!x %in% choices) stop_arg(arg, x, expected)
   x
 }
@@ -85,12 +105,8 @@ resolve_seed <- function(seed) {
   if (is.null(seed)) {
     return(as.double(sample.int(.Machine$integer.max, 1L)))
   }
-  expected <- "NULL or a single finite whole number (|seed| < 2^53)"
-  if (!is_scalar_number(seed) || !is.finite(seed) || seed != round(seed) ||
-      abs(seed) >= 2^53) {
-    stop_arg("seed", seed, expected)
-  }
-  as.double(seed)
+  check_number(seed, "seed", lower = -2^53, upper = 2^53, lower_open = TRUE,
+               upper_open = TRUE, whole = TRUE, null_ok = TRUE)
 }
 
 # n_threads = NULL: option "umapc.n_threads", else 2 under R CMD check's

@@ -64,11 +64,8 @@ umap_grid <- function(X, n_neighbors = c(5, 50, 100, 250),
     }
     check_knn_args(data, k_max, metric, method, n_threads, verbose)
     metric_p <- check_metric_p(metric, dots$metric_p)
-    if (k_max >= data$n) {
-      stop(sprintf("`n_neighbors` must be < nrow(X) = %d, not %s.", data$n,
-                   format(k_max)), call. = FALSE)
-    }
-    k_max <- check_number(k_max, "n_neighbors", lower = 2, integer = TRUE)
+    k_max <- check_number(k_max, "n_neighbors", lower = 2, upper = data$n,
+                          upper_open = TRUE, integer = TRUE)
     knn <- knn_search(data, k_max, metric, method, seed, n_threads, verbose,
                       metric_p = metric_p)
     if (!is.null(pca_model)) knn$pca <- pca_model$k
@@ -130,7 +127,8 @@ fit_layouts <- function(X, knn, n_neighbors, min_dist, seed, n_threads,
     args$min_dist <- d
     fit <- do.call(umap_impl, c(list(X = X, knn = knn), args,
                                 list(metric_given = !is.null(dots$metric),
-                                     shared = shared, prepared = prepared)))
+                                     shared = shared, prepared = prepared,
+                                     keep_shared = TRUE)))
     shared <<- fit$.shared
     fit
   })

@@ -290,9 +290,10 @@ umap.default <- function(X = NULL, n_neighbors = 15, n_components = 2, metric = 
             graph = graph, return_extra = return_extra)
 }
 
-# The engine behind umap() and umap_grid(). `shared` (from a previous call
-# with the same knn, n_neighbors and graph parameters) lets the grid reuse
-# the fuzzy graph and initial layout, which do not depend on min_dist;
+# The engine behind umap() and umap_grid(). `shared` (the `.shared` element
+# of a previous result, returned when `keep_shared = TRUE`, with the same
+# knn, n_neighbors and graph parameters) lets the grid reuse the fuzzy graph
+# and initial layout, which do not depend on min_dist;
 # `prepared` (list(data = prepare_data(X), knn = as_umap_knn(knn))) lets it
 # check X and knn once for all its layouts.
 umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
@@ -302,7 +303,7 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
                       verbose, method, keep_data, metric_p = NULL,
                       nn_default = FALSE,
                       metric_given = TRUE, call = NULL, shared = NULL,
-                      prepared = NULL, densmap = FALSE, dens_lambda = 2,
+                      keep_shared = FALSE, prepared = NULL, densmap = FALSE, dens_lambda = 2,
                       dens_frac = 0.3, dens_var_shift = 0.1,
                       output_dens = FALSE, pca = NULL, y = NULL,
                       target_n_neighbors = NULL, target_metric = "euclidean",
@@ -533,7 +534,7 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
     fit$rad_emb <- rad_emb
   }
   for (e in names(extra)) fit[[e]] <- extra[[e]]
-  if (is.null(call)) fit$.shared <- list(g = g, min_weight = min_weight, emb0 = emb0)
+  if (keep_shared) fit$.shared <- list(g = g, min_weight = min_weight, emb0 = emb0)
   fit
 }
 

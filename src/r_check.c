@@ -18,7 +18,8 @@ SEXP umapc_call_scan_values(SEXP x) {
   double hi = 0.0;
   int code = 0;
   SEXP out;
-  if (TYPEOF(x) != REALSXP) Rf_error("internal error: a double vector is needed");
+  if (TYPEOF(x) != REALSXP)
+    umapc_r_internal("scan_values", "a double vector is needed");
   v = REAL(x);
   len = XLENGTH(x);
   for (i = 0; i < len; i++) {
@@ -47,7 +48,7 @@ SEXP umapc_call_scan_values(SEXP x) {
 }
 
 /*
- * What knn_normalise() (R/knn_formats.R) needs to know about a validated
+ * What knn_normalise() (R/knn_convert.R) needs to know about a validated
  * n x m neighbour matrix pair (integer indices in 1..n, finite distances
  * >= 0), column by column so memory is read in order:
  *   dup_self: first row listing itself more than once (1-based), or 0;
@@ -65,11 +66,11 @@ SEXP umapc_call_knn_rows(SEXP s_idx, SEXP s_dist) {
   SEXP out, s_bad;
   if (TYPEOF(s_idx) != INTSXP || TYPEOF(s_dist) != REALSXP ||
       !Rf_isMatrix(s_idx) || !Rf_isMatrix(s_dist))
-    Rf_error("internal error: integer and double matrices are needed");
+    umapc_r_internal("knn_rows", "integer and double matrices are needed");
   n = Rf_nrows(s_idx);
   m = Rf_ncols(s_idx);
   if (Rf_nrows(s_dist) != n || Rf_ncols(s_dist) != m)
-    Rf_error("internal error: index and distance matrices differ in shape");
+    umapc_r_internal("knn_rows", "index and distance matrices differ in shape");
   idx = INTEGER(s_idx);
   dist = REAL(s_dist);
   s_bad = PROTECT(Rf_allocVector(LGLSXP, n));
@@ -117,7 +118,7 @@ SEXP umapc_call_knn_adjacent_dup(SEXP s_idx) {
   int n, m, i, j, row = 0, colm = 0;
   SEXP out;
   if (TYPEOF(s_idx) != INTSXP || !Rf_isMatrix(s_idx))
-    Rf_error("internal error: an integer matrix is needed");
+    umapc_r_internal("knn_adjacent_dup", "an integer matrix is needed");
   n = Rf_nrows(s_idx);
   m = Rf_ncols(s_idx);
   idx = INTEGER(s_idx);

@@ -16,13 +16,13 @@ static umapc_csr csr_view(SEXP graph) {
   umapc_csr g;
   SEXP p, i, x;
   if (TYPEOF(graph) != VECSXP || Rf_length(graph) != 3)
-    Rf_error("internal: malformed graph");
+    umapc_r_internal("graph", "malformed graph");
   p = VECTOR_ELT(graph, 0);
   i = VECTOR_ELT(graph, 1);
   x = VECTOR_ELT(graph, 2);
   if (TYPEOF(p) != INTSXP || TYPEOF(i) != INTSXP || TYPEOF(x) != REALSXP ||
       Rf_length(i) != Rf_length(x) || Rf_length(p) < 1)
-    Rf_error("internal: malformed graph");
+    umapc_r_internal("graph", "malformed graph");
   g.n = Rf_length(p) - 1;
   g.p = INTEGER(p);
   g.j = INTEGER(i);
@@ -106,7 +106,7 @@ SEXP umapc_call_init_pca(SEXP X, SEXP s_params) {
   double *out;
   int status;
   umapc_r_params_close(&pl);
-  if (TYPEOF(X) != REALSXP) Rf_error("internal: X must be double");
+  if (TYPEOF(X) != REALSXP) umapc_r_internal("init_pca", "X must be double");
   out = (double *)R_alloc((size_t)n * dim, sizeof(double));
   status = umapc_pca_init(REAL(X), n, d, dim, seed, n_threads,
                           &umapc_r_interrupt, out);
@@ -161,10 +161,10 @@ static SEXP optimize(SEXP init, SEXP s_graph, SEXP s_params, SEXP s_rad,
   umapc_r_params_close(&pl);
   g = csr_view(s_graph);
   if (TYPEOF(init) != REALSXP || n != g.n)
-    Rf_error("internal: malformed layout arguments");
+    umapc_r_internal("optimize", "malformed layout arguments");
   if (densmap) {
     if (TYPEOF(s_rad) != REALSXP || Rf_length(s_rad) != n)
-      Rf_error("internal: malformed densMAP arguments");
+      umapc_r_internal("optimize_densmap", "malformed densMAP arguments");
     dp.rad_orig = REAL(s_rad);
   }
   emb = from_r_matrix(init);
@@ -217,7 +217,7 @@ SEXP umapc_call_local_radii(SEXP s_graph, SEXP s_idx, SEXP s_dist,
   if (TYPEOF(s_idx) != INTSXP || TYPEOF(s_dist) != REALSXP ||
       Rf_nrows(s_idx) != g.n || Rf_nrows(s_dist) != g.n ||
       Rf_ncols(s_dist) != k)
-    Rf_error("internal: malformed k-NN matrices");
+    umapc_r_internal("local_radii", "malformed k-NN matrices");
   umapc_r_knn_rows(s_idx, s_dist, &idx, &dist);
   out = PROTECT(Rf_allocVector(REALSXP, g.n));
   rad = REAL(out);
@@ -253,7 +253,7 @@ SEXP umapc_call_transform(SEXP s_idx, SEXP s_dist, SEXP s_emb, SEXP s_new,
   if (TYPEOF(s_idx) != INTSXP || TYPEOF(s_dist) != REALSXP ||
       TYPEOF(s_emb) != REALSXP || TYPEOF(s_new) != REALSXP ||
       Rf_nrows(s_dist) != n || Rf_ncols(s_dist) != k || Rf_nrows(s_new) != n)
-    Rf_error("internal: malformed transform arguments");
+    umapc_r_internal("transform", "malformed transform arguments");
   out = (double *)R_alloc((size_t)n * dim, sizeof(double));
   umapc_r_knn_rows(s_idx, s_dist, &idx, &dist);
   tail = from_r_matrix(s_emb);

@@ -78,7 +78,7 @@ SEXP umapc_call_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_params) {
   umapc_r_params_close(&pl);
   if (TYPEOF(s_idx) != INTSXP || TYPEOF(s_dist) != REALSXP ||
       Rf_nrows(s_dist) != n || Rf_ncols(s_dist) != k)
-    Rf_error("internal: malformed k-NN matrices");
+    umapc_r_internal("fuzzy_graph", "malformed k-NN matrices");
   umapc_r_knn_rows(s_idx, s_dist, &idx, &dist);
   if (smoothing) {
     rho = (double *)R_alloc((size_t)n + 1, sizeof(double));

@@ -15,12 +15,12 @@ static int data_from_sexp_m(SEXP X, int metric, int n_threads,
          dim = VECTOR_ELT(X, 3);
     if (TYPEOF(p) != INTSXP || TYPEOF(i) != INTSXP || TYPEOF(x) != REALSXP ||
         TYPEOF(dim) != INTSXP || Rf_length(dim) != 2)
-      Rf_error("internal: malformed sparse matrix");
+      umapc_r_internal("knn", "malformed sparse matrix");
     return umapc_data_from_csc(INTEGER(p), INTEGER(i), REAL(x),
                                INTEGER(dim)[0], INTEGER(dim)[1], metric,
                                n_threads, d);
   }
-  Rf_error("internal: X must be a double matrix or sparse slots");
+  umapc_r_internal("knn", "X must be a double matrix or sparse slots");
   return UMAPC_ERR_INVALID;
 }
 
@@ -90,7 +90,7 @@ SEXP umapc_call_knn(SEXP X, SEXP query, SEXP s_params) {
    * here cannot leak that copy */
   if (query != R_NilValue &&
       (!Rf_isMatrix(query) || TYPEOF(query) != REALSXP))
-    Rf_error("internal: malformed query");
+    umapc_r_internal("knn", "malformed query");
   nq = query == R_NilValue ? (Rf_isMatrix(X) ? Rf_nrows(X)
                                              : INTEGER(VECTOR_ELT(X, 3))[0])
                            : Rf_nrows(query);
@@ -102,7 +102,7 @@ SEXP umapc_call_knn(SEXP X, SEXP query, SEXP s_params) {
   if (query != R_NilValue) {
     if (Rf_ncols(query) != ref.d) {
       umapc_data_free(&ref);
-      Rf_error("internal: query has the wrong number of columns");
+      umapc_r_internal("knn", "query has the wrong number of columns");
     }
     status = umapc_data_like(&ref, REAL(query), Rf_nrows(query), n_threads, &qd);
     if (status != UMAPC_OK) {
@@ -145,7 +145,7 @@ SEXP umapc_call_knn_query(SEXP X, SEXP query, SEXP s_graph, SEXP s_params) {
   umapc_r_params_close(&pl);
   if (!Rf_isMatrix(query) || TYPEOF(query) != REALSXP || !Rf_isMatrix(s_graph) ||
       TYPEOF(s_graph) != INTSXP)
-    Rf_error("internal: malformed query arguments");
+    umapc_r_internal("knn_query", "malformed query arguments");
   nq = Rf_nrows(query);
   nr = Rf_nrows(s_graph);
   K = Rf_ncols(s_graph);
@@ -157,7 +157,7 @@ SEXP umapc_call_knn_query(SEXP X, SEXP query, SEXP s_graph, SEXP s_params) {
   umapc_r_stop(status, "preparing the data");
   if (ref.n != nr || Rf_ncols(query) != ref.d) {
     umapc_data_free(&ref);
-    Rf_error("internal: graph or query does not match the data");
+    umapc_r_internal("knn_query", "graph or query does not match the data");
   }
   status = umapc_data_like(&ref, REAL(query), nq, n_threads, &qd);
   if (status != UMAPC_OK) {
@@ -184,7 +184,7 @@ SEXP umapc_call_knn_dist(SEXP s_d, SEXP s_params) {
   double *dist;
   umapc_r_params_close(&pl);
   if (TYPEOF(s_d) != REALSXP || (double)n * (n - 1) / 2.0 != nd)
-    Rf_error("internal: malformed dist vector");
+    umapc_r_internal("knn_dist", "malformed dist vector");
   idx = (int *)R_alloc((size_t)n * k, sizeof(int));
   dist = (double *)R_alloc((size_t)n * k, sizeof(double));
   status = umapc_knn_dist(REAL(s_d), n, k, n_threads, &umapc_r_interrupt, idx,

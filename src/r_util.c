@@ -3,11 +3,14 @@
 #include <math.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/data.h"
 #include "core/kernels.h"
+#include "core/knn.h"
 #include "core/rng.h"
 #include "r_util.h"
 #include "umapc.h"
@@ -92,7 +95,65 @@ const umapc_progress *umapc_r_progress(int verbose) {
   return verbose ? &r_progress : NULL;
 }
 
-void umapc_r_stop(int status, const char *what) {
+/* Signal the condition umapc:::abort_condition(class, message, routine,
+ * file, line) builds; it does not return. */
+static void abort_condition(const char *cls, const char *msg,
+                            const char *routine, const char *file, int line)
+    UMAPC_R_NORETURN;
+static void abort_condition(const char *cls, const char *msg,
+                            const char *routine, const char *file, int line) {
+  SEXP ns = PROTECT(R_FindNamespace(PROTECT(Rf_mkString("umapc"))));
+  SEXP call = PROTECT(Rf_lang6(
+      Rf_install("abort_condition"), PROTECT(Rf_mkString(cls)),
+      PROTECT(Rf_mkString(msg)), PROTECT(Rf_mkString(routine)),
+      PROTECT(Rf_mkString(file)), PROTECT(Rf_ScalarInteger(line))));
+  Rf_eval(call, ns);
+  /* not reached: abort_condition() stops */
+  UNPROTECT(8);
+  Rf_error("%s", msg);
+}
+
+void umapc_r_internal_at(const char *file, int line, const char *routine,
+                         const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  abort_condition("umapc_error_internal", msg, routine, file, line);
+}
+
+/*
+ * An interrupt the core stopped for. The check under R_ToplevelExec
+ * consumed it, so it is posted again once everything is freed: on
+ * Unix-alikes raise(SIGINT) runs R's handler, which marks the interrupt
+ * pending, and R_CheckUserInterrupt() then raises R's own interrupt
+ * condition. On Windows R takes interrupts from its console (a flag that
+ * R_CheckUserInterrupt() reads and clears), not from SIGINT, and raising
+ * SIGINT where no handler is set would end the process, so it is not done
+ * there. In both cases, when no interrupt came, the fallback is
+ * umapc:::abort_condition("umapc_error_interrupt", ...): it signals a
+ * condition of class "interrupt" (what tryCatch(interrupt = ) and calling
+ * handlers see for a genuine one) and, unless a handler took it, stops
+ * with an error of class umapc_error_interrupt.
+ */
+static void reraise_interrupt(const char *what, const char *file, int line)
+    UMAPC_R_NORETURN;
+static void reraise_interrupt(const char *what, const char *file, int line) {
+  char msg[256];
+#ifndef _WIN32
+  raise(SIGINT);
+  R_CheckUserInterrupt();
+#endif
+  snprintf(msg, sizeof msg, "%s: interrupted by the user", what);
+  abort_condition("umapc_error_interrupt", msg, what, file, line);
+}
+
+void umapc_r_stop_at(int status, const char *what, const char *file,
+                     int line) {
+  char msg[256];
+  const char *site_file;
+  int site_line;
   if (pending_jump != NULL) {
     /* resume the jump a progress handler started (the core has stopped
      * and freed its memory; so has the caller) */
@@ -101,15 +162,55 @@ void umapc_r_stop(int status, const char *what) {
     R_ContinueUnwind(cont);
   }
   if (status == UMAPC_OK) return;
-  if (status == UMAPC_ERR_INTERRUPTED) {
-    /* the interrupt was consumed by the check under R_ToplevelExec: post it
-     * again so R raises a genuine interrupt condition, now that the core
-     * has freed everything */
-    raise(SIGINT);
-    R_CheckUserInterrupt();
-    Rf_error("%s: interrupted", what);
+  snprintf(msg, sizeof msg, "%s failed: %s", what, umapc_status_string(status));
+  switch (status) {
+    case UMAPC_ERR_INTERRUPTED:
+      reraise_interrupt(what, file, line);
+    case UMAPC_ERR_NOMEM:
+      abort_condition("umapc_error_nomem", msg, what, file, line);
+    case UMAPC_ERR_NUMERIC:
+      abort_condition("umapc_error_numeric", msg, what, file, line);
+    case UMAPC_ERR_INVALID:
+      /* where the core saw it, when it recorded the site */
+      umapc_invalid_site(&site_file, &site_line);
+      umapc_invalid_clear();
+      if (site_file != NULL) {
+        file = site_file;
+        line = site_line;
+      }
+      umapc_r_internal_at(file, line, what, "invalid input reached the core");
+    default:
+      umapc_r_internal_at(file, line, what, "unknown status %d", status);
   }
-  Rf_error("%s failed: %s", what, umapc_status_string(status));
+}
+
+/* test_error(list(kind)): the condition each error class comes from, for
+ * its tests: kind "nomem" and "numeric" pass that status to
+ * umapc_r_stop(); "invalid" gives a real core routine invalid input (the
+ * site recorded is the core's); "interrupt" takes the fallback of an
+ * interrupt that could not be re-raised; "internal" is a glue check. */
+SEXP umapc_call_test_error(SEXP s_params) {
+  static const char *const kinds[] = {"nomem", "numeric", "invalid",
+                                      "interrupt", "internal", NULL};
+  umapc_r_params par = umapc_r_params_open(s_params, "test_error");
+  const int kind = umapc_r_param_choice(&par, "kind", kinds);
+  const double dv[1] = {1.0};
+  int idx[3];
+  double dist[3];
+  umapc_r_params_close(&par);
+  switch (kind) {
+    case 0: umapc_r_stop(UMAPC_ERR_NOMEM, "test_error"); break;
+    case 1: umapc_r_stop(UMAPC_ERR_NUMERIC, "test_error"); break;
+    case 2: /* k = 3 neighbours among n = 2 points */
+      umapc_r_stop(umapc_knn_dist(dv, 2, 3, 1, NULL, idx, dist), "test_error");
+      break;
+    case 3:
+      abort_condition("umapc_error_interrupt",
+                      "test_error: interrupted by the user", "test_error",
+                      __FILE__, __LINE__);
+    default: umapc_r_internal("test_error", "a test of the internal error");
+  }
+  return R_NilValue;
 }
 
 umapc_r_params umapc_r_params_open(SEXP list, const char *routine) {
@@ -117,9 +218,8 @@ umapc_r_params umapc_r_params_open(SEXP list, const char *routine) {
   if (TYPEOF(list) != VECSXP || Rf_length(list) > 64 ||
       (Rf_length(list) > 0 &&
        TYPEOF(Rf_getAttrib(list, R_NamesSymbol)) != STRSXP))
-    Rf_error("internal error in %s: the parameters must be a named list "
-             "of at most 64 scalars",
-             routine);
+    umapc_r_internal(routine, "the parameters must be a named list of at "
+                     "most 64 scalars");
   par.list = list;
   par.routine = routine;
   par.read = 0;
@@ -131,10 +231,11 @@ void umapc_r_params_close(const umapc_r_params *par) {
   int i;
   for (i = 0; i < len; i++)
     if (!((par->read >> i) & 1u))
-      Rf_error("internal error in %s: unexpected parameter '%s'",
-               par->routine,
-               Rf_translateCharUTF8(STRING_ELT(
-                   Rf_getAttrib(par->list, R_NamesSymbol), i)));
+      umapc_r_internal(par->routine, "unexpected parameter '%s'",
+                       Rf_translateCharUTF8(STRING_ELT(
+                           Rf_getAttrib(par->list, R_NamesSymbol), i)));
+  /* a site a previous call left behind is not this call's */
+  umapc_invalid_clear();
 }
 
 /* The element called `name`, which must be a single non-NA value. */
@@ -145,8 +246,7 @@ static SEXP param_get(umapc_r_params *par, const char *name) {
   for (i = 0; i < len; i++)
     if (strcmp(Rf_translateCharUTF8(STRING_ELT(names, i)), name) == 0) break;
   if (i == len)
-    Rf_error("internal error in %s: parameter '%s' is missing", par->routine,
-             name);
+    umapc_r_internal(par->routine, "parameter '%s' is missing", name);
   par->read |= (uint64_t)1 << i;
   x = VECTOR_ELT(par->list, i);
   if (Rf_length(x) != 1 ||
@@ -154,9 +254,8 @@ static SEXP param_get(umapc_r_params *par, const char *name) {
       ((TYPEOF(x) == INTSXP || TYPEOF(x) == LGLSXP) &&
        INTEGER(x)[0] == NA_INTEGER) ||
       (TYPEOF(x) == STRSXP && STRING_ELT(x, 0) == NA_STRING))
-    Rf_error("internal error in %s: parameter '%s' must be a single value, "
-             "not NA",
-             par->routine, name);
+    umapc_r_internal(par->routine,
+                     "parameter '%s' must be a single value, not NA", name);
   return x;
 }
 
@@ -164,8 +263,7 @@ double umapc_r_param_double(umapc_r_params *par, const char *name) {
   SEXP x = param_get(par, name);
   if (TYPEOF(x) == REALSXP) return REAL(x)[0];
   if (TYPEOF(x) == INTSXP || TYPEOF(x) == LGLSXP) return (double)INTEGER(x)[0];
-  Rf_error("internal error in %s: parameter '%s' must be a number",
-           par->routine, name);
+  umapc_r_internal(par->routine, "parameter '%s' must be a number", name);
   return 0.0;
 }
 
@@ -176,17 +274,17 @@ int umapc_r_param_int(umapc_r_params *par, const char *name) {
     const double v = REAL(x)[0];
     if (v == floor(v) && v > INT_MIN && v <= INT_MAX) return (int)v;
   }
-  Rf_error("internal error in %s: parameter '%s' must be a whole number",
-           par->routine, name);
+  umapc_r_internal(par->routine, "parameter '%s' must be a whole number", name);
   return 0;
 }
 
 uint64_t umapc_r_param_seed(umapc_r_params *par, const char *name) {
   const double s = umapc_r_param_double(par, name);
   if (!(s == floor(s) && fabs(s) < 9007199254740992.0))
-    Rf_error("internal error in %s: parameter '%s' must be a whole number "
-             "below 2^53 in magnitude",
-             par->routine, name);
+    umapc_r_internal(par->routine,
+                     "parameter '%s' must be a whole number below 2^53 in "
+                     "magnitude",
+                     name);
   return (uint64_t)(int64_t)s;
 }
 
@@ -196,14 +294,12 @@ int umapc_r_param_choice(umapc_r_params *par, const char *name,
   const char *v;
   int i;
   if (TYPEOF(x) != STRSXP)
-    Rf_error("internal error in %s: parameter '%s' must be a string",
-             par->routine, name);
+    umapc_r_internal(par->routine, "parameter '%s' must be a string", name);
   v = Rf_translateCharUTF8(STRING_ELT(x, 0));
   for (i = 0; choices[i] != NULL; i++)
     if (strcmp(v, choices[i]) == 0) return i;
-  Rf_error("internal error in %s: parameter '%s' is \"%s\", not a known "
-           "value",
-           par->routine, name, v);
+  umapc_r_internal(par->routine, "parameter '%s' is \"%s\", not a known value",
+                   name, v);
   return -1;
 }
 
@@ -212,13 +308,11 @@ int umapc_r_param_metric(umapc_r_params *par, const char *name) {
   const char *v, *m;
   int code;
   if (TYPEOF(x) != STRSXP)
-    Rf_error("internal error in %s: parameter '%s' must be a string",
-             par->routine, name);
+    umapc_r_internal(par->routine, "parameter '%s' must be a string", name);
   v = Rf_translateCharUTF8(STRING_ELT(x, 0));
   for (code = 1; (m = umapc_metric_name(code)) != NULL; code++)
     if (strcmp(v, m) == 0) return code;
-  Rf_error("internal error in %s: \"%s\" is not a metric of the core",
-           par->routine, v);
+  umapc_r_internal(par->routine, "\"%s\" is not a metric of the core", v);
   return 0;
 }
 

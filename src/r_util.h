@@ -21,11 +21,38 @@ extern umapc_interrupt umapc_r_interrupt;
  * resumes a jump a message handler started. */
 const umapc_progress *umapc_r_progress(int verbose);
 
-/* Turn a core status into an R error (after the caller freed its memory).
- * An interrupt is re-raised as an R interrupt. `what` names the stage. A
- * jump started by a progress message handler is resumed first, whatever
- * the status. */
-void umapc_r_stop(int status, const char *what);
+#if defined(__GNUC__) || defined(__clang__)
+#define UMAPC_R_NORETURN __attribute__((noreturn))
+#else
+#define UMAPC_R_NORETURN
+#endif
+
+/*
+ * Errors reach R as classed conditions (R/conditions.R builds and signals
+ * them), so callers can catch them by class:
+ *   umapc_error_nomem     a core allocation failed;
+ *   umapc_error_numeric   a non-finite intermediate result;
+ *   umapc_error_internal  a broken contract between R and C (a bug): it
+ *                         carries the C file and line and asks to report it;
+ *   umapc_error_interrupt an interrupt that could not be re-raised as R's
+ *                         own (see umapc_r_stop() in r_util.c);
+ * each also of class "umapc_error", "error", "condition".
+ *
+ * umapc_r_stop(status, what): turn a core status into one of them (after
+ * the caller freed its memory; nothing happens for UMAPC_OK). An interrupt
+ * is re-raised as an R interrupt. `what` names the stage. A jump started by
+ * a progress message handler is resumed first, whatever the status.
+ */
+#define umapc_r_stop(status, what) \
+  umapc_r_stop_at((status), (what), __FILE__, __LINE__)
+void umapc_r_stop_at(int status, const char *what, const char *file,
+                     int line);
+
+/* umapc_r_internal(routine, fmt, ...): an umapc_error_internal naming the
+ * routine (the .Call entry point) and this file and line. */
+#define umapc_r_internal(...) umapc_r_internal_at(__FILE__, __LINE__, __VA_ARGS__)
+void umapc_r_internal_at(const char *file, int line, const char *routine,
+                         const char *fmt, ...) UMAPC_R_NORETURN;
 
 /* Run fn(data); if it raises an R error (e.g. allocation failure),
  * cleanup(cdata) runs before the error continues. */

@@ -40,6 +40,7 @@
   X(scan_values, 1)           \
   X(knn_rows, 2)              \
   X(knn_adjacent_dup, 1)         \
+  X(test_error, 1)               \
   X(pca, 2)                      \
   X(pca_project, 4)              \
   X(kernels, 1)                  \

@@ -2,6 +2,7 @@
 #include "fp.h"
 
 #include "core.h"
+#include "parallel.h"
 
 const char *umapc_status_string(int status) {
   switch (status) {
@@ -12,6 +13,30 @@ const char *umapc_status_string(int status) {
     case UMAPC_ERR_NUMERIC: return "non-finite value in an intermediate result";
     default: return "unknown error";
   }
+}
+
+static const char *invalid_file = NULL;
+static int invalid_line = 0;
+
+int umapc_invalid_at(const char *file, int line) {
+#ifdef _OPENMP
+#pragma omp critical(umapc_invalid)
+#endif
+  {
+    invalid_file = file;
+    invalid_line = line;
+  }
+  return UMAPC_ERR_INVALID;
+}
+
+void umapc_invalid_site(const char **file, int *line) {
+  *file = invalid_file;
+  *line = invalid_line;
+}
+
+void umapc_invalid_clear(void) {
+  invalid_file = NULL;
+  invalid_line = 0;
 }
 
 double umapc_det_dot(const double *x, const double *y, size_t n,
@@ -25,7 +50,7 @@ double umapc_det_dot(const double *x, const double *y, size_t n,
   for (base = 0; base < n_chunks; base += 64) {
     long c, m = (long)(n_chunks - base < 64 ? n_chunks - base : 64);
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static) if (m > 1 && n > 65536)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (m > 1 && n > UMAPC_PAR_SUM_MIN)
 #endif
     for (c = 0; c < m; c++) {
       size_t lo = (base + (size_t)c) * UMAPC_SUM_CHUNK, t;

@@ -29,6 +29,19 @@ typedef enum {
 const char *umapc_status_string(int status);
 
 /*
+ * Invalid input that reached the core means a caller broke its contract (R
+ * validates every user value first): return UMAPC_INVALID() rather than
+ * UMAPC_ERR_INVALID, so that the file and line are kept for the error
+ * report (the glue's "internal error", which asks users to report it).
+ * umapc_invalid_site() gives the last recorded site (file NULL if none since
+ * umapc_invalid_clear()). Safe to call inside parallel regions.
+ */
+int umapc_invalid_at(const char *file, int line);
+#define UMAPC_INVALID() umapc_invalid_at(__FILE__, __LINE__)
+void umapc_invalid_site(const char **file, int *line);
+void umapc_invalid_clear(void);
+
+/*
  * Interrupt polling. `check` is called only from the thread that entered the
  * core (never inside an OpenMP parallel region) and returns non-zero when the
  * computation should stop. A NULL callback never interrupts.

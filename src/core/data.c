@@ -7,6 +7,7 @@
 
 #include "data.h"
 #include "kernels.h"
+#include "parallel.h"
 
 const char *umapc_metric_name(int metric) {
   static const char *const names[] = {
@@ -55,7 +56,7 @@ static int scaled_metric(int metric) {
 }
 
 int umapc_data_set_p(umapc_data *data, double p) {
-  if (!(p >= 1.0) || !(p <= UMAPC_MINKOWSKI_PMAX)) return UMAPC_ERR_INVALID;
+  if (!(p >= 1.0) || !(p <= UMAPC_MINKOWSKI_PMAX)) return UMAPC_INVALID();
   data->p = p;
   data->p_int = (p == floor(p)) ? (int)p : 0;
   return UMAPC_OK;
@@ -119,7 +120,7 @@ static void finish_block(umapc_data *out, double *rows, int i0, int cnt,
   int i;
   (void)n_threads;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static) if (cnt > 256)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (cnt > UMAPC_PAR_BLOCK_ROWS_MIN)
 #endif
   for (i = 0; i < cnt; i++) {
     int j;
@@ -214,7 +215,7 @@ static int dense_centred(const double *X, umapc_data *out, int n_threads) {
   out->scale = 1.0 / s;
   (void)n_threads;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > UMAPC_PAR_ROWS_MIN)
 #endif
   for (i = 0; i < n; i += 64) {
     const int ie = i + 64 < n ? i + 64 : n;
@@ -232,7 +233,7 @@ int umapc_data_from_dense(const double *X, int n, int d, int metric,
                           int n_threads, umapc_data *out) {
   int st, i0;
   double *rows;
-  if (n < 1 || d < 1) return UMAPC_ERR_INVALID;
+  if (n < 1 || d < 1) return UMAPC_INVALID();
   st = data_alloc(out, n, d, metric);
   if (st != UMAPC_OK) return st;
   n_threads = umapc_clamp_threads(n_threads);
@@ -371,7 +372,7 @@ int umapc_data_from_csc(const int *p, const int *ri, const double *x, int n,
   int *rp = NULL, *rj = NULL, *fill = NULL;
   double *rx = NULL, *rows = NULL;
   const int sparse = umapc_sparse_metric(metric);
-  if (n < 1 || d < 1) return UMAPC_ERR_INVALID;
+  if (n < 1 || d < 1) return UMAPC_INVALID();
   st = data_alloc2(out, n, d, metric, !sparse);
   if (st != UMAPC_OK) return st;
   st = UMAPC_ERR_NOMEM;
@@ -457,7 +458,7 @@ int umapc_data_like(const umapc_data *ref, const double *X, int n,
   int st, i, j;
   const int d = ref->d;
   double *rows;
-  if (n < 1) return UMAPC_ERR_INVALID;
+  if (n < 1) return UMAPC_INVALID();
   st = data_alloc(out, n, d, ref->metric);
   if (st != UMAPC_OK) return st;
   rows = (double *)malloc((size_t)n * (size_t)d * sizeof(double));

@@ -27,7 +27,7 @@ int umapc_local_radii(const umapc_csr *g, double min_weight, const int *idx,
   const int n = g->n;
   double *len;
   int i, t;
-  if (n < 0 || k < 1) return UMAPC_ERR_INVALID;
+  if (n < 0 || k < 1) return UMAPC_INVALID();
   len = (double *)malloc((size_t)g->p[n] * sizeof(double) + 1);
   if (len == NULL) return UMAPC_ERR_NOMEM;
   /* each edge's length: the larger k-NN distance of its two directions

@@ -18,10 +18,10 @@
 #include <string.h>
 
 #include "eigen.h"
+#include "parallel.h"
 #include "rng.h"
 
 #define ROW_BLOCK 256          /* rows per block in basis updates */
-#define PAR_MIN_ROWS 4096      /* no parallel region below this */
 
 void umapc_eigen_opts_default(umapc_eigen_opts *opts) {
   memset(opts, 0, sizeof(*opts));
@@ -144,7 +144,7 @@ static void sweep(workspace *ws, const double *B, int nb, const double *h_in,
   long c;
   int i;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(ws->nt) schedule(static) if (n >= PAR_MIN_ROWS && ws->nt > 1)
+#pragma omp parallel for num_threads(ws->nt) schedule(static) if (n >= UMAPC_PAR_VEC_MIN && ws->nt > 1)
 #endif
   for (c = 0; c < (long)nc; c++) {
     const size_t lo = (size_t)c * UMAPC_SUM_CHUNK;
@@ -196,7 +196,7 @@ static void basis_combine(workspace *ws, const double *V, int nl,
   const long nblk = (long)((n + ROW_BLOCK - 1) / ROW_BLOCK);
   long bk;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(ws->nt) schedule(static) if (n >= PAR_MIN_ROWS && ws->nt > 1)
+#pragma omp parallel for num_threads(ws->nt) schedule(static) if (n >= UMAPC_PAR_VEC_MIN && ws->nt > 1)
 #endif
   for (bk = 0; bk < nblk; bk++) {
     const size_t lo = (size_t)bk * ROW_BLOCK;
@@ -206,7 +206,7 @@ static void basis_combine(workspace *ws, const double *V, int nl,
     double *buf;
     size_t t;
 #ifdef _OPENMP
-    tid = omp_get_thread_num();
+    tid = umapc_thread_num();
 #endif
     buf = ws->rowbuf + (size_t)tid * ROW_BLOCK * (size_t)nk;
     for (t = 0; t < (size_t)nk * ROW_BLOCK; t++) buf[t] = 0.0;
@@ -228,7 +228,7 @@ static void scale_vec(workspace *ws, double *w, double s) {
   const long n = (long)ws->n;
   long t;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(ws->nt) schedule(static) if (n >= PAR_MIN_ROWS && ws->nt > 1)
+#pragma omp parallel for num_threads(ws->nt) schedule(static) if (n >= UMAPC_PAR_VEC_MIN && ws->nt > 1)
 #endif
   for (t = 0; t < n; t++) w[t] *= s;
 }
@@ -237,7 +237,7 @@ static void random_vec(workspace *ws, uint64_t key, uint64_t ctr, double *w) {
   const long n = (long)ws->n;
   long t;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(ws->nt) schedule(static) if (n >= PAR_MIN_ROWS && ws->nt > 1)
+#pragma omp parallel for num_threads(ws->nt) schedule(static) if (n >= UMAPC_PAR_VEC_MIN && ws->nt > 1)
 #endif
   for (t = 0; t < n; t++)
     w[t] = 2.0 * umapc_rng_unif(umapc_rng_u64(key, (uint64_t)t, ctr)) - 1.0;
@@ -319,10 +319,10 @@ int umapc_eigsh_largest(int n, int nev, umapc_matvec_fn matvec, void *ctx,
   else umapc_eigen_opts_default(&o);
   if (n < 1 || nev < 1 || matvec == NULL || evals == NULL || evecs == NULL ||
       o.ndefl < 0 || (o.ndefl > 0 && o.defl == NULL))
-    return UMAPC_ERR_INVALID;
+    return UMAPC_INVALID();
   nd = o.ndefl;
   avail = n - nd;
-  if (nev > avail) return UMAPC_ERR_INVALID;
+  if (nev > avail) return UMAPC_INVALID();
   m = o.ncv > 0 ? o.ncv : (2 * nev + 1 > 20 ? 2 * nev + 1 : 20);
   if (m < nev + 1) m = nev + 1;
   if (m > avail) m = avail;

@@ -11,6 +11,7 @@
 
 #include "fmath.h"
 #include "graph.h"
+#include "parallel.h"
 
 #define SMOOTH_K_TOLERANCE 1e-5
 #define MIN_K_DIST_SCALE 1e-3
@@ -59,7 +60,7 @@ int umapc_smooth_knn(const double *dist, int n, int k, double local_connectivity
   const double target = umapc_log2((double)k);
   double mean_all = 0.0;
   int i;
-  if (n < 1 || k < 1) return UMAPC_ERR_INVALID;
+  if (n < 1 || k < 1) return UMAPC_INVALID();
   n_threads = umapc_clamp_threads(n_threads);
   for (i = 0; i < n; i++) {
     double s = 0.0;
@@ -70,7 +71,7 @@ int umapc_smooth_knn(const double *dist, int n, int k, double local_connectivity
   mean_all /= (double)n * (double)k;
 
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > UMAPC_PAR_ROWS_MIN)
 #endif
   for (i = 0; i < n; i++) {
     const double *d = dist + (size_t)i * k;
@@ -118,7 +119,7 @@ void umapc_memberships(const int *idx, const double *dist, int n, int k,
   int i;
   n_threads = umapc_clamp_threads(n_threads);
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > UMAPC_PAR_ROWS_MIN)
 #endif
   for (i = 0; i < n; i++) {
     int t;
@@ -166,25 +167,20 @@ int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
 
   {
     /* per row: sort entries, drop self/zero weights, merge duplicates */
-    int failed = 0;
+    umapc_scratch bufs; /* each thread's row of k entries */
+    if (!umapc_scratch_alloc(&bufs, n_threads, (size_t)k * sizeof(entry), 0))
+      goto done;
 #ifdef _OPENMP
-#pragma omp parallel num_threads(n_threads) if (n > 2048)
+#pragma omp parallel num_threads(n_threads) if (n > UMAPC_PAR_ROWS_MIN)
 #endif
     {
-      entry *buf = (entry *)malloc((size_t)k * sizeof(entry));
+      entry *buf = (entry *)umapc_scratch_get(&bufs);
       int r;
-      if (buf == NULL) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-        failed = 1;
-      }
 #ifdef _OPENMP
 #pragma omp for schedule(static)
 #endif
       for (r = 0; r < n; r++) {
         int t, m = 0, u = 0;
-        if (buf == NULL) continue;
         for (t = 0; t < k; t++) {
           const size_t e = (size_t)r * k + t;
           if (idx[e] == r || idx[e] < 0 || idx[e] >= n || !(w[e] > 0.0))
@@ -208,9 +204,8 @@ int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
         }
         pp[r + 1] = u;
       }
-      free(buf);
     }
-    if (failed) goto done;
+    umapc_scratch_free(&bufs);
   }
   /* compact the fixed slots into CSR */
   for (i = 0; i < n; i++) {
@@ -247,7 +242,7 @@ int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
 
   /* merge row i of P and of P^T: count, then fill (row-parallel) */
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > UMAPC_PAR_ROWS_MIN)
 #endif
   for (i = 0; i < n; i++) {
     int a = pp[i], ae = pp[i + 1], b = tp[i], be = tp[i + 1], c = 0;
@@ -274,7 +269,7 @@ int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
     goto done;
   }
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > 2048)
+#pragma omp parallel for num_threads(n_threads) schedule(static) if (n > UMAPC_PAR_ROWS_MIN)
 #endif
   for (i = 0; i < n; i++) {
     int a = pp[i], ae = pp[i + 1], b = tp[i], be = tp[i + 1], c = cnt[i];
@@ -364,9 +359,9 @@ int umapc_fuzzy_graph(const int *idx, const double *dist, int n, int k,
 
   memset(out, 0, sizeof(*out));
   if (n < 1 || k < 1 || n_cols < 1 || (!par->bipartite && n_cols != n))
-    return UMAPC_ERR_INVALID;
+    return UMAPC_INVALID();
   for (e = 0; e < (size_t)n * k; e++)
-    if (idx[e] < 0 || idx[e] >= n_cols) return UMAPC_ERR_INVALID;
+    if (idx[e] < 0 || idx[e] >= n_cols) return UMAPC_INVALID();
   if (rho == NULL)
     rho = own_rho = (double *)malloc((size_t)n * sizeof(double));
   if (sigma == NULL)

@@ -23,6 +23,7 @@
 #include "heap.h"
 #include "kernels.h"
 #include "knn.h"
+#include "parallel.h"
 
 #define QBLOCK 32   /* query rows per task */
 #define RBLOCK 256  /* reference rows per cache block */
@@ -124,9 +125,10 @@ int umapc_knn_exact(const umapc_data *ref, const umapc_data *query, int k,
   int round;       /* query blocks per round between interrupt checks */
   float *hd = NULL, *qn = NULL, *rn = NULL;
   int *hi = NULL, status = UMAPC_OK, b0;
+  umapc_scratch bufs = {NULL, 0, 0}; /* each thread's kernel values */
 
   if (k < 1 || hk > avail || (!self && qd->d != ref->d))
-    return UMAPC_ERR_INVALID;
+    return UMAPC_INVALID();
   n_threads = umapc_clamp_threads(n_threads);
   hc = hk;
   if (dot_path(ref)) hc = hk + 8 + hk / 8;
@@ -152,20 +154,20 @@ int umapc_knn_exact(const umapc_data *ref, const umapc_data *query, int k,
     }
   }
 
+  if (hk > 0 && !umapc_scratch_alloc(&bufs, n_threads,
+                                     (size_t)QBLOCK * RBLOCK * sizeof(float),
+                                     0)) {
+    status = UMAPC_ERR_NOMEM;
+    goto done;
+  }
   for (b0 = 0; b0 < n_blocks && hk > 0; b0 += round) {
     const int b1 = b0 + round < n_blocks ? b0 + round : n_blocks;
-    int b, alloc_failed = 0;
+    int b;
 #ifdef _OPENMP
-#pragma omp parallel num_threads(n_threads) if (b1 - b0 > 1)
+#pragma omp parallel num_threads(n_threads) if (b1 - b0 >= UMAPC_PAR_BLOCKS_MIN)
 #endif
     {
-      float *buf = (float *)malloc((size_t)QBLOCK * RBLOCK * sizeof(float));
-      if (buf == NULL) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-        alloc_failed = 1;
-      }
+      float *buf = (float *)umapc_scratch_get(&bufs);
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
@@ -173,7 +175,6 @@ int umapc_knn_exact(const umapc_data *ref, const umapc_data *query, int k,
         const int q0 = b * QBLOCK;
         const int q1 = q0 + QBLOCK < nq ? q0 + QBLOCK : nq;
         int q, r0;
-        if (buf == NULL) continue;
         for (q = q0; q < q1; q++)
           umapc_heap_init(hd + (size_t)q * hc, hi + (size_t)q * hc, hc);
         for (r0 = 0; r0 < nr; r0 += RBLOCK) {
@@ -202,11 +203,6 @@ int umapc_knn_exact(const umapc_data *ref, const umapc_data *query, int k,
           umapc_heap_sort(d, ix, hc);
         }
       }
-      free(buf);
-    }
-    if (alloc_failed) {
-      status = UMAPC_ERR_NOMEM;
-      break;
     }
     umapc_report(prog, "exact k-NN", (long)b1 * QBLOCK < nq ? (long)b1 * QBLOCK : nq,
                  nq);
@@ -236,6 +232,7 @@ int umapc_knn_exact(const umapc_data *ref, const umapc_data *query, int k,
     }
   }
 done:
+  umapc_scratch_free(&bufs);
   free(hd);
   free(hi);
   if (qn != rn) free(qn);

@@ -13,43 +13,11 @@
 
 #include "heap.h"
 #include "knn.h"
+#include "parallel.h"
 #include "rng.h"
 
 #define QUERY_EPSILON 0.1f
 #define QUERY_STARTS 48
-
-typedef struct {
-  float d;
-  int i;
-} cand;
-
-/* min-heap of candidates ordered by (distance, index) */
-static void cand_push(cand *h, int *n, float d, int i) {
-  int pos = (*n)++;
-  while (pos > 0) {
-    int parent = (pos - 1) / 2;
-    if (!umapc_after(h[parent].d, h[parent].i, d, i)) break;
-    h[pos] = h[parent];
-    pos = parent;
-  }
-  h[pos].d = d;
-  h[pos].i = i;
-}
-
-static cand cand_pop(cand *h, int *n) {
-  cand top = h[0], last = h[--(*n)];
-  int pos = 0;
-  for (;;) {
-    int c = 2 * pos + 1;
-    if (c >= *n) break;
-    if (c + 1 < *n && umapc_after(h[c].d, h[c].i, h[c + 1].d, h[c + 1].i)) c++;
-    if (!umapc_after(last.d, last.i, h[c].d, h[c].i)) break;
-    h[pos] = h[c];
-    pos = c;
-  }
-  if (*n > 0) h[pos] = last;
-  return top;
-}
 
 /* The search graph: each reference row's neighbours plus the rows that list
  * it (reverse edges), as CSR. */
@@ -94,39 +62,43 @@ int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
   const uint64_t key = umapc_rng_key(seed, UMAPC_STREAM_KNN);
   const int chunk = 256;
   int *gp = NULL, *gj = NULL, status, q0;
-  if (k < 1 || k > nr || query->d != ref->d || K < 1) return UMAPC_ERR_INVALID;
+  umapc_scratch blocks;
+  if (k < 1 || k > nr || query->d != ref->d || K < 1) return UMAPC_INVALID();
   status = search_graph(gidx, nr, K, &gp, &gj);
   if (status != UMAPC_OK) return status;
   n_threads = umapc_clamp_threads(n_threads);
+  /* each thread's block (zeroed): its stamp counter, the stamps of visited
+   * rows (nr), the candidate min-queue (nr distances, nr indices) and the
+   * k best (k distances, k indices); all 4-byte values */
+  if (!umapc_scratch_alloc(&blocks, n_threads,
+                           (1 + 3 * (size_t)nr + 2 * (size_t)k) * 4, 1)) {
+    free(gp);
+    free(gj);
+    return UMAPC_ERR_NOMEM;
+  }
 
   for (q0 = 0; q0 < nq && status == UMAPC_OK; q0 += chunk * 8) {
     const int q1 = q0 + chunk * 8 < nq ? q0 + chunk * 8 : nq;
-    int failed = 0, q;
+    int q;
 #ifdef _OPENMP
-#pragma omp parallel num_threads(n_threads) if (q1 - q0 > 64)
+#pragma omp parallel num_threads(n_threads) if (q1 - q0 > UMAPC_PAR_SEARCH_MIN)
 #endif
     {
-      unsigned *stamp = (unsigned *)calloc((size_t)nr, sizeof(unsigned));
-      cand *cq = (cand *)malloc((size_t)nr * sizeof(cand));
-      float *hd = (float *)malloc((size_t)k * sizeof(float));
-      int *hi = (int *)malloc((size_t)k * sizeof(int));
-      unsigned cur = 0;
-      if (!stamp || !cq || !hd || !hi) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-        failed = 1;
-      }
+      unsigned *cur = (unsigned *)umapc_scratch_get(&blocks);
+      unsigned *stamp = cur + 1;
+      float *cqd = (float *)(stamp + nr);
+      int *cqi = (int *)(cqd + nr);
+      float *hd = (float *)(cqi + nr);
+      int *hi = (int *)(hd + k);
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 16)
 #endif
       for (q = q0; q < q1; q++) {
         const uint64_t rk = umapc_rng_key(row_keys[q], key);
         int nc = 0, s, t, filled = 0;
-        if (failed || !stamp) continue;
-        if (++cur == 0) { /* stamps wrapped: clear */
+        if (++*cur == 0) { /* stamps wrapped: clear */
           memset(stamp, 0, (size_t)nr * sizeof(unsigned));
-          cur = 1;
+          *cur = 1;
         }
         umapc_heap_init(hd, hi, k);
         for (s = 0; s < QUERY_STARTS || filled < k; s++) {
@@ -134,33 +106,35 @@ int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
                                             (uint32_t)nr);
           float d;
           if (s > QUERY_STARTS + 8 * nr) break; /* cannot happen: safety */
-          if (stamp[r] == cur) continue;
-          stamp[r] = cur;
+          if (stamp[r] == *cur) continue;
+          stamp[r] = *cur;
           d = umapc_kernel(query, q, ref, r);
-          cand_push(cq, &nc, d, r);
+          umapc_heap_queue_push(cqd, cqi, &nc, d, r);
           if (umapc_heap_push(hd, hi, k, d, r) && filled < k) filled++;
         }
         for (s = 0; filled < k && s < nr; s++) { /* tiny data: fill up */
-          if (stamp[s] == cur) continue;
-          stamp[s] = cur;
+          if (stamp[s] == *cur) continue;
+          stamp[s] = *cur;
           {
             const float d = umapc_kernel(query, q, ref, s);
-            cand_push(cq, &nc, d, s);
+            umapc_heap_queue_push(cqd, cqi, &nc, d, s);
             if (umapc_heap_push(hd, hi, k, d, s)) filled++;
           }
         }
         while (nc > 0) {
-          const cand c = cand_pop(cq, &nc);
-          const float bound = hd[0] * (1.0f + QUERY_EPSILON);
-          if (c.d > bound) break;
-          for (t = gp[c.i]; t < gp[c.i + 1]; t++) {
+          float cd, bound;
+          int ci;
+          umapc_heap_queue_pop(cqd, cqi, &nc, &cd, &ci);
+          bound = hd[0] * (1.0f + QUERY_EPSILON);
+          if (cd > bound) break;
+          for (t = gp[ci]; t < gp[ci + 1]; t++) {
             const int r = gj[t];
             float d;
-            if (stamp[r] == cur) continue;
-            stamp[r] = cur;
+            if (stamp[r] == *cur) continue;
+            stamp[r] = *cur;
             d = umapc_kernel(query, q, ref, r);
             if (d < hd[0] * (1.0f + QUERY_EPSILON) || filled < k) {
-              cand_push(cq, &nc, d, r);
+              umapc_heap_queue_push(cqd, cqi, &nc, d, r);
               if (umapc_heap_push(hd, hi, k, d, r) && filled < k) filled++;
             }
           }
@@ -171,14 +145,10 @@ int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
           dist[(size_t)q * k + t] = umapc_kernel_to_dist(ref, hd[t]);
         }
       }
-      free(stamp);
-      free(cq);
-      free(hd);
-      free(hi);
     }
-    if (failed) status = UMAPC_ERR_NOMEM;
-    else if (umapc_interrupted(intr)) status = UMAPC_ERR_INTERRUPTED;
+    if (umapc_interrupted(intr)) status = UMAPC_ERR_INTERRUPTED;
   }
+  umapc_scratch_free(&blocks);
   free(gp);
   free(gj);
   return status;

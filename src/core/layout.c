@@ -8,6 +8,7 @@
 #include "fmath.h"
 #include "kernels.h"
 #include "layout.h"
+#include "parallel.h"
 #include "rng.h"
 #include "team.h"
 
@@ -959,9 +960,10 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
   bl.n_phases = n_phases;
   bl.n_chunks = n_chunks;
   n_threads = umapc_clamp_threads(n_threads);
-  /* at least four chunks per thread in each phase: small graphs run on
-   * fewer threads (a thread would wait more than it works) */
-  team = n_chunks / n_phases / 4;
+  /* at least UMAPC_PAR_LAYOUT_CHUNKS chunks per thread in each phase:
+   * small graphs run on fewer threads (a thread would wait more than it
+   * works) */
+  team = n_chunks / n_phases / UMAPC_PAR_LAYOUT_CHUNKS;
   if (team > n_threads) team = n_threads;
   if (team < 1) team = 1;
   for (e0 = 0; e0 < n_epochs; e0 = e1) {

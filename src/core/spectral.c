@@ -1,15 +1,20 @@
 /*
- * Spectral and PCA initialisation (see spectral.h), on top of the
- * thick-restart Lanczos solver in eigen.c.
+ * Spectral initialisation (see spectral.h), on top of the thick-restart
+ * Lanczos solver in eigen.c.
  *
- * Spectral: N = D^-1/2 W D^-1/2 on the graph without the entries below
- * min_weight. Its top eigenvector on a connected component is D^1/2 1
- * (eigenvalue 1); rather than computing it and dropping it, the solver is
- * given it as a deflation vector, so it returns directly the next dim
- * eigenvectors (the "dim + 1 largest, first dropped" of umap-learn, with
- * the trivial one handled exactly). Each connected component is embedded on
- * its own, the components are placed apart, then everything is scaled so the
- * largest |coordinate| is 10 and N(0, 1e-4) jitter is added.
+ * N = D^-1/2 W D^-1/2 on the graph without the entries below min_weight.
+ * Its top eigenvector on a connected component is D^1/2 1 (eigenvalue 1);
+ * rather than computing it and dropping it, the solver is given it as a
+ * deflation vector, so it returns directly the next dim eigenvectors (the
+ * "dim + 1 largest, first dropped" of umap-learn, with the trivial one
+ * handled exactly). Each connected component is embedded on its own, the
+ * components are placed apart, then everything is scaled so the largest
+ * |coordinate| is 10 and N(0, 1e-4) jitter is added (init_common.c).
+ *
+ * umapc_spectral_init() runs the steps below in order: check the graph,
+ * degrees and components, components ordered and their vertices grouped,
+ * the normalised operator, where the components go, then each component
+ * embedded and placed.
  */
 #include "fp.h"
 
@@ -18,69 +23,13 @@
 #include <string.h>
 
 #include "eigen.h"
+#include "init_common.h"
+#include "parallel.h"
 #include "rng.h"
 #include "spectral.h"
 
-/* counter domains (second counter) of stream UMAPC_STREAM_INIT; the jitter
- * uses (i, d) with d < dim */
-#define CTR_SMALL ((uint64_t)1 << 48)    /* tiny components, PCA padding */
-#define CTR_FALLBACK ((uint64_t)1 << 52) /* uniform fallback layout */
-#define CTR_EIGEN ((uint64_t)1 << 56)    /* eigensolver start vectors */
-
-#define PAR_MIN 4096
-
 /* ---------------------------------------------------------------------- */
-/* shared helpers                                                          */
-/* ---------------------------------------------------------------------- */
-
-/* largest |x| over n * dim values, or -1 when one is not finite */
-static double max_abs(const double *x, size_t len) {
-  double m = 0.0;
-  size_t t;
-  for (t = 0; t < len; t++) {
-    const double a = fabs(x[t]);
-    if (!isfinite(a)) return -1.0;
-    if (a > m) m = a;
-  }
-  return m;
-}
-
-/* out *= 10 / max|out|, then + N(0, 1e-4) jitter; returns 0 if non-finite */
-static int scale_and_jitter(double *out, int n, int dim, uint64_t key,
-                            int nt) {
-  const size_t len = (size_t)n * (size_t)dim;
-  const double mx = max_abs(out, len);
-  const double s = mx > 0.0 ? 10.0 / mx : 1.0;
-  long i;
-  if (mx < 0.0) return 0;
-  (void)nt;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static) if (n >= PAR_MIN && nt > 1)
-#endif
-  for (i = 0; i < n; i++) {
-    int d;
-    for (d = 0; d < dim; d++) {
-      double *y = out + (size_t)i * (size_t)dim + (size_t)d;
-      *y = *y * s + 1e-4 * umapc_rng_normal(key, (uint64_t)i, (uint64_t)d);
-    }
-  }
-  return max_abs(out, len) >= 0.0;
-}
-
-static void uniform_layout(double *out, int n, int dim, uint64_t key) {
-  long i;
-  for (i = 0; i < n; i++) {
-    int d;
-    for (d = 0; d < dim; d++)
-      out[(size_t)i * (size_t)dim + (size_t)d] =
-          20.0 * umapc_rng_unif(umapc_rng_u64(key, (uint64_t)i,
-                                              CTR_FALLBACK + (uint64_t)d)) -
-          10.0;
-  }
-}
-
-/* ---------------------------------------------------------------------- */
-/* spectral                                                                */
+/* the normalised operator                                                 */
 /* ---------------------------------------------------------------------- */
 
 typedef struct {
@@ -97,7 +46,7 @@ static void norm_matvec(void *ctx, const double *x, double *y) {
   const double *w = op->w;
   long r;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(op->nt) schedule(static, 512) if (op->nc >= PAR_MIN && op->nt > 1)
+#pragma omp parallel for num_threads(op->nt) schedule(static, 512) if (op->nc >= UMAPC_PAR_VEC_MIN && op->nt > 1)
 #endif
   for (r = 0; r < op->nc; r++) {
     double s = 0.0;
@@ -105,6 +54,67 @@ static void norm_matvec(void *ctx, const double *x, double *y) {
     for (e = p[r]; e < p[r + 1]; e++) s += w[e] * x[jj[e]];
     y[r] = s;
   }
+}
+
+/* ---------------------------------------------------------------------- */
+/* the steps' shared state                                                 */
+/* ---------------------------------------------------------------------- */
+
+typedef struct {
+  int id; /* first-appearance (= smallest vertex) order */
+  int size;
+} comp_t;
+
+typedef struct {
+  int n, dim, K; /* vertices, dimensions, components */
+  long nnz;      /* edges kept */
+  int *parent, *label; /* union-find; component of each vertex */
+  int *perm, *loc;     /* vertices grouped by component; local index */
+  int *start, *rank;   /* first position of each component; rank by size */
+  int *P2, *J2;        /* the normalised operator, rows in perm order */
+  double *deg, *W2;
+  double *centres, *radius; /* where each component goes */
+  double *evecs, *evals, *defl, *tmp;
+  comp_t *comps; /* components, biggest first */
+} spec_work;
+
+static void work_free(spec_work *w) {
+  free(w->parent);
+  free(w->label);
+  free(w->perm);
+  free(w->loc);
+  free(w->start);
+  free(w->P2);
+  free(w->J2);
+  free(w->rank);
+  free(w->deg);
+  free(w->W2);
+  free(w->evecs);
+  free(w->evals);
+  free(w->defl);
+  free(w->centres);
+  free(w->radius);
+  free(w->tmp);
+  free(w->comps);
+}
+
+static int keep_edge(double w, double min_weight) {
+  return isfinite(w) && w > 0.0 && w >= min_weight;
+}
+
+/* A CSR graph with row offsets from 0, non-decreasing, columns in range. */
+static int check_graph(const umapc_csr *g) {
+  const int n = g->n;
+  int r, e;
+  if (g->p == NULL || (g->p[n] > 0 && g->j == NULL) ||
+      (g->p[n] > 0 && g->w == NULL) || g->p[0] != 0)
+    return UMAPC_INVALID();
+  for (r = 0; r < n; r++) {
+    if (g->p[r + 1] < g->p[r]) return UMAPC_INVALID();
+    for (e = g->p[r]; e < g->p[r + 1]; e++)
+      if (g->j[e] < 0 || g->j[e] >= n) return UMAPC_INVALID();
+  }
+  return UMAPC_OK;
 }
 
 static int uf_find(int *parent, int x) {
@@ -118,10 +128,34 @@ static int uf_find(int *parent, int x) {
   return r;
 }
 
-typedef struct {
-  int id;   /* first-appearance (= smallest vertex) order */
-  int size;
-} comp_t;
+/* Degrees over the kept edges, their number, and the connected components
+ * (union by smaller root index), labelled by their smallest vertex. */
+static void find_components(const umapc_csr *g, double min_weight,
+                            spec_work *w) {
+  const int n = w->n;
+  int r, e;
+  for (r = 0; r < n; r++) w->parent[r] = r;
+  for (r = 0; r < n; r++) {
+    double d = 0.0;
+    for (e = g->p[r]; e < g->p[r + 1]; e++) {
+      const int cc = g->j[e];
+      if (!keep_edge(g->w[e], min_weight)) continue;
+      d += g->w[e];
+      w->nnz++;
+      if (cc != r) {
+        const int a = uf_find(w->parent, r), b = uf_find(w->parent, cc);
+        if (a < b) w->parent[b] = a;
+        else if (b < a) w->parent[a] = b;
+      }
+    }
+    w->deg[r] = d;
+  }
+  for (r = 0; r < n; r++) {
+    const int root = uf_find(w->parent, r);
+    if (root == r) w->label[r] = w->K++;
+    else w->label[r] = w->label[root]; /* root < r: already labelled */
+  }
+}
 
 static int comp_cmp(const void *a, const void *b) {
   const comp_t *x = (const comp_t *)a, *y = (const comp_t *)b;
@@ -129,127 +163,55 @@ static int comp_cmp(const void *a, const void *b) {
   return x->id < y->id ? -1 : (x->id > y->id ? 1 : 0);
 }
 
-static int keep_edge(double w, double min_weight) {
-  return isfinite(w) && w > 0.0 && w >= min_weight;
+/* Components biggest first (ties: smallest vertex first), their vertices
+ * grouped in that order, ascending inside each. */
+static int group_components(spec_work *w) {
+  const int n = w->n, K = w->K;
+  int r, c, *fill = (int *)malloc((size_t)(K > 0 ? K : 1) * sizeof(int));
+  if (fill == NULL) return UMAPC_ERR_NOMEM;
+  for (c = 0; c < K; c++) w->comps[c].id = c;
+  for (r = 0; r < n; r++) w->comps[w->label[r]].size++;
+  qsort(w->comps, (size_t)K, sizeof(comp_t), comp_cmp);
+  for (c = 0; c < K; c++) w->rank[w->comps[c].id] = c;
+  w->start[0] = 0;
+  for (c = 0; c < K; c++) w->start[c + 1] = w->start[c] + w->comps[c].size;
+  for (c = 0; c < K; c++) fill[c] = w->start[c];
+  for (r = 0; r < n; r++) {
+    const int cr = w->rank[w->label[r]];
+    w->perm[fill[cr]] = r;
+    w->loc[r] = fill[cr] - w->start[cr];
+    fill[cr]++;
+  }
+  free(fill);
+  return UMAPC_OK;
 }
 
-int umapc_spectral_init(const umapc_csr *g, double min_weight, int dim,
-                        uint64_t seed, int n_threads,
-                        const umapc_interrupt *intr, double *out,
-                        int *fallback) {
-  const uint64_t key = umapc_rng_key(seed, UMAPC_STREAM_INIT);
-  const int nt = umapc_clamp_threads(n_threads);
-  int n, r, e, c, K = 0, status = UMAPC_OK, failed = 0;
-  long nnz = 0;
-  int *parent = NULL, *label = NULL, *perm = NULL, *loc = NULL, *start = NULL;
-  int *P2 = NULL, *J2 = NULL, *rank = NULL;
-  double *deg = NULL, *W2 = NULL, *evecs = NULL, *evals = NULL, *defl = NULL;
-  double *centres = NULL, *radius = NULL, *tmp = NULL;
-  comp_t *comps = NULL;
-
-  if (fallback != NULL) *fallback = 0;
-  if (g == NULL || dim < 1 || g->n < 0) return UMAPC_ERR_INVALID;
-  n = g->n;
-  if (n == 0) return UMAPC_OK;
-  if (out == NULL || g->p == NULL || (g->p[n] > 0 && g->j == NULL) ||
-      (g->p[n] > 0 && g->w == NULL) || g->p[0] != 0)
-    return UMAPC_ERR_INVALID;
-  for (r = 0; r < n; r++) {
-    if (g->p[r + 1] < g->p[r]) return UMAPC_ERR_INVALID;
-    for (e = g->p[r]; e < g->p[r + 1]; e++)
-      if (g->j[e] < 0 || g->j[e] >= n) return UMAPC_ERR_INVALID;
-  }
-
-  parent = (int *)malloc((size_t)n * sizeof(int));
-  label = (int *)malloc((size_t)n * sizeof(int));
-  perm = (int *)malloc((size_t)n * sizeof(int));
-  loc = (int *)malloc((size_t)n * sizeof(int));
-  deg = (double *)malloc((size_t)n * sizeof(double));
-  tmp = (double *)malloc((size_t)n * (size_t)dim * sizeof(double));
-  if (parent == NULL || label == NULL || perm == NULL || loc == NULL ||
-      deg == NULL || tmp == NULL) {
-    status = UMAPC_ERR_NOMEM;
-    goto done;
-  }
-
-  /* degrees and connected components (union by smaller root index) */
-  for (r = 0; r < n; r++) parent[r] = r;
-  for (r = 0; r < n; r++) {
-    double d = 0.0;
-    for (e = g->p[r]; e < g->p[r + 1]; e++) {
+/* The normalised operator, rows in perm order, local column indices. */
+static void normalised_operator(const umapc_csr *g, double min_weight,
+                                spec_work *w) {
+  const double *deg = w->deg;
+  long pos = 0;
+  int q, e;
+  for (q = 0; q < w->n; q++) {
+    const int rr = w->perm[q];
+    const double dr = deg[rr] > 0.0 ? 1.0 / sqrt(deg[rr]) : 0.0;
+    w->P2[q] = (int)pos;
+    for (e = g->p[rr]; e < g->p[rr + 1]; e++) {
       const int cc = g->j[e];
       if (!keep_edge(g->w[e], min_weight)) continue;
-      d += g->w[e];
-      nnz++;
-      if (cc != r) {
-        const int a = uf_find(parent, r), b = uf_find(parent, cc);
-        if (a < b) parent[b] = a;
-        else if (b < a) parent[a] = b;
-      }
+      w->J2[pos] = w->loc[cc];
+      w->W2[pos] = deg[cc] > 0.0 ? dr * g->w[e] * (1.0 / sqrt(deg[cc])) : 0.0;
+      pos++;
     }
-    deg[r] = d;
   }
-  for (r = 0; r < n; r++) {
-    const int root = uf_find(parent, r);
-    if (root == r) label[r] = K++;
-    else label[r] = label[root]; /* root < r: already labelled */
-  }
+  w->P2[w->n] = (int)pos;
+}
 
-  comps = (comp_t *)calloc((size_t)K, sizeof(comp_t));
-  rank = (int *)malloc((size_t)K * sizeof(int));
-  start = (int *)malloc((size_t)(K + 1) * sizeof(int));
-  centres = (double *)calloc((size_t)K * (size_t)dim, sizeof(double));
-  radius = (double *)malloc((size_t)K * sizeof(double));
-  P2 = (int *)malloc((size_t)(n + 1) * sizeof(int));
-  J2 = (int *)malloc((size_t)(nnz > 0 ? nnz : 1) * sizeof(int));
-  W2 = (double *)malloc((size_t)(nnz > 0 ? nnz : 1) * sizeof(double));
-  if (comps == NULL || rank == NULL || start == NULL || centres == NULL ||
-      radius == NULL || P2 == NULL || J2 == NULL || W2 == NULL) {
-    status = UMAPC_ERR_NOMEM;
-    goto done;
-  }
-  for (c = 0; c < K; c++) comps[c].id = c;
-  for (r = 0; r < n; r++) comps[label[r]].size++;
-  qsort(comps, (size_t)K, sizeof(comp_t), comp_cmp);
-  for (c = 0; c < K; c++) rank[comps[c].id] = c;
-  start[0] = 0;
-  for (c = 0; c < K; c++) start[c + 1] = start[c] + comps[c].size;
-  {
-    /* vertices grouped by component (biggest first), ascending inside */
-    int *fill = (int *)malloc((size_t)K * sizeof(int));
-    if (fill == NULL) {
-      status = UMAPC_ERR_NOMEM;
-      goto done;
-    }
-    for (c = 0; c < K; c++) fill[c] = start[c];
-    for (r = 0; r < n; r++) {
-      const int cr = rank[label[r]];
-      perm[fill[cr]] = r;
-      loc[r] = fill[cr] - start[cr];
-      fill[cr]++;
-    }
-    free(fill);
-  }
-  /* the normalised operator, rows in perm order, local column indices */
-  {
-    long pos = 0;
-    int q;
-    for (q = 0; q < n; q++) {
-      const int rr = perm[q];
-      const double dr = deg[rr] > 0.0 ? 1.0 / sqrt(deg[rr]) : 0.0;
-      P2[q] = (int)pos;
-      for (e = g->p[rr]; e < g->p[rr + 1]; e++) {
-        const int cc = g->j[e];
-        if (!keep_edge(g->w[e], min_weight)) continue;
-        J2[pos] = loc[cc];
-        W2[pos] = deg[cc] > 0.0 ? dr * g->w[e] * (1.0 / sqrt(deg[cc])) : 0.0;
-        pos++;
-      }
-    }
-    P2[n] = (int)pos;
-  }
-
-  /* where the components go: centres and radii */
+/* Where the components go: a centre and a radius each. */
+static void place_components(spec_work *w) {
+  const int K = w->K, dim = w->dim;
+  double *centres = w->centres, *radius = w->radius;
+  int c;
   if (K == 1) {
     radius[0] = 1.0;
   } else if (K <= 2 * dim) {
@@ -288,339 +250,188 @@ int umapc_spectral_init(const umapc_csr *g, double min_weight, int dim,
       radius[c] = 0.45;
     }
   }
+}
 
-  /* embed each component */
+/* Component c's layout in w->tmp (row-major nc x dim): its dim leading
+ * non-trivial eigenvectors, or uniform in a cube when it is too small.
+ * *failed is set when the eigensolver cannot give them. */
+static int embed_component(spec_work *w, int c, uint64_t key, int nt,
+                           const umapc_interrupt *intr, int *failed) {
+  const int nc = w->comps[c].size, s0 = w->start[c], dim = w->dim;
+  int q, d, status;
+  if (nc >= dim + 2 && w->P2[s0 + nc] > w->P2[s0]) {
+    norm_op op;
+    umapc_eigen_opts eo;
+    umapc_eigen_info info;
+    double dn;
+    op.p = w->P2 + s0;
+    op.j = w->J2;
+    op.w = w->W2;
+    op.nc = nc;
+    op.nt = nt;
+    /* the trivial eigenvector D^1/2 1, normalised */
+    for (q = 0; q < nc; q++) w->defl[q] = sqrt(w->deg[w->perm[s0 + q]]);
+    dn = sqrt(umapc_det_dot(w->defl, w->defl, (size_t)nc, nt));
+    if (!(dn > 0.0) || !isfinite(dn)) {
+      *failed = 1;
+      return UMAPC_OK;
+    }
+    for (q = 0; q < nc; q++) w->defl[q] /= dn;
+    umapc_eigen_opts_default(&eo);
+    eo.n_threads = nt;
+    eo.key = key;
+    eo.ctr = UMAPC_INIT_CTR_EIGEN + ((uint64_t)c << 20);
+    eo.ndefl = 1;
+    eo.defl = w->defl;
+    eo.tol = 1e-6;
+    /* a work cap: a Ritz vector that is not converged to 1e-6 is still a
+     * smooth low-frequency vector, all an initial layout needs */
+    eo.max_restarts = 50;
+    status = umapc_eigsh_largest(nc, dim, norm_matvec, &op, &eo, intr,
+                                 w->evals, w->evecs, &info);
+    if (status == UMAPC_ERR_NUMERIC || status == UMAPC_ERR_INVALID) {
+      *failed = 1;
+      return UMAPC_OK;
+    }
+    if (status != UMAPC_OK) return status;
+    for (q = 0; q < nc; q++)
+      for (d = 0; d < dim; d++)
+        w->tmp[(size_t)q * dim + d] = w->evecs[(size_t)d * nc + q];
+  } else {
+    /* too small for a spectral embedding: uniform in a cube */
+    for (q = 0; q < nc; q++)
+      for (d = 0; d < dim; d++)
+        w->tmp[(size_t)q * dim + d] =
+            2.0 * umapc_rng_unif(umapc_rng_u64(key, (uint64_t)w->perm[s0 + q],
+                                               UMAPC_INIT_CTR_SMALL +
+                                                   (uint64_t)d)) -
+            1.0;
+  }
+  return UMAPC_OK;
+}
+
+/* Centre component c's layout (w->tmp), fit it into the component's ball
+ * and write it to its vertices' rows of out; 0 if it is not finite. */
+static int place_component(spec_work *w, int c, double *out) {
+  const int nc = w->comps[c].size, s0 = w->start[c], dim = w->dim;
+  double *tmp = w->tmp, rmax = 0.0, sc;
+  int q, d;
+  for (d = 0; d < dim; d++) {
+    double mean = 0.0;
+    for (q = 0; q < nc; q++) mean += tmp[(size_t)q * dim + d];
+    mean /= nc;
+    for (q = 0; q < nc; q++) tmp[(size_t)q * dim + d] -= mean;
+  }
+  for (q = 0; q < nc; q++) {
+    double s2 = 0.0;
+    for (d = 0; d < dim; d++)
+      s2 += tmp[(size_t)q * dim + d] * tmp[(size_t)q * dim + d];
+    if (s2 > rmax) rmax = s2;
+  }
+  rmax = sqrt(rmax);
+  if (!isfinite(rmax)) return 0;
+  sc = rmax > 0.0 ? w->radius[c] / rmax : 0.0;
+  for (q = 0; q < nc; q++) {
+    const int v = w->perm[s0 + q];
+    for (d = 0; d < dim; d++)
+      out[(size_t)v * dim + d] =
+          w->centres[(size_t)c * dim + d] + sc * tmp[(size_t)q * dim + d];
+  }
+  return 1;
+}
+
+/* uniform in [-10, 10]: the layout when the spectral one fails */
+static void uniform_layout(double *out, int n, int dim, uint64_t key) {
+  long i;
+  for (i = 0; i < n; i++) {
+    int d;
+    for (d = 0; d < dim; d++)
+      out[(size_t)i * (size_t)dim + (size_t)d] =
+          20.0 * umapc_rng_unif(umapc_rng_u64(
+                     key, (uint64_t)i, UMAPC_INIT_CTR_FALLBACK + (uint64_t)d)) -
+          10.0;
+  }
+}
+
+int umapc_spectral_init(const umapc_csr *g, double min_weight, int dim,
+                        uint64_t seed, int n_threads,
+                        const umapc_interrupt *intr, double *out,
+                        int *fallback) {
+  const uint64_t key = umapc_rng_key(seed, UMAPC_STREAM_INIT);
+  const int nt = umapc_clamp_threads(n_threads);
+  int n, c, K, status = UMAPC_OK, failed = 0;
+  spec_work w;
+
+  if (fallback != NULL) *fallback = 0;
+  if (g == NULL || dim < 1 || g->n < 0) return UMAPC_INVALID();
+  n = g->n;
+  if (n == 0) return UMAPC_OK;
+  if (out == NULL) return UMAPC_INVALID();
+  status = check_graph(g);
+  if (status != UMAPC_OK) return status;
+
+  memset(&w, 0, sizeof(w));
+  w.n = n;
+  w.dim = dim;
+  w.parent = (int *)malloc((size_t)n * sizeof(int));
+  w.label = (int *)malloc((size_t)n * sizeof(int));
+  w.perm = (int *)malloc((size_t)n * sizeof(int));
+  w.loc = (int *)malloc((size_t)n * sizeof(int));
+  w.deg = (double *)malloc((size_t)n * sizeof(double));
+  w.tmp = (double *)malloc((size_t)n * (size_t)dim * sizeof(double));
+  if (w.parent == NULL || w.label == NULL || w.perm == NULL ||
+      w.loc == NULL || w.deg == NULL || w.tmp == NULL) {
+    status = UMAPC_ERR_NOMEM;
+    goto done;
+  }
+
+  find_components(g, min_weight, &w);
+  K = w.K;
+  w.comps = (comp_t *)calloc((size_t)K, sizeof(comp_t));
+  w.rank = (int *)malloc((size_t)K * sizeof(int));
+  w.start = (int *)malloc((size_t)(K + 1) * sizeof(int));
+  w.centres = (double *)calloc((size_t)K * (size_t)dim, sizeof(double));
+  w.radius = (double *)malloc((size_t)K * sizeof(double));
+  w.P2 = (int *)malloc((size_t)(n + 1) * sizeof(int));
+  w.J2 = (int *)malloc((size_t)(w.nnz > 0 ? w.nnz : 1) * sizeof(int));
+  w.W2 = (double *)malloc((size_t)(w.nnz > 0 ? w.nnz : 1) * sizeof(double));
+  if (w.comps == NULL || w.rank == NULL || w.start == NULL ||
+      w.centres == NULL || w.radius == NULL || w.P2 == NULL ||
+      w.J2 == NULL || w.W2 == NULL) {
+    status = UMAPC_ERR_NOMEM;
+    goto done;
+  }
+  status = group_components(&w);
+  if (status != UMAPC_OK) goto done;
+  normalised_operator(g, min_weight, &w);
+  place_components(&w);
+
   {
-    const int nmax = K > 0 ? comps[0].size : 0;
-    evecs = (double *)malloc((size_t)nmax * (size_t)dim * sizeof(double));
-    defl = (double *)malloc((size_t)nmax * sizeof(double));
-    evals = (double *)malloc((size_t)dim * sizeof(double));
-    if (evecs == NULL || defl == NULL || evals == NULL) {
+    const int nmax = K > 0 ? w.comps[0].size : 0;
+    w.evecs = (double *)malloc((size_t)nmax * (size_t)dim * sizeof(double));
+    w.defl = (double *)malloc((size_t)nmax * sizeof(double));
+    w.evals = (double *)malloc((size_t)dim * sizeof(double));
+    if (w.evecs == NULL || w.defl == NULL || w.evals == NULL) {
       status = UMAPC_ERR_NOMEM;
       goto done;
     }
   }
   for (c = 0; c < K && !failed; c++) {
-    const int nc = comps[c].size, s0 = start[c];
-    int q, d;
-    double rmax = 0.0, sc;
     if ((c & 1023) == 1023 && umapc_interrupted(intr)) {
       status = UMAPC_ERR_INTERRUPTED;
       goto done;
     }
-    if (nc >= dim + 2 && P2[s0 + nc] > P2[s0]) {
-      norm_op op;
-      umapc_eigen_opts eo;
-      umapc_eigen_info info;
-      double dn;
-      op.p = P2 + s0;
-      op.j = J2;
-      op.w = W2;
-      op.nc = nc;
-      op.nt = nt;
-      /* the trivial eigenvector D^1/2 1, normalised */
-      for (q = 0; q < nc; q++) defl[q] = sqrt(deg[perm[s0 + q]]);
-      dn = sqrt(umapc_det_dot(defl, defl, (size_t)nc, nt));
-      if (!(dn > 0.0) || !isfinite(dn)) {
-        failed = 1;
-        break;
-      }
-      for (q = 0; q < nc; q++) defl[q] /= dn;
-      umapc_eigen_opts_default(&eo);
-      eo.n_threads = nt;
-      eo.key = key;
-      eo.ctr = CTR_EIGEN + ((uint64_t)c << 20);
-      eo.ndefl = 1;
-      eo.defl = defl;
-      eo.tol = 1e-6;
-      /* a work cap: a Ritz vector that is not converged to 1e-6 is still a
-       * smooth low-frequency vector, all an initial layout needs */
-      eo.max_restarts = 50;
-      status = umapc_eigsh_largest(nc, dim, norm_matvec, &op, &eo, intr,
-                                   evals, evecs, &info);
-      if (status == UMAPC_ERR_NUMERIC || status == UMAPC_ERR_INVALID) {
-        status = UMAPC_OK;
-        failed = 1;
-        break;
-      }
-      if (status != UMAPC_OK) goto done;
-      for (q = 0; q < nc; q++)
-        for (d = 0; d < dim; d++)
-          tmp[(size_t)q * dim + d] = evecs[(size_t)d * nc + q];
-    } else {
-      /* too small for a spectral embedding: uniform in a cube */
-      for (q = 0; q < nc; q++)
-        for (d = 0; d < dim; d++)
-          tmp[(size_t)q * dim + d] =
-              2.0 * umapc_rng_unif(umapc_rng_u64(key, (uint64_t)perm[s0 + q],
-                                                 CTR_SMALL + (uint64_t)d)) -
-              1.0;
-    }
-    /* centre, fit into the component's ball, place */
-    for (d = 0; d < dim; d++) {
-      double mean = 0.0;
-      for (q = 0; q < nc; q++) mean += tmp[(size_t)q * dim + d];
-      mean /= nc;
-      for (q = 0; q < nc; q++) tmp[(size_t)q * dim + d] -= mean;
-    }
-    for (q = 0; q < nc; q++) {
-      double s2 = 0.0;
-      for (d = 0; d < dim; d++)
-        s2 += tmp[(size_t)q * dim + d] * tmp[(size_t)q * dim + d];
-      if (s2 > rmax) rmax = s2;
-    }
-    rmax = sqrt(rmax);
-    if (!isfinite(rmax)) {
-      failed = 1;
-      break;
-    }
-    sc = rmax > 0.0 ? radius[c] / rmax : 0.0;
-    for (q = 0; q < nc; q++) {
-      const int v = perm[s0 + q];
-      for (d = 0; d < dim; d++)
-        out[(size_t)v * dim + d] =
-            centres[(size_t)c * dim + d] + sc * tmp[(size_t)q * dim + d];
-    }
+    status = embed_component(&w, c, key, nt, intr, &failed);
+    if (status != UMAPC_OK) goto done;
+    if (!failed && !place_component(&w, c, out)) failed = 1;
   }
 
-  if (failed || !scale_and_jitter(out, n, dim, key, nt)) {
+  if (failed || !umapc_init_scale_and_jitter(out, n, dim, key, nt)) {
     uniform_layout(out, n, dim, key);
     if (fallback != NULL) *fallback = 1;
   }
 
 done:
-  free(parent);
-  free(label);
-  free(perm);
-  free(loc);
-  free(start);
-  free(P2);
-  free(J2);
-  free(rank);
-  free(deg);
-  free(W2);
-  free(evecs);
-  free(evals);
-  free(defl);
-  free(centres);
-  free(radius);
-  free(tmp);
-  free(comps);
-  return status;
-}
-
-/* ---------------------------------------------------------------------- */
-/* PCA                                                                     */
-/* ---------------------------------------------------------------------- */
-
-typedef struct {
-  const double *X; /* n x d column-major */
-  const double *mu;
-  int n, d, nt;
-  size_t n_chunks;
-  double *partial; /* n_chunks * d */
-} cov_op;
-
-/* y_j = sum_t (X_tj - mu_j) u_t: chunk sums of UMAPC_SUM_CHUNK rows added in
- * order, so the value does not depend on how the work is split */
-static void xct_times(const cov_op *op, const double *u, double *y) {
-  const size_t n = (size_t)op->n, nc = op->n_chunks;
-  const int d = op->d;
-  if (d >= 16 || nc < 2) {
-    long j;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(op->nt) schedule(static) if ((size_t)d * n >= PAR_MIN && op->nt > 1)
-#endif
-    for (j = 0; j < d; j++) {
-      const double *x = op->X + (size_t)j * n;
-      const double m = op->mu[j];
-      double tot = 0.0;
-      size_t c;
-      for (c = 0; c < nc; c++) {
-        const size_t lo = c * UMAPC_SUM_CHUNK;
-        const size_t hi = lo + UMAPC_SUM_CHUNK < n ? lo + UMAPC_SUM_CHUNK : n;
-        double s = 0.0;
-        size_t t;
-        for (t = lo; t < hi; t++) s += (x[t] - m) * u[t];
-        tot += s;
-      }
-      y[j] = tot;
-    }
-  } else {
-    long c;
-    int j;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(op->nt) schedule(static) if (n >= PAR_MIN && op->nt > 1)
-#endif
-    for (c = 0; c < (long)nc; c++) {
-      const size_t lo = (size_t)c * UMAPC_SUM_CHUNK;
-      const size_t hi = lo + UMAPC_SUM_CHUNK < n ? lo + UMAPC_SUM_CHUNK : n;
-      int jj;
-      for (jj = 0; jj < d; jj++) {
-        const double *x = op->X + (size_t)jj * n;
-        const double m = op->mu[jj];
-        double s = 0.0;
-        size_t t;
-        for (t = lo; t < hi; t++) s += (x[t] - m) * u[t];
-        op->partial[(size_t)c * d + jj] = s;
-      }
-    }
-    for (j = 0; j < d; j++) {
-      double tot = 0.0;
-      size_t cc;
-      for (cc = 0; cc < nc; cc++) tot += op->partial[cc * d + j];
-      y[j] = tot;
-    }
-  }
-}
-
-/* y = Xc^T (Xc v) in one pass over X: for each fixed chunk of
- * UMAPC_SUM_CHUNK rows, in sub-blocks of 64 rows (kept in cache),
- * u = Xc v row by row in column order, then the chunk's partial sums of
- * Xc^T u row by row; the chunk sums are added in chunk order. */
-#define PCA_SUB 64
-static void cov_matvec(void *ctx, const double *v, double *y) {
-  const cov_op *op = (const cov_op *)ctx;
-  const size_t n = (size_t)op->n, nc = op->n_chunks;
-  const int d = op->d;
-  long c;
-  int j;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(op->nt) schedule(static) if ((size_t)d * n >= PAR_MIN && op->nt > 1)
-#endif
-  for (c = 0; c < (long)nc; c++) {
-    const size_t lo = (size_t)c * UMAPC_SUM_CHUNK;
-    const size_t hi = lo + UMAPC_SUM_CHUNK < n ? lo + UMAPC_SUM_CHUNK : n;
-    double *part = op->partial + (size_t)c * d;
-    double ub[PCA_SUB];
-    size_t sb, t;
-    int jj;
-    for (jj = 0; jj < d; jj++) part[jj] = 0.0;
-    for (sb = lo; sb < hi; sb += PCA_SUB) {
-      const size_t se = sb + PCA_SUB < hi ? sb + PCA_SUB : hi;
-      for (t = sb; t < se; t++) ub[t - sb] = 0.0;
-      for (jj = 0; jj < d; jj++) {
-        const double *x = op->X + (size_t)jj * n;
-        const double m = op->mu[jj], vj = v[jj];
-        for (t = sb; t < se; t++) ub[t - sb] += (x[t] - m) * vj;
-      }
-      for (jj = 0; jj < d; jj++) {
-        const double *x = op->X + (size_t)jj * n;
-        const double m = op->mu[jj];
-        double s = part[jj];
-        for (t = sb; t < se; t++) s += (x[t] - m) * ub[t - sb];
-        part[jj] = s;
-      }
-    }
-  }
-  for (j = 0; j < d; j++) {
-    double tot = 0.0;
-    size_t cc;
-    for (cc = 0; cc < nc; cc++) tot += op->partial[cc * d + j];
-    y[j] = tot;
-  }
-}
-
-int umapc_pca_init(const double *X, int n, int d, int dim, uint64_t seed,
-                   int n_threads, const umapc_interrupt *intr, double *out) {
-  const uint64_t key = umapc_rng_key(seed, UMAPC_STREAM_INIT);
-  const int nt = umapc_clamp_threads(n_threads);
-  int status = UMAPC_OK, nev, nok = 0, j, c;
-  double *mu = NULL, *u = NULL, *partial = NULL, *V = NULL, *evals = NULL;
-  cov_op op;
-  size_t nc;
-  long i;
-
-  if (n < 0 || d < 1 || dim < 1) return UMAPC_ERR_INVALID;
-  if (n == 0) return UMAPC_OK;
-  if (X == NULL || out == NULL) return UMAPC_ERR_INVALID;
-  nev = dim < d ? dim : d;
-  nc = ((size_t)n + UMAPC_SUM_CHUNK - 1) / UMAPC_SUM_CHUNK;
-  mu = (double *)malloc((size_t)d * sizeof(double));
-  u = (double *)malloc((size_t)n * sizeof(double));
-  partial = (double *)malloc(nc * (size_t)d * sizeof(double));
-  V = (double *)malloc((size_t)d * (size_t)nev * sizeof(double));
-  evals = (double *)malloc((size_t)nev * sizeof(double));
-  if (mu == NULL || u == NULL || partial == NULL || V == NULL ||
-      evals == NULL) {
-    status = UMAPC_ERR_NOMEM;
-    goto done;
-  }
-
-  /* column means (fixed-chunk sums) */
-  for (i = 0; i < n; i++) u[i] = 1.0;
-  for (j = 0; j < d; j++) mu[j] = 0.0;
-  op.X = X;
-  op.mu = mu;
-  op.n = n;
-  op.d = d;
-  op.nt = nt;
-  op.n_chunks = nc;
-  op.partial = partial;
-  xct_times(&op, u, mu);
-  for (j = 0; j < d; j++) {
-    mu[j] /= n;
-    if (!isfinite(mu[j])) {
-      status = UMAPC_ERR_INVALID;
-      goto done;
-    }
-  }
-
-  {
-    umapc_eigen_opts eo;
-    umapc_eigen_info info;
-    umapc_eigen_opts_default(&eo);
-    eo.n_threads = nt;
-    eo.key = key;
-    eo.ctr = CTR_EIGEN;
-    eo.tol = 1e-6;
-    eo.max_restarts = 300;
-    status = umapc_eigsh_largest(d, nev, cov_matvec, &op, &eo, intr, evals, V,
-                                 &info);
-    if (status != UMAPC_OK) goto done;
-  }
-  /* components with (numerically) zero variance are not kept */
-  for (c = 0; c < nev; c++)
-    if (evals[c] > 1e-12 * evals[0] && evals[0] > 0.0) nok++;
-
-  /* scores = Xc V, row-major n x dim */
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static) if (n >= PAR_MIN && nt > 1)
-#endif
-  for (i = 0; i < n; i++) {
-    int cc, jj;
-    for (cc = 0; cc < dim; cc++) {
-      double s = 0.0;
-      if (cc < nok)
-        for (jj = 0; jj < d; jj++)
-          s += (X[(size_t)jj * (size_t)n + (size_t)i] - mu[jj]) *
-               V[(size_t)cc * (size_t)d + (size_t)jj];
-      out[(size_t)i * dim + cc] = s;
-    }
-  }
-  {
-    /* pad missing components with small uniform noise (all of [-1, 1] when
-     * the data have no variance at all) */
-    const double mx = max_abs(out, (size_t)n * (size_t)dim);
-    const double amp = (nok > 0 && mx > 0.0) ? 1e-2 * mx : 1.0;
-    if (mx < 0.0) {
-      status = UMAPC_ERR_NUMERIC;
-      goto done;
-    }
-    for (i = 0; i < n; i++)
-      for (c = nok; c < dim; c++)
-        out[(size_t)i * dim + c] =
-            amp * (2.0 * umapc_rng_unif(umapc_rng_u64(
-                             key, (uint64_t)i, CTR_SMALL + (uint64_t)c)) -
-                   1.0);
-  }
-  if (!scale_and_jitter(out, n, dim, key, nt)) status = UMAPC_ERR_NUMERIC;
-
-done:
-  free(mu);
-  free(u);
-  free(partial);
-  free(V);
-  free(evals);
+  work_free(&w);
   return status;
 }

@@ -1,7 +1,8 @@
 /*
  * Initial layouts: spectral (normalised Laplacian of the fuzzy graph) and
  * PCA, both from an iterative symmetric eigensolver that never forms a dense
- * n x n matrix.
+ * n x n matrix: spectral in spectral.c, PCA in pca_init.c, their shared
+ * final scaling in init_common.c.
  */
 #ifndef UMAPC_SPECTRAL_H
 #define UMAPC_SPECTRAL_H

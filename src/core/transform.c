@@ -16,7 +16,7 @@ int umapc_transform(const int *idx, const double *dist, int n, int k,
   umapc_csr g;
   int status, i;
 
-  if (n < 1 || k < 1 || n_tail < 1 || dim < 1) return UMAPC_ERR_INVALID;
+  if (n < 1 || k < 1 || n_tail < 1 || dim < 1) return UMAPC_INVALID();
   /* the bipartite graph: memberships with local_connectivity - 1 */
   gp.local_connectivity = local_connectivity > 1.0 ? local_connectivity - 1.0
                                                    : 0.0;

@@ -29,7 +29,7 @@ test_that("every bad umap() argument gives an error naming it and its value", {
     list(list(negative_sample_rate = -1), "`negative_sample_rate` .* not -1"),
     list(list(a = 1), "`a` and `b` must be given together"),
     list(list(a = -1, b = 1), "`a` must be a single number > 0, not -1"),
-    list(list(seed = 1.5), "`seed` must be NULL or a single finite whole number .* not 1.5"),
+    list(list(seed = 1.5), "`seed` must be NULL or a single whole number > -2\\^53 and < 2\\^53, not 1.5"),
     list(list(seed = NA), "`seed` .* not NA"),
     list(list(seed = Inf), "`seed` .* not Inf"),
     list(list(seed = c(1, 2)), "`seed` .* not c\\(1, 2\\)"),
@@ -127,4 +127,23 @@ test_that("X may be NULL when knn is given; pca then needs X", {
   fit <- umap(NULL, n_neighbors = 10, knn = knn, seed = 1, n_epochs = 10)
   expect_equal(dim(fit$embedding), c(40L, 2L))
   expect_error(umap(NULL, n_neighbors = 10, knn = knn, init = "pca"), "needs the data")
+})
+
+test_that("the same mistake gets the same message on every path", {
+  msg <- "`n_neighbors` must be a single whole number >= 2"
+  expect_error(umap(X, n_neighbors = 1.5), msg)
+  expect_error(nearest_neighbors(X, 1.5), msg)
+  expect_error(umap_grid(X, n_neighbors = 1.5, min_dist = 0.1), msg)
+  expect_error(prune_knn(nearest_neighbors(X, 5), 1.5), paste0(msg, ", not 1.5"))
+  # n_neighbors too large: umap() and umap_grid() say the same
+  big <- "`n_neighbors` must be a single whole number >= 2 and < 40, not 40"
+  expect_error(umap(X, n_neighbors = 40), big)
+  expect_error(umap_grid(X, n_neighbors = c(5, 40), min_dist = 0.1), big)
+  expect_error(as_umap_knn(nearest_neighbors(X, 5), n = 0),
+               "`n` must be NULL or a single whole number >= 1, not 0")
+  expect_error(umap(X, seed = 2^53), "`seed` must be NULL or a single whole number > -2\\^53 and < 2\\^53, not 9007199254740992")
+  expect_identical(resolve_seed(2^53 - 1), 2^53 - 1)
+  expect_identical(resolve_seed(-3L), -3)
+  expect_error(umap(X, metric = NA), "`metric` must be one of .*, not NA")
+  expect_error(umap(X, metric = c("cosine", "euclidean")), "`metric` must be one of .*, not c\\(\"cosine\", \"euclidean\"\\)")
 })

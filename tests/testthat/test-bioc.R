@@ -75,6 +75,12 @@ test_that("umap(sce) on an assay transposes it (cells are columns)", {
                "`n_dimred` must be NULL, a whole number from 1 to 10")
   expect_error(umap(sce, n_dimred = 3), "`n_dimred` needs `dimred`")
   expect_error(umap(sce, dimred = "PCA", name = NA), "`name` must be a single non-empty string")
+  expect_error(umap(sce, dimred = "PCA", name = ""), "`name` must be a single non-empty string .* not \"\"")
+  # by number: the same checks as any whole number
+  expect_error(umap(sce, dimred = 1.5), "`dimred` must be a single whole number >= 1, not 1.5")
+  expect_error(umap(sce, dimred = 2), "`dimred` = 2 is not a reduced dimension")
+  expect_error(umap(sce, assay.type = TRUE), "`assay.type` must be the name or number of an assay, not TRUE")
+  expect_error(umap(sce, assay.type = 0), "`assay.type` must be a single whole number >= 1, not 0")
   # a plain SummarizedExperiment gives the model
   se <- SummarizedExperiment::SummarizedExperiment(assays = list(logcounts = logc))
   fit <- umap(se, seed = 2, n_neighbors = 10, n_epochs = 30)

@@ -34,7 +34,7 @@ test_that("umap_grid() checks its arguments", {
   X <- as.matrix(iris[, 1:4])
   expect_error(umap_grid(X, n_neighbors = "a"), "`n_neighbors` must be a numeric vector")
   expect_error(umap_grid(X, min_dist = NA), "`min_dist` must be a numeric vector")
-  expect_error(umap_grid(X, n_neighbors = c(5, 150)), "< nrow\\(X\\) = 150")
+  expect_error(umap_grid(X, n_neighbors = c(5, 150)), "`n_neighbors` must be a single whole number >= 2 and < 150, not 150")
   expect_error(umap_grid(X, a = 1), "`a` cannot be passed")
   knn <- nearest_neighbors(X, 10)
   expect_error(umap_grid(X, n_neighbors = c(5, 20), knn = knn), "has 10 neighbours per row")

@@ -3,7 +3,8 @@
  * memberships and the fuzzy union (against a dense computation), the
  * chained fuzzy graph for fitting and for new rows, the a/b
  * fit, a few layout epochs, the transform of new points, exact k-NN against
- * brute force for every metric, sparse == dense data copies and interrupts.
+ * brute force for every metric, sparse == dense data copies, interrupts
+ * and the site recorded for invalid input.
  * Built with -fsanitize=address,undefined by the Makefile: the run must
  * report no sanitizer errors and no leaks. */
 #include <float.h>
@@ -221,6 +222,41 @@ static void test_heap(void) {
     umapc_heap_sort(d3, i3, 3);
     CHECK(i3[0] == 6 && i3[1] == INT_MAX && i3[2] == INT_MAX);
   }
+}
+
+/* The double heap and the min-queue, from the same template: the k best
+ * by (value, index) in order, and a queue that pops in that order. */
+static void test_heap_types(void) {
+  enum { K = 5, M = 64 };
+  double dd[K], qd[M];
+  float fd[M];
+  int di[K], qi[M], fi[M], t, nq = 0, nf = 0;
+  uint64_t st = 12345;
+  double prev_d = -1.0;
+  int prev_i = -1;
+  umapc_dheap_init(dd, di, K);
+  for (t = 0; t < M; t++) {
+    /* values from a small set: ties are common */
+    const double v = (double)(test_u64(&st) % 9);
+    umapc_dheap_push(dd, di, K, v, M - t);
+    umapc_dheap_queue_push(qd, qi, &nq, v, M - t);
+    umapc_heap_queue_push(fd, fi, &nf, (float)v, M - t);
+  }
+  umapc_dheap_sort(dd, di, K);
+  CHECK(nq == M && nf == M);
+  for (t = 0; t < M; t++) {
+    double v;
+    float fv;
+    int i, fi1;
+    umapc_dheap_queue_pop(qd, qi, &nq, &v, &i);
+    umapc_heap_queue_pop(fd, fi, &nf, &fv, &fi1);
+    CHECK(v > prev_d || (v == prev_d && i > prev_i));
+    CHECK((double)fv == v && fi1 == i);
+    if (t < K) CHECK(dd[t] == v && di[t] == i);
+    prev_d = v;
+    prev_i = i;
+  }
+  CHECK(nq == 0 && nf == 0);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1187,9 +1223,26 @@ static void test_csc(void) {
   }
 }
 
+/* Invalid input records the core's file and line for the error report. */
+static void test_invalid_site(void) {
+  const double dv[1] = {1.0};
+  int idx[3], line = -1;
+  double dist[3];
+  const char *file = "";
+  umapc_invalid_clear();
+  umapc_invalid_site(&file, &line);
+  CHECK(file == NULL && line == 0);
+  /* k = 3 neighbours among n = 2 points */
+  CHECK(umapc_knn_dist(dv, 2, 3, 1, NULL, idx, dist) == UMAPC_ERR_INVALID);
+  umapc_invalid_site(&file, &line);
+  CHECK(file != NULL && strstr(file, "knn_dist.c") != NULL && line > 0);
+  umapc_invalid_clear();
+}
+
 int main(void) {
   test_rng();
   test_heap();
+  test_heap_types();
   test_smooth_knn();
   test_fuzzy_union();
   test_fuzzy_graph();
@@ -1200,5 +1253,6 @@ int main(void) {
   test_transform();
   test_knn_exact();
   test_csc();
+  test_invalid_site();
   TEST_DONE();
 }

@@ -23,17 +23,10 @@ static uint32_t bits(float f) {
 
 static int same_bits(float a, float b) { return bits(a) == bits(b); }
 
-/* simple xorshift; the values only need to be varied */
+/* the test values' generator state (testutil.h), seeded */
 static uint64_t st = 88172645463325252ULL;
-static uint64_t next_u64(void) {
-  st ^= st << 13;
-  st ^= st >> 7;
-  st ^= st << 17;
-  return st;
-}
-static double unif(void) { return (double)(next_u64() >> 11) / 9007199254740992.0; }
 static double gauss(void) {
-  double u = unif(), v = unif();
+  double u = test_unif(&st), v = test_unif(&st);
   if (u < 1e-300) u = 1e-300;
   return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
 }
@@ -48,18 +41,18 @@ static void fill(float *v, int n, int style) {
     float f;
     switch (style) {
       case S_GAUSS: f = (float)g; break;
-      case S_ZERO: f = (next_u64() & 1) ? 0.0f : -0.0f; break;
-      case S_SPARSE: f = (next_u64() % 5 == 0) ? (float)g : 0.0f; break;
+      case S_ZERO: f = (test_u64(&st) & 1) ? 0.0f : -0.0f; break;
+      case S_SPARSE: f = (test_u64(&st) % 5 == 0) ? (float)g : 0.0f; break;
       case S_LARGE: f = (float)(g * 1e18); break;  /* squares near FLT_MAX/inf */
       case S_SMALL: f = (float)(g * 1e-21); break; /* squares subnormal / 0 */
       case S_MIXED: {
-        const int e = (int)(next_u64() % 120) - 60;
+        const int e = (int)(test_u64(&st) % 120) - 60;
         f = (float)ldexp(g, e);
-        if (next_u64() % 7 == 0) f = (next_u64() & 1) ? 0.0f : -0.0f;
+        if (test_u64(&st) % 7 == 0) f = (test_u64(&st) & 1) ? 0.0f : -0.0f;
         break;
       }
-      case S_BINARY: f = (float)(next_u64() & 1); break;
-      default: f = (float)((int)(next_u64() % 7) - 3); break;
+      case S_BINARY: f = (float)(test_u64(&st) & 1); break;
+      default: f = (float)((int)(test_u64(&st) % 7) - 3); break;
     }
     v[i] = f;
   }

@@ -20,14 +20,8 @@
 #include "knn.h"
 #include "testutil.h"
 
+/* the test values' generator state (testutil.h), seeded */
 static uint64_t st = 0x9e3779b97f4a7c15ULL;
-static uint64_t next_u64(void) {
-  st ^= st << 13;
-  st ^= st >> 7;
-  st ^= st << 17;
-  return st;
-}
-static double unif(void) { return (double)(next_u64() >> 11) / 9007199254740992.0; }
 
 static uint32_t fbits(float f) {
   uint32_t u;
@@ -84,9 +78,9 @@ static void make_data(double *X, int n, int d, int style) {
   for (j = 0; j < d; j++)
     for (i = 0; i < n; i++) {
       double v = 0.0;
-      if (unif() < 0.5 && i != 0 && i != 3) {
-        if (style == 0) v = (unif() - 0.4) * 8.0;
-        else if (style == 1) v = floor(unif() * 5.0) + (unif() < 0.3 ? unif() : 0.0);
+      if (test_unif(&st) < 0.5 && i != 0 && i != 3) {
+        if (style == 0) v = (test_unif(&st) - 0.4) * 8.0;
+        else if (style == 1) v = floor(test_unif(&st) * 5.0) + (test_unif(&st) < 0.3 ? test_unif(&st) : 0.0);
         else v = 1.0;
       }
       X[(size_t)j * n + i] = v;
@@ -216,9 +210,9 @@ int main(void) {
     for (rep_ = 0; rep_ < 400; rep_++) {
       ld = 16 * (1 + rep_ % 16);
       for (i = 0; i < ld; i++) {
-        const double u = unif();
-        x[i] = u < 0.3 ? 0.0f : u < 0.35 ? -0.0f : (float)ldexp(unif() - 0.5, (int)(unif() * 40) - 20);
-        y[i] = unif() < 0.3 ? 0.0f : (rep_ % 3 == 0 ? x[i] : (float)ldexp(unif() - 0.5, (int)(unif() * 40) - 20));
+        const double u = test_unif(&st);
+        x[i] = u < 0.3 ? 0.0f : u < 0.35 ? -0.0f : (float)ldexp(test_unif(&st) - 0.5, (int)(test_unif(&st) * 40) - 20);
+        y[i] = test_unif(&st) < 0.3 ? 0.0f : (rep_ % 3 == 0 ? x[i] : (float)ldexp(test_unif(&st) - 0.5, (int)(test_unif(&st) * 40) - 20));
       }
       CHECK(fbits(umapc_canberra(x, y, ld)) == fbits(umapc_canberra_scalar(x, y, ld)));
       CHECK(fbits(umapc_braycurtis(x, y, ld)) == fbits(umapc_braycurtis_scalar(x, y, ld)));

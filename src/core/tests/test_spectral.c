@@ -1,5 +1,5 @@
 /* Tests of the eigensolver (eigen.c) and the spectral / PCA initialisation
- * (spectral.c). */
+ * (spectral.c, pca_init.c). */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
