@@ -16,30 +16,16 @@ float64), {tag}_rad_orig and {tag}_rad_emb (n float64), and prints
 "{tag}_seconds=..." (UMAP.fit(): fuzzy graph, radii, layout, the embedding's
 radii) after a warm-up of numba's compilation on a small problem.
 """
+import os
 import sys
 import time
 import warnings
 
 import numpy as np
 
-
-def read_params(path):
-    params = {}
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if not line or line.startswith("name"):
-                continue
-            name, value = line.split(",", 1)
-            params[name.strip().strip('"')] = float(value)
-    return params
-
-
-def read_matrix(path, dtype, nrow, ncol):
-    a = np.fromfile(path, dtype=np.dtype(dtype).newbyteorder("<"))
-    if a.size != nrow * ncol:
-        sys.exit("%s: %d values, expected %d x %d" % (path, a.size, nrow, ncol))
-    return np.ascontiguousarray(a.reshape((nrow, ncol), order="F"))
+# the readers of R's files, shared with bench/umap_learn.py
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from umap_learn import read_matrix, read_params  # noqa: E402
 
 
 def fit(umap, n, idx, dist, init, seed, n_neighbors, densmap):
