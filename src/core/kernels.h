@@ -13,7 +13,7 @@
  *                   x86-64, NEON on arm64): the "portable" kernels. GCC at
  *                   -O2 (R's default) does not vectorise the scalar loops.
  *   umapc_*_avx2    the 16 lanes as two 8-wide vectors, compiled for AVX2
- *                   (x86-64 only; defined in data.c), used when the CPU has
+ *                   (x86-64 only; defined in kernels.c), used when the CPU has
  *                   AVX2 and the portable kernels are not asked for. No FMA:
  *                   each lane rounds the product, then the sum.
  *
