@@ -139,6 +139,7 @@ static float *nnd_project(const umapc_data *X, uint64_t key, int T) {
   int *start = (int *)malloc((UMAPC_RP_PROJ_DIM + 1) * sizeof(int));
   int *col = NULL, nnz = 0, o, j, i;
   float *out = NULL;
+  (void)T; /* the threads, for OpenMP builds */
   if (start == NULL) return NULL;
   /* count, then fill: column j of output o kept with probability pr; the
    * sign is stored in the high bit of the column index */
