@@ -53,7 +53,8 @@ steps <- list(
 )
 stage_names <- c("knn", "graph", "init", "optimize")
 tab <- do.call(rbind, lapply(steps, function(s) {
-  st <- s$stages[stage_names]
+  st <- if (is.null(s$stages)) rep(NA_real_, length(stage_names)) else
+    unlist(s$stages)[stage_names]
   names(st) <- stage_names
   data.frame(step = s$step, seconds = round(s$seconds, 2), t(round(st, 2)),
              check.names = FALSE)
