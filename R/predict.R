@@ -27,10 +27,31 @@
 #' @param n_epochs Optimisation epochs for the new rows; `NULL` means 100 for
 #'   models of up to 10,000 rows and 30 above (a third of the model's
 #'   `n_epochs` when it was set by hand).
-#' @param n_threads,verbose As for [umap()].
+#' @param n_threads,verbose As for [umap()]. With `BPPARAM`, `n_threads` is
+#'   the number of threads of each worker (default 1).
+#' @param BPPARAM `NULL` (the default: one process), or a
+#'   `BiocParallel::BiocParallelParam` (e.g. `SnowParam(4)`, `MulticoreParam()`,
+#'   or `BatchtoolsParam()` on a cluster scheduler) to spread the rows over
+#'   its workers in `chunks` pieces. Each worker needs umapc installed.
+#' @param chunks How many pieces to cut `newdata` into with `BPPARAM`;
+#'   `NULL` means one per worker. The result does not depend on it.
 #' @param ... Unused.
 #' @return A matrix with one row per row of `newdata` and the model's
 #'   `n_components` columns (`UMAP1`, ...), row names from `newdata`.
+#' @section Many rows, many processes: because every row is placed on its
+#'   own, the rows can be cut into chunks and embedded anywhere — other cores,
+#'   other machines — with the same result, bit for bit, as one call. With
+#'   BiocParallel, give `BPPARAM`. With the future framework, the same is a
+#'   few lines (workers on this machine with `plan(multisession)`, on others
+#'   with `plan(cluster, workers = c("node1", "node2"))`, or on a Slurm
+#'   cluster with `future.batchtools`):
+#'   \preformatted{library(future.apply)
+#' plan(multisession, workers = 4)
+#' pieces <- split(seq_len(nrow(new)), cut(seq_len(nrow(new)), 4))
+#' emb <- do.call(rbind, future_lapply(pieces, function(rows)
+#'   predict(fit, new[rows, , drop = FALSE], n_threads = 1)))}
+#'   The model travels to every worker once: `fit$data` (the training rows)
+#'   is most of its size; see `object.size(fit)`.
 #' @section Memory: a model keeps its training data (`object$data`) so that it
 #'   can find the neighbours of new rows: as much memory as `X` itself. Fit
 #'   with `keep_data = FALSE` when you will not predict.
@@ -40,11 +61,21 @@
 #' new <- predict(fit, iris[-train, 1:4], n_threads = 2)
 #' plot(fit, labels = iris$Species[train])
 #' points(new, col = "red", pch = 3)
+#'
+#' # the same rows, spread over 2 worker processes (identical result)
+#' if (requireNamespace("BiocParallel", quietly = TRUE)) {
+#'   new2 <- predict(fit, iris[-train, 1:4],
+#'                   BPPARAM = BiocParallel::SnowParam(2))
+#'   identical(new, new2)
+#' }
 #' @export
 predict.umapc <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
                           verbose = FALSE, dimred = NULL, n_dimred = NULL,
-                          assay.type = NULL, ...) {
+                          assay.type = NULL, BPPARAM = NULL, chunks = NULL,
+                          ...) {
+  check_dots(...)
   object <- as_umapc_model(object)
+  worker_threads <- n_threads
   if (is.null(object$data)) {
     stop("this model has no training data (fitted with `keep_data = FALSE`, from `knn` alone or from a `graph`); refit with keep_data = TRUE to predict.",
          call. = FALSE)
@@ -75,6 +106,13 @@ predict.umapc <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
   }
   new <- prepare_newdata(newdata, object$data, train$d, object$metric)
   rn <- rownames(new)
+  if (!is.null(BPPARAM) && nrow(new) > 1L) {
+    # newdata is valid (checked above): its pieces go to the workers as given
+    out <- predict_chunks(object, newdata, BPPARAM, chunks, n_epochs,
+                          if (is.null(worker_threads)) 1L else worker_threads)
+    rownames(out) <- rn
+    return(out)
+  }
   if (!is.null(object$pca)) {
     # the model's neighbours are among the principal-component scores: new
     # rows are centred and rotated as the training rows were
@@ -171,4 +209,31 @@ prepare_newdata <- function(newdata, train_data, d, metric = NULL) {
   m <- nd$data
   if (!is.null(nd$rownames)) rownames(m) <- nd$rownames
   m
+}
+
+# predict() of newdata's rows in `chunks` pieces on BPPARAM's workers. The
+# pieces are cut here and each worker runs predict() on its own: every row
+# is placed independently of the others, so the result is the one-process
+# result bit for bit.
+predict_chunks <- function(object, newdata, BPPARAM, chunks, n_epochs, n_threads) {
+  if (!requireNamespace("BiocParallel", quietly = TRUE)) {
+    stop("`BPPARAM` needs the BiocParallel package: install it (Bioconductor), or leave `BPPARAM = NULL`.",
+         call. = FALSE)
+  }
+  if (!methods::is(BPPARAM, "BiocParallelParam")) {
+    stop(sprintf("`BPPARAM` must be a BiocParallel parameter object such as `BiocParallel::SnowParam(2)`, not %s.",
+                 describe_value(BPPARAM)), call. = FALSE)
+  }
+  n <- nrow(newdata)
+  if (is.null(chunks)) chunks <- BiocParallel::bpnworkers(BPPARAM)
+  chunks <- check_number(chunks, "chunks", lower = 1, integer = TRUE)
+  chunks <- min(chunks, n)
+  pieces <- split(seq_len(n), cut(seq_len(n), chunks, labels = FALSE))
+  # each piece travels as rows of newdata, not as indices into it
+  parts <- lapply(pieces, function(rows) newdata[rows, , drop = FALSE])
+  res <- BiocParallel::bplapply(parts, function(part, model, n_epochs, n_threads) {
+    stats::predict(model, part, n_epochs = n_epochs, n_threads = n_threads)
+  }, model = object, n_epochs = n_epochs, n_threads = n_threads,
+  BPPARAM = BPPARAM)
+  do.call(rbind, unname(res))
 }

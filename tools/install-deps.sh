@@ -7,13 +7,14 @@ set -euo pipefail
 need=()
 have_deb() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 # Suggested packages the tests use: SingleCellExperiment (with
-# SummarizedExperiment, S4Vectors and DelayedArray), ggplot2, generics. The
+# SummarizedExperiment, S4Vectors and DelayedArray), ggplot2, generics,
+# BiocParallel (predict(BPPARAM =)). The
 # CRAN package umap, whose S3 class clash is tested, has no Debian package
 # (so it is not in Suggests): that test is skipped without it.
 for p in r-cran-matrix r-cran-testthat r-cran-knitr r-cran-rmarkdown pandoc \
          r-cran-roxygen2 qpdf dataset-fashion-mnist \
          r-bioc-singlecellexperiment r-bioc-delayedarray r-cran-ggplot2 \
-         r-cran-generics "$@"; do
+         r-cran-generics r-bioc-biocparallel "$@"; do
   case "$p" in
     r-cran-testthat)
       # testthat may come with R itself rather than from Debian
