@@ -50,8 +50,11 @@
 #' pieces <- split(seq_len(nrow(new)), cut(seq_len(nrow(new)), 4))
 #' emb <- do.call(rbind, future_lapply(pieces, function(rows)
 #'   predict(fit, new[rows, , drop = FALSE], n_threads = 1)))}
-#'   The model travels to every worker once: `fit$data` (the training rows)
-#'   is most of its size; see `object.size(fit)`.
+#'   The model travels to every worker once. `predict()` needs its training
+#'   rows (`fit$data`), embedding and k-NN indices, not its fuzzy graph:
+#'   with `BPPARAM` the graph, the k-NN distances and densMAP's radii stay
+#'   behind; for future, `fit$graph <- NULL` before `future_lapply()` does
+#'   most of the same.
 #' @section Memory: a model keeps its training data (`object$data`) so that it
 #'   can find the neighbours of new rows: as much memory as `X` itself. Fit
 #'   with `keep_data = FALSE` when you will not predict.
@@ -233,7 +236,18 @@ predict_chunks <- function(object, newdata, BPPARAM, chunks, n_epochs, n_threads
   parts <- lapply(pieces, function(rows) newdata[rows, , drop = FALSE])
   res <- BiocParallel::bplapply(parts, function(part, model, n_epochs, n_threads) {
     stats::predict(model, part, n_epochs = n_epochs, n_threads = n_threads)
-  }, model = object, n_epochs = n_epochs, n_threads = n_threads,
+  }, model = shipping_model(object), n_epochs = n_epochs, n_threads = n_threads,
   BPPARAM = BPPARAM)
   do.call(rbind, unname(res))
+}
+
+# What predict() reads of a model, for shipping to workers: the fuzzy
+# graph, the k-NN distances and the densMAP radii stay behind (with 50
+# columns they are about as big as the training data itself).
+shipping_model <- function(object) {
+  object$graph <- NULL
+  object$rad_orig <- NULL
+  object$rad_emb <- NULL
+  if (!is.null(object$knn)) object$knn$distances <- NULL
+  object
 }
