@@ -190,12 +190,7 @@ typedef struct {
 /* (da, ia) comes after (db, ib) in list order. */
 static inline int nnd_after(const nnd_lists *L, float da, int ia, float db,
                             int ib) {
-  if (da != db) return da > db;
-  if (L->orig != NULL) {
-    ia = ia == INT_MAX ? INT_MAX : L->orig[ia];
-    ib = ib == INT_MAX ? INT_MAX : L->orig[ib];
-  }
-  return ia > ib;
+  return umapc_heap_after_ranked(L->orig, da, ia, db, ib);
 }
 
 /* Offer (dv, iv) to list `row`; 1 if it entered (flagged new): the root is
@@ -204,25 +199,9 @@ static inline int nnd_lpush(const nnd_lists *L, int row, float dv, int iv) {
   const size_t o = (size_t)row * L->k;
   float *d = L->d + o;
   int *idx = L->i + o;
-  unsigned char *f = L->f + o;
-  const int k = L->k;
-  int pos = 0;
   if (!nnd_after(L, L->rd[row], L->ri[row], dv, iv)) return 0;
-  if (nnd_contains(idx, k, iv)) return 0;
-  for (;;) {
-    int c = 2 * pos + 1, r = c + 1, big;
-    if (c >= k) break;
-    big = c;
-    if (r < k && nnd_after(L, d[r], idx[r], d[c], idx[c])) big = r;
-    if (!nnd_after(L, d[big], idx[big], dv, iv)) break;
-    d[pos] = d[big];
-    idx[pos] = idx[big];
-    f[pos] = f[big];
-    pos = big;
-  }
-  d[pos] = dv;
-  idx[pos] = iv;
-  f[pos] = 1;
+  if (nnd_contains(idx, L->k, iv)) return 0;
+  umapc_heap_sift_tagged(d, idx, L->f + o, L->orig, L->k, 0, dv, iv, 1);
   L->rd[row] = d[0];
   L->ri[row] = idx[0];
   return 1;
