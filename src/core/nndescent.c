@@ -55,6 +55,7 @@
 #include "heap.h"
 #include "kernels.h"
 #include "knn.h"
+#include "parallel.h"
 #include "rng.h"
 #include "rpforest.h"
 
@@ -127,14 +128,6 @@ void umapc_nnd_defaults(int n, int k, umapc_nnd_params *p) {
 #if defined(__GNUC__) || defined(__clang__)
 #define NND_VEC 1
 typedef int nnd_v4i __attribute__((vector_size(16)));
-#endif
-
-#ifdef _OPENMP
-#define NND_TID() omp_get_thread_num()
-#define NND_NT() omp_get_num_threads()
-#else
-#define NND_TID() 0
-#define NND_NT() 1
 #endif
 
 /* ------------------------------------------------------------------------ */
@@ -331,7 +324,7 @@ static void nnd_join_tree(const nnd_state *S, const umapc_rp_tree *tr) {
 #endif
   for (l = 0; l < tr->n_leaves; l++) {
     const int lo = tr->leaves[2 * l], hi = tr->leaves[2 * l + 1];
-    nnd_join_leaf(S, tr->perm + lo, hi - lo, S->ws + NND_TID());
+    nnd_join_leaf(S, tr->perm + lo, hi - lo, S->ws + umapc_thread_num());
   }
 }
 
@@ -459,7 +452,7 @@ static long nnd_candidates(nnd_state *S, int iter) {
 #pragma omp parallel for num_threads(S->T) schedule(dynamic, 256) reduction(+ : n_active)
 #endif
   for (i = 0; i < n; i++) {
-    uint64_t *keys = S->ws[NND_TID()].keys, thr, tho;
+    uint64_t *keys = S->ws[umapc_thread_num()].keys, thr, tho;
     int *c = S->cand + S->off[i];
     const int *ri = S->nb.i + (size_t)i * K;
     unsigned char *rf = S->nb.f + (size_t)i * K;
@@ -570,7 +563,7 @@ static long nnd_block(nnd_state *S, int b0, int b1) {
 #pragma omp parallel num_threads(S->T)
 #endif
   {
-    const int tid = NND_TID();
+    const int tid = umapc_thread_num();
     nnd_thread *w = S->ws + tid;
     int c;
 #ifdef _OPENMP
@@ -605,7 +598,7 @@ static long nnd_block(nnd_state *S, int b0, int b1) {
 #pragma omp parallel num_threads(S->T)
 #endif
   {
-    const int tid = NND_TID(), nt = NND_NT();
+    const int tid = umapc_thread_num(), nt = umapc_num_threads();
     const int lo = nnd_row_lo(n, tid, nt), hi = nnd_row_lo(n, tid + 1, nt);
     long cnt = 0;
     int c;
@@ -886,7 +879,7 @@ int umapc_knn_nndescent(umapc_data *ref, int k, const umapc_nnd_params *params,
 #pragma omp parallel for num_threads(T) schedule(dynamic, 1)
 #endif
     for (b = 0; b < nb; b++) {
-      nnd_thread *w = S.ws + NND_TID();
+      nnd_thread *w = S.ws + umapc_thread_num();
       umapc_rp_build_tree(trows, n, tld, S.key, tree + b, P.leaf_size,
                           trees + b, w->side, w->h);
     }
