@@ -45,7 +45,7 @@
 /* NN-descent and its random-projection forest have no threshold: their
  * loops always run on the whole team. Their block and chunk sizes are not
  * thresholds (the blocks decide which updates a join sees, so they are part
- * of the algorithm): NND_CHUNK and NND_BLOCK_* in nndescent.c. */
+ * of the algorithm): NND_CHUNK and NND_BLOCK_* in nnd_int.h. */
 
 /* The calling thread's number in the current team (0 outside a parallel
  * region or without OpenMP). */
