@@ -20,6 +20,18 @@ static inline int HEAP_NAME(after)(HEAP_T da, int ia, HEAP_T db, int ib) {
   return da > db || (da == db && ia > ib);
 }
 
+/* The same with the indices compared through rank (rank[i] in place of i;
+ * INT_MAX, an empty slot, stays INT_MAX). A NULL rank compares the indices
+ * themselves; called with a constant NULL, the rank code compiles away. */
+static inline int HEAP_NAME(after_ranked)(const int *rank, HEAP_T da, int ia,
+                                          HEAP_T db, int ib) {
+  if (rank == NULL) return HEAP_NAME(after)(da, ia, db, ib);
+  if (da != db) return da > db;
+  ia = ia == INT_MAX ? INT_MAX : rank[ia];
+  ib = ib == INT_MAX ? INT_MAX : rank[ib];
+  return ia > ib;
+}
+
 static inline void HEAP_NAME(init)(HEAP_T *d, int *idx, int k) {
   int t;
   for (t = 0; t < k; t++) {
@@ -30,17 +42,21 @@ static inline void HEAP_NAME(init)(HEAP_T *d, int *idx, int k) {
 
 /* Put (dv, iv) at position pos and sift it down within the first k. When
  * tag is not NULL it holds one byte per slot, moved with its entry, and the
- * entering entry gets tv (NN-descent's "new" flags). Called with a constant
- * NULL, the tag code compiles away. */
+ * entering entry gets tv (NN-descent's "new" flags). When rank is not NULL
+ * the heap is ordered by (value, rank[index]) (after_ranked; NN-descent's
+ * lists on reordered rows). Called with constant NULLs, the tag and rank
+ * code compiles away. */
 static inline void HEAP_NAME(sift_tagged)(HEAP_T *d, int *idx,
-                                          unsigned char *tag, int k, int pos,
-                                          HEAP_T dv, int iv, unsigned char tv) {
+                                          unsigned char *tag, const int *rank,
+                                          int k, int pos, HEAP_T dv, int iv,
+                                          unsigned char tv) {
   for (;;) {
     int c = 2 * pos + 1, r = c + 1, big;
     if (c >= k) break;
     big = c;
-    if (r < k && HEAP_NAME(after)(d[r], idx[r], d[c], idx[c])) big = r;
-    if (!HEAP_NAME(after)(d[big], idx[big], dv, iv)) break;
+    if (r < k && HEAP_NAME(after_ranked)(rank, d[r], idx[r], d[c], idx[c]))
+      big = r;
+    if (!HEAP_NAME(after_ranked)(rank, d[big], idx[big], dv, iv)) break;
     d[pos] = d[big];
     idx[pos] = idx[big];
     if (tag != NULL) tag[pos] = tag[big];
@@ -54,7 +70,7 @@ static inline void HEAP_NAME(sift_tagged)(HEAP_T *d, int *idx,
 /* Put (dv, iv) at position pos and sift it down within the first k. */
 static inline void HEAP_NAME(sift)(HEAP_T *d, int *idx, int k, int pos,
                                    HEAP_T dv, int iv) {
-  HEAP_NAME(sift_tagged)(d, idx, NULL, k, pos, dv, iv, 0);
+  HEAP_NAME(sift_tagged)(d, idx, NULL, NULL, k, pos, dv, iv, 0);
 }
 
 /* Replace the root by (dv, iv) and sift down. */

@@ -42,6 +42,10 @@
 /* the layout: vertex chunks per thread in each phase, at least (fewer
  * threads for smaller graphs) */
 #define UMAPC_PAR_LAYOUT_CHUNKS 4
+/* NN-descent and its random-projection forest have no threshold: their
+ * loops always run on the whole team. Their block and chunk sizes are not
+ * thresholds (the blocks decide which updates a join sees, so they are part
+ * of the algorithm): NND_CHUNK and NND_BLOCK_* in nnd_int.h. */
 
 /* The calling thread's number in the current team (0 outside a parallel
  * region or without OpenMP). */
@@ -50,6 +54,16 @@ static inline int umapc_thread_num(void) {
   return omp_get_thread_num();
 #else
   return 0;
+#endif
+}
+
+/* The number of threads in the current team (1 outside a parallel region
+ * or without OpenMP). */
+static inline int umapc_num_threads(void) {
+#ifdef _OPENMP
+  return omp_get_num_threads();
+#else
+  return 1;
 #endif
 }
 

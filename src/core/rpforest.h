@@ -14,7 +14,8 @@
 #include "data.h"
 
 /* Counter tags of the k-NN stream: the high byte of the first counter says
- * what a draw is for (shared by rpforest.c and nndescent.c, never reused). */
+ * what a draw is for (shared by rpforest.c and NN-descent's nndescent.c and
+ * nnd_*.c, never reused). */
 #define UMAPC_KNN_TAG_PIVOT 1ULL
 #define UMAPC_KNN_TAG_SIDE 2ULL
 #define UMAPC_KNN_TAG_FILL 3ULL
