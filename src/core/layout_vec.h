@@ -4,8 +4,8 @@
  * with UMAPC_VEC_ATTR set to an AVX2/FMA target, the version chosen at run
  * time. Define UMAPC_VEC_NAME and UMAPC_VEC_ATTR before including it.
  *
- * _collect(): collect_due() of layout.c, testing eight edges' schedules at
- * a time.
+ * _collect(): umapc_collect_due() of layout_schedule.c, testing eight
+ * edges' schedules at a time.
  *
  * _epoch2d(): the two-dimensional update, eight vertices at a time, with
  * the semantics of vertex_epoch() in layout.c for dim = 2: a vertex walks
@@ -113,7 +113,7 @@ UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_clip)(v8f *gp) {
   *gp = UMAPC_VEC_SEL(g > -hi, g, -hi);
 }
 
-/* The due edges of vertices i0 .. i1 - 1 at this epoch: collect_due(). */
+/* The due edges of vertices i0 .. i1 - 1 at this epoch: umapc_collect_due(). */
 UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_collect)(
     const schedule *s, int i0, int i1, int epoch, uint64_t key,
     const uint64_t *row_keys, due_list *d) {
@@ -126,7 +126,7 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_collect)(
       v8i due;
       memcpy(&r, s->r + t, sizeof(r));
       /* due edges are sparse: their tails would be cache misses when
-       * due_finish() reads them, so stream the tails in along the way */
+       * umapc_due_finish() reads them, so stream the tails in along the way */
       __builtin_prefetch(s->j + t);
       /* samples_by(epoch, r) != samples_by(epoch - 1, r) */
       due = __builtin_convertvector(r * now, v8i) !=
@@ -143,7 +143,7 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_collect)(
     d->t[m] = t;
     m += due_at(epoch, s->r[t]);
   }
-  due_finish(s, i0, i1, epoch, key, row_keys, d, m);
+  umapc_due_finish(s, i0, i1, epoch, key, row_keys, d, m);
 }
 
 /*
