@@ -1,7 +1,8 @@
 /*
  * What the layout's source files share, private to them (the interface is
- * layout.h): the edge schedule and the due lists of layout_schedule.c, and
- * the small inline functions that both it and the kernels use.
+ * layout.h): the edge schedule and the due lists (layout_schedule.c), what
+ * the per-vertex kernels get for one epoch (layout_kernels.c), and the
+ * small inline functions that more than one of them uses.
  */
 #ifndef UMAPC_LAYOUT_INT_H
 #define UMAPC_LAYOUT_INT_H
@@ -112,6 +113,64 @@ typedef struct {
   int *start;      /* VERTEX_CHUNK + 1: vertex r's due edges are
                       start[r] .. start[r + 1] - 1 */
 } due_list;
+
+/*
+ * What the densMAP term needs in one epoch (see block_epochs()): for every
+ * vertex v, pv[2v] = W_v / (phi_v exp(re_v)) and pv[2v + 1] = W_v / phi_v,
+ * where re_v is v's log radius in the layout, phi_v twice the sum of its
+ * edges' output memberships phi = 1 / (1 + a d^2b) (umap-learn counts each
+ * edge from both ends) and W_v = R_v - cov (re_v - mean) / std^2 (R: the
+ * standardised original log radii); c = lambda mu_tot / (w_max std n). An
+ * edge (i, j) of relative weight r then adds clip(2 g (y_i - y_j)) to its
+ * attraction, with
+ *   g = c / r phi ((1 - b + b phi) (pv[2i] + pv[2j])
+ *                  + dphi (pv[2i + 1] + pv[2j + 1])),
+ * dphi = a b d^(2(b - 1)) phi: umap-learn's grad_cor_coeff.
+ */
+typedef struct {
+  const float *pv; /* n x 2 */
+  const float *r;  /* the schedule's relative weights, by edge */
+  float c;
+} dens_epoch;
+
+/* The kernels for this processor (chosen once, before threads). */
+typedef struct {
+  void (*collect)(const schedule *, int, int, int, uint64_t,
+                  const uint64_t *, due_list *);
+  void (*epoch2d)(const due_list *, int, int, int, const float *, float *,
+                  const float *, uint32_t, float, float, float, float,
+                  float *, const dens_epoch *);
+  void (*radii2d)(const int *, int, float, float, const float *, float, float,
+                  float *, float *);
+} layout_kernels;
+
+/* What every chunk of one epoch shares. */
+typedef struct {
+  const schedule *s;
+  const layout_kernels *kern;
+  const uint64_t *row_keys;
+  uint64_t key;
+  int epoch, dim, head_only;
+  float alpha, a, b, gamma;
+  float *slots;              /* fits: one move per edge (umapc_take_moves()) */
+  const float *cur, *others; /* positions at the start of the phase */
+  uint32_t n_others;
+  float *nxt;                /* the chunk's new positions */
+  float *scratch;            /* per-thread, for vertex_epoch() */
+  due_list *dues;            /* per-thread */
+  const dens_epoch *de;      /* densMAP epochs (fits): the term; else NULL */
+} epoch_args;
+
+/* floats between two threads' scratch vectors: whole cache lines */
+static inline size_t scratch_stride(int dim) {
+  return ((size_t)dim + 31) / 16 * 16;
+}
+
+/* layout_kernels.c */
+layout_kernels umapc_layout_pick_kernels(void);
+void umapc_chunk_epoch(const epoch_args *e, int ch, int thread);
+void umapc_edge_phi(const int *tails, int m, const float *yi, const float *y,
+                    int dim, float a, float b, float *phi, float *d2);
 
 /* layout_schedule.c (each function is described where it is defined) */
 void umapc_schedule_free(schedule *s);
