@@ -1,11 +1,16 @@
-/* Deterministic SGD layout (see layout.h). */
+/*
+ * Deterministic SGD layout (the scheme is described in layout.h): the entry
+ * points, the setup of a run (chunks, phases, buffers), and the epoch
+ * driver, which runs blocks of epochs on a thread team, phase by phase,
+ * with the per-vertex kernels of layout_kernels.c, the schedule of
+ * layout_schedule.c and densMAP's state of layout_densmap.c.
+ */
 #include "fp.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fmath.h"
 #include "layout.h"
 #include "layout_int.h"
 #include "parallel.h"
@@ -49,127 +54,6 @@ static int phases_for(int n_chunks, int head_only) {
   return p;
 }
 
-/*
- * densMAP's state (fits with the term on). R, ok and the constants are set
- * once; re, phi, part and pv are rewritten at the start of every densMAP
- * epoch (see block_epochs()).
- */
-typedef struct {
-  double lambda, frac, var_shift;
-  double mu_tot;   /* the total weight of the kept edges (both directions) */
-  double wmax;     /* the largest weight: an edge's is r * wmax */
-  double *R;       /* n: standardised original log radii (0: no part) */
-  uint8_t *ok;     /* n: the vertex has kept edges and an original radius */
-  double *re;      /* n: the layout's log radii this epoch */
-  double *phi;     /* n: twice the sum of its edges' memberships (0: no
-                      part this epoch) */
-  double *part;    /* 4 per chunk: count, sum re, sum re^2, sum re R */
-  float *pv;       /* n x 2: see dens_epoch */
-  float *buf;      /* per thread, 2 x max_deg floats: one row's phi, d2 */
-  int max_deg;     /* the most kept edges of a vertex */
-} dens_state;
-
-static void dens_free(dens_state *ds) {
-  free(ds->R);
-  free(ds->ok);
-  free(ds->re);
-  free(ds->phi);
-  free(ds->part);
-  free(ds->pv);
-  free(ds->buf);
-}
-
-/* Whether epoch `epoch` of n_epochs uses the densMAP term (umap-learn's
- * test). */
-static int dens_active(const dens_state *ds, int epoch, int n_epochs) {
-  return ds != NULL && ds->lambda > 0.0 &&
-         (double)(epoch + 1) / (double)n_epochs > 1.0 - ds->frac;
-}
-
-/* The layout's log radii of chunk k's vertices at positions y, and the
- * chunk's partial sums (on `thread`, for its buffer). */
-static void dens_radii(const schedule *s, const layout_kernels *kern,
-                       dens_state *ds, int k, int thread, const float *y,
-                       int dim, float a, float b) {
-  const int i0 = k * s->chunk;
-  const int i1 = i0 + s->chunk < s->n ? i0 + s->chunk : s->n;
-  double *part = ds->part + 4 * (size_t)k;
-  float *phi = ds->buf + (size_t)thread * 2 * ds->max_deg;
-  float *d2 = phi + ds->max_deg;
-  int i;
-  part[0] = part[1] = part[2] = part[3] = 0.0;
-  for (i = i0; i < i1; i++) {
-    const float *yi = y + (size_t)i * dim;
-    const int m = s->p[i + 1] - s->p[i];
-    double sp = 0.0, sr = 0.0;
-    int t;
-    ds->re[i] = 0.0;
-    ds->phi[i] = 0.0;
-    if (!ds->ok[i]) continue;
-    if (dim == 2 && kern->radii2d != NULL)
-      kern->radii2d(s->j + s->p[i], m, yi[0], yi[1], y, a, b, phi, d2);
-    else
-      umapc_edge_phi(s->j + s->p[i], m, yi, y, dim, a, b, phi, d2);
-    for (t = 0; t < m; t++) {
-      sp += phi[t];
-      sr += (double)phi[t] * d2[t];
-    }
-    if (sp > 0.0) {
-      const double re = umapc_log(1e-8 + sr / sp);
-      ds->re[i] = re;
-      ds->phi[i] = 2.0 * sp;
-      part[0] += 1.0;
-      part[1] += re;
-      part[2] += re * re;
-      part[3] += re * ds->R[i];
-    }
-  }
-}
-
-/* The epoch's statistics from the chunks' partial sums, in chunk order (every
- * thread gets the same bits): *de's constant, and the mean, the std and the
- * covariance of the layout's radii with R. Returns 0 when the term is void
- * this epoch (fewer than two vertices, or no spread). */
-static int dens_stats(const dens_state *ds, int n_chunks, double *mean,
-                      double *std, double *cov, float *c) {
-  double cnt = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, var;
-  int k;
-  for (k = 0; k < n_chunks; k++) {
-    const double *part = ds->part + 4 * (size_t)k;
-    cnt += part[0];
-    s1 += part[1];
-    s2 += part[2];
-    s3 += part[3];
-  }
-  if (cnt < 2.0) return 0;
-  *mean = s1 / cnt;
-  var = s2 / cnt - *mean * *mean;
-  if (var < 0.0) var = 0.0;
-  *std = sqrt(var + ds->var_shift);
-  if (!(*std > 0.0) || !(ds->wmax > 0.0)) return 0;
-  *cov = s3 / (cnt - 1.0);
-  *c = (float)(ds->lambda * ds->mu_tot / (ds->wmax * *std * cnt));
-  return 1;
-}
-
-/* The per-vertex factors of dens_epoch for chunk k. */
-static void dens_weights(const schedule *s, dens_state *ds, int k, double mean,
-                         double std, double cov) {
-  const int i0 = k * s->chunk;
-  const int i1 = i0 + s->chunk < s->n ? i0 + s->chunk : s->n;
-  int i;
-  for (i = i0; i < i1; i++) {
-    if (ds->phi[i] > 0.0) {
-      const double w = ds->R[i] - cov * (ds->re[i] - mean) / (std * std);
-      const double aw = w / ds->phi[i];
-      ds->pv[2 * (size_t)i] = (float)(aw * umapc_exp(-ds->re[i]));
-      ds->pv[2 * (size_t)i + 1] = (float)aw;
-    } else {
-      ds->pv[2 * (size_t)i] = ds->pv[2 * (size_t)i + 1] = 0.0f;
-    }
-  }
-}
-
 /* Everything the team shares while it runs a block of epochs. */
 typedef struct {
   epoch_args e;      /* the epoch-independent fields */
@@ -203,16 +87,16 @@ static void block_epochs(epoch_block *bl, int e0, int e1, int thread) {
     if (!e.head_only) e.others = cur;
     e.nxt = nxt;
     e.de = NULL;
-    if (dens_active(bl->dens, epoch, bl->par->n_epochs)) {
+    if (umapc_dens_active(bl->dens, epoch, bl->par->n_epochs)) {
       /* the layout's radii at the epoch's start, then the term's factors */
       double mean = 0.0, std = 0.0, cov = 0.0;
       int k;
       while ((k = umapc_team_claim(&bl->team)) < n_chunks)
-        dens_radii(e.s, e.kern, bl->dens, k, thread, cur, dim, e.a, e.b);
+        umapc_dens_radii(e.s, e.kern, bl->dens, k, thread, cur, dim, e.a, e.b);
       umapc_team_barrier(&bl->team, &sense);
-      if (dens_stats(bl->dens, n_chunks, &mean, &std, &cov, &de.c)) {
+      if (umapc_dens_stats(bl->dens, n_chunks, &mean, &std, &cov, &de.c)) {
         while ((k = umapc_team_claim(&bl->team)) < n_chunks)
-          dens_weights(e.s, bl->dens, k, mean, std, cov);
+          umapc_dens_weights(e.s, bl->dens, k, mean, std, cov);
         umapc_team_barrier(&bl->team, &sense);
         de.pv = bl->dens->pv;
         de.r = e.s->r;
@@ -366,52 +250,6 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
   return UMAPC_OK;
 }
 
-/* densMAP's state for a fit on schedule s (see dens_state). Returns
- * UMAPC_OK with ds->lambda = 0 when the term never applies. */
-static int dens_setup(const schedule *s, const umapc_densmap_params *dp,
-                      int n_chunks, int n_thr, dens_state *ds) {
-  const int n = s->n;
-  double cnt = 0.0, sum = 0.0, ss = 0.0, mean, sd;
-  int i;
-  memset(ds, 0, sizeof(*ds));
-  if (!(dp->lambda > 0.0) || !(dp->frac > 0.0) || dp->rad_orig == NULL)
-    return UMAPC_OK;
-  ds->R = (double *)malloc((size_t)n * sizeof(double) + 1);
-  ds->ok = (uint8_t *)malloc((size_t)n + 1);
-  ds->re = (double *)malloc((size_t)n * sizeof(double) + 1);
-  ds->phi = (double *)malloc((size_t)n * sizeof(double) + 1);
-  ds->part = (double *)malloc((size_t)n_chunks * 4 * sizeof(double) + 1);
-  ds->pv = (float *)malloc((size_t)n * 2 * sizeof(float) + 1);
-  for (i = 0; i < n; i++)
-    if (s->p[i + 1] - s->p[i] > ds->max_deg) ds->max_deg = s->p[i + 1] - s->p[i];
-  ds->buf = (float *)malloc((size_t)n_thr * 2 * ds->max_deg * sizeof(float) + 1);
-  if (!ds->R || !ds->ok || !ds->re || !ds->phi || !ds->part || !ds->pv ||
-      !ds->buf)
-    return UMAPC_ERR_NOMEM;
-  for (i = 0; i < n; i++) {
-    const double r = dp->rad_orig[i];
-    ds->ok[i] = s->p[i + 1] > s->p[i] && isfinite(r);
-    if (ds->ok[i]) {
-      cnt += 1.0;
-      sum += r;
-    }
-  }
-  if (cnt < 2.0) return UMAPC_OK; /* lambda stays 0 */
-  mean = sum / cnt;
-  for (i = 0; i < n; i++)
-    if (ds->ok[i]) ss += (dp->rad_orig[i] - mean) * (dp->rad_orig[i] - mean);
-  sd = sqrt(ss / cnt); /* numpy's std: the population's */
-  if (!(sd > 0.0)) return UMAPC_OK;
-  for (i = 0; i < n; i++)
-    ds->R[i] = ds->ok[i] ? (dp->rad_orig[i] - mean) / sd : 0.0;
-  ds->lambda = dp->lambda;
-  ds->frac = dp->frac;
-  ds->var_shift = dp->var_shift;
-  ds->mu_tot = s->wsum;
-  ds->wmax = s->wmax;
-  return UMAPC_OK;
-}
-
 static int optimise(const umapc_csr *g, double min_weight, int per_row,
                     const umapc_layout_params *par,
                     const umapc_densmap_params *dp, const double *tail,
@@ -442,7 +280,7 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
       goto done;
     }
     if (dp != NULL) {
-      status = dens_setup(&s, dp, (n + chunk - 1) / chunk, n_thr, &ds);
+      status = umapc_dens_setup(&s, dp, (n + chunk - 1) / chunk, n_thr, &ds);
       if (status != UMAPC_OK) goto done;
     }
   }
@@ -492,7 +330,7 @@ done:
   if (dues != NULL)
     for (i = 0; i < n_thr; i++) umapc_due_free(dues + i);
   free(dues);
-  dens_free(&ds);
+  umapc_dens_free(&ds);
   umapc_schedule_free(&s);
   return status;
 }

@@ -1,8 +1,9 @@
 /*
  * What the layout's source files share, private to them (the interface is
  * layout.h): the edge schedule and the due lists (layout_schedule.c), what
- * the per-vertex kernels get for one epoch (layout_kernels.c), and the
- * small inline functions that more than one of them uses.
+ * the per-vertex kernels get for one epoch (layout_kernels.c), densMAP's
+ * state (layout_densmap.c), and the small inline functions that more than
+ * one of them uses.
  */
 #ifndef UMAPC_LAYOUT_INT_H
 #define UMAPC_LAYOUT_INT_H
@@ -11,6 +12,7 @@
 #include <stdint.h>
 
 #include "graph.h"
+#include "layout.h"
 #include "rng.h"
 
 #define VERTEX_CHUNK 256 /* vertices per scheduling unit, at the most */
@@ -115,14 +117,14 @@ typedef struct {
 } due_list;
 
 /*
- * What the densMAP term needs in one epoch (see block_epochs()): for every
- * vertex v, pv[2v] = W_v / (phi_v exp(re_v)) and pv[2v + 1] = W_v / phi_v,
- * where re_v is v's log radius in the layout, phi_v twice the sum of its
- * edges' output memberships phi = 1 / (1 + a d^2b) (umap-learn counts each
- * edge from both ends) and W_v = R_v - cov (re_v - mean) / std^2 (R: the
- * standardised original log radii); c = lambda mu_tot / (w_max std n). An
- * edge (i, j) of relative weight r then adds clip(2 g (y_i - y_j)) to its
- * attraction, with
+ * What the densMAP term needs in one epoch (see block_epochs() in
+ * layout.c): for every vertex v, pv[2v] = W_v / (phi_v exp(re_v)) and
+ * pv[2v + 1] = W_v / phi_v, where re_v is v's log radius in the layout,
+ * phi_v twice the sum of its edges' output memberships
+ * phi = 1 / (1 + a d^2b) (umap-learn counts each edge from both ends) and
+ * W_v = R_v - cov (re_v - mean) / std^2 (R: the standardised original log
+ * radii); c = lambda mu_tot / (w_max std n). An edge (i, j) of relative
+ * weight r then adds clip(2 g (y_i - y_j)) to its attraction, with
  *   g = c / r phi ((1 - b + b phi) (pv[2i] + pv[2j])
  *                  + dphi (pv[2i + 1] + pv[2j + 1])),
  * dphi = a b d^(2(b - 1)) phi: umap-learn's grad_cor_coeff.
@@ -165,6 +167,39 @@ typedef struct {
 static inline size_t scratch_stride(int dim) {
   return ((size_t)dim + 31) / 16 * 16;
 }
+
+/*
+ * densMAP's state (fits with the term on). R, ok and the constants are set
+ * once; re, phi, part and pv are rewritten at the start of every densMAP
+ * epoch (see block_epochs() in layout.c).
+ */
+typedef struct {
+  double lambda, frac, var_shift;
+  double mu_tot;   /* the total weight of the kept edges (both directions) */
+  double wmax;     /* the largest weight: an edge's is r * wmax */
+  double *R;       /* n: standardised original log radii (0: no part) */
+  uint8_t *ok;     /* n: the vertex has kept edges and an original radius */
+  double *re;      /* n: the layout's log radii this epoch */
+  double *phi;     /* n: twice the sum of its edges' memberships (0: no
+                      part this epoch) */
+  double *part;    /* 4 per chunk: count, sum re, sum re^2, sum re R */
+  float *pv;       /* n x 2: see dens_epoch */
+  float *buf;      /* per thread, 2 x max_deg floats: one row's phi, d2 */
+  int max_deg;     /* the most kept edges of a vertex */
+} dens_state;
+
+/* layout_densmap.c */
+int umapc_dens_setup(const schedule *s, const umapc_densmap_params *dp,
+                     int n_chunks, int n_thr, dens_state *ds);
+void umapc_dens_free(dens_state *ds);
+int umapc_dens_active(const dens_state *ds, int epoch, int n_epochs);
+void umapc_dens_radii(const schedule *s, const layout_kernels *kern,
+                      dens_state *ds, int k, int thread, const float *y,
+                      int dim, float a, float b);
+int umapc_dens_stats(const dens_state *ds, int n_chunks, double *mean,
+                     double *std, double *cov, float *c);
+void umapc_dens_weights(const schedule *s, dens_state *ds, int k, double mean,
+                        double std, double cov);
 
 /* layout_kernels.c */
 layout_kernels umapc_layout_pick_kernels(void);

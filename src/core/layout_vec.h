@@ -148,9 +148,10 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_collect)(
 }
 
 /*
- * densMAP's layout radii (dens_radii() in layout.c): for the m edges from a
- * vertex at (xi, yi) to tails[0 .. m - 1], their squared lengths d2 and
- * output memberships phi = 1 / (1 + a d2^b), as umapc_edge_phi() computes them.
+ * densMAP's layout radii (umapc_dens_radii() in layout_densmap.c): for the
+ * m edges from a vertex at (xi, yi) to tails[0 .. m - 1], their squared
+ * lengths d2 and output memberships phi = 1 / (1 + a d2^b), as
+ * umapc_edge_phi() computes them.
  */
 UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_radii2d)(const int *tails, int m,
                                                    float xi, float yi,
