@@ -4,7 +4,8 @@
  * The local radius of vertex i in a weighted graph is the membership-
  * weighted mean of its squared edge lengths (umap-learn's "rad_orig"); its
  * log is what the densMAP term correlates between the data and the layout
- * (the layout's side is in layout.c, umapc_layout_densmap()).
+ * (the layout's side is umapc_layout_densmap(), with its state in
+ * layout_densmap.c).
  */
 #ifndef UMAPC_DENSMAP_H
 #define UMAPC_DENSMAP_H

@@ -21,7 +21,7 @@
  * (umapc_kernels_select() below) is decided when the library is loaded and
  * may be changed between computations, never during one: parallel regions
  * only read it. The blocked dot products (dotblock.c) and the layout
- * (layout.c) follow the same choice.
+ * (layout_kernels.c) follow the same choice.
  *
  * Bit-identity needs no contraction of a * b + c into a fused multiply-add
  * anywhere: fp.h turns it off for every core file.

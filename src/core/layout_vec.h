@@ -1,18 +1,19 @@
 /*
  * The layout's eight-lane kernels (GCC/clang vector extensions). This header
- * is included by layout.c twice: once as it is and, on x86-64, once more
- * with UMAPC_VEC_ATTR set to an AVX2/FMA target, the version chosen at run
- * time. Define UMAPC_VEC_NAME and UMAPC_VEC_ATTR before including it.
+ * is included by layout_kernels.c twice: once as it is and, on x86-64,
+ * once more with UMAPC_VEC_ATTR set to an AVX2/FMA target, the version
+ * chosen at run time. Define UMAPC_VEC_NAME and UMAPC_VEC_ATTR before
+ * including it.
  *
- * _collect(): collect_due() of layout.c, testing eight edges' schedules at
- * a time.
+ * _collect(): umapc_collect_due() of layout_schedule.c, testing eight
+ * edges' schedules at a time.
  *
  * _epoch2d(): the two-dimensional update, eight vertices at a time, with
- * the semantics of vertex_epoch() in layout.c for dim = 2: a vertex walks
- * its due edges in order; for each, the attraction and the edge's negative
- * samples are evaluated at the same position, each term clipped to [-4, 4],
- * added in order (attraction, then negative samples 0, 1, ...) and applied
- * together.
+ * the semantics of vertex_epoch() in layout_kernels.c for dim = 2: a vertex
+ * walks its due edges in order; for each, the attraction and the edge's
+ * negative samples are evaluated at the same position, each term clipped to
+ * [-4, 4], added in order (attraction, then negative samples 0, 1, ...) and
+ * applied together.
  *
  * Why eight vertices: one vertex's updates form a dependency chain (each
  * edge starts from the position the previous one left), so a vertex alone
@@ -30,8 +31,8 @@
 #define UMAPC_VEC_SEL(m, a, b) ((v8f)((((v8i)(a)) & (m)) | (((v8i)(b)) & ~(m))))
 #endif
 
-/* fast_powf() of layout.c on eight lanes (the same polynomials); lanes outside
- * its range are flagged in *bad for a scalar fix-up. */
+/* fast_powf() of layout_kernels.c on eight lanes (the same polynomials);
+ * lanes outside its range are flagged in *bad for a scalar fix-up. */
 UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_pow)(const v8f *xp, float b,
                                                       v8f *out, v8i *bad) {
   const v8f x = *xp;
@@ -113,7 +114,7 @@ UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_clip)(v8f *gp) {
   *gp = UMAPC_VEC_SEL(g > -hi, g, -hi);
 }
 
-/* The due edges of vertices i0 .. i1 - 1 at this epoch: collect_due(). */
+/* The due edges of vertices i0 .. i1 - 1 at this epoch: umapc_collect_due(). */
 UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_collect)(
     const schedule *s, int i0, int i1, int epoch, uint64_t key,
     const uint64_t *row_keys, due_list *d) {
@@ -126,7 +127,7 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_collect)(
       v8i due;
       memcpy(&r, s->r + t, sizeof(r));
       /* due edges are sparse: their tails would be cache misses when
-       * due_finish() reads them, so stream the tails in along the way */
+       * umapc_due_finish() reads them, so stream the tails in along the way */
       __builtin_prefetch(s->j + t);
       /* samples_by(epoch, r) != samples_by(epoch - 1, r) */
       due = __builtin_convertvector(r * now, v8i) !=
@@ -143,13 +144,14 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_collect)(
     d->t[m] = t;
     m += due_at(epoch, s->r[t]);
   }
-  due_finish(s, i0, i1, epoch, key, row_keys, d, m);
+  umapc_due_finish(s, i0, i1, epoch, key, row_keys, d, m);
 }
 
 /*
- * densMAP's layout radii (dens_radii() in layout.c): for the m edges from a
- * vertex at (xi, yi) to tails[0 .. m - 1], their squared lengths d2 and
- * output memberships phi = 1 / (1 + a d2^b), as edge_phi() computes them.
+ * densMAP's layout radii (umapc_dens_radii() in layout_densmap.c): for the
+ * m edges from a vertex at (xi, yi) to tails[0 .. m - 1], their squared
+ * lengths d2 and output memberships phi = 1 / (1 + a d2^b), as
+ * umapc_edge_phi() computes them.
  */
 UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_radii2d)(const int *tails, int m,
                                                    float xi, float yi,

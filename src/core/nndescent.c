@@ -47,7 +47,7 @@
  * its own list during the search; it is put in column 0 at the end.
  *
  * Speed (besides the reordering): distances use the shared kernels
- * (kernels.h, through umapc_kernel() of data.c); a pair (p, q) whose q is
+ * (kernels.h, through umapc_kernel() of distance.c); a pair (p, q) whose q is
  * already in p's list reuses the stored distance; list roots are mirrored
  * in compact arrays so most refused offers cost no cache miss; duplicate
  * scans use 4-wide integer compares; candidates are stored once per edge

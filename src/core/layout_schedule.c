@@ -1,0 +1,282 @@
+/*
+ * The layout's edge schedule (types in layout_int.h): the kept edges and
+ * their sampling rates, the lists of moves each vertex receives from its
+ * neighbours (fits), the due lists that a chunk of vertices works from in
+ * one epoch, and the hand-over of the moves after each phase.
+ */
+#include "fp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout_int.h"
+
+void umapc_schedule_free(schedule *s) {
+  free(s->p);
+  free(s->j);
+  free(s->r);
+  free(s->in_pe);
+  free(s->in_off);
+  free(s->in_r);
+  free(s->out);
+}
+
+/* Keep the edges of g with weight >= min_weight; relative weights are
+ * w / max_w, with max_w over the whole graph (per_row = 0) or per row (then
+ * edges below max_w / n_epochs of their row are dropped too). */
+int umapc_schedule_build(const umapc_csr *g, double min_weight, int per_row,
+                         int n_epochs, double neg_rate, schedule *s) {
+  const int n = g->n;
+  int i, c = 0;
+  double gmax = 0.0;
+  memset(s, 0, sizeof(*s));
+  s->n = n;
+  s->neg_rate = neg_rate;
+  s->whole_rate = neg_rate >= 0.0 && neg_rate < (double)(1 << 20) &&
+                          neg_rate == (double)(int)neg_rate
+                      ? (int)neg_rate
+                      : -1;
+  for (i = 0; i < g->p[n]; i++)
+    if (g->w[i] > gmax) gmax = g->w[i];
+  s->p = (int *)malloc(((size_t)n + 1) * sizeof(int));
+  s->j = (int *)malloc((size_t)g->p[n] * sizeof(int) + 1);
+  s->r = (float *)malloc((size_t)g->p[n] * sizeof(float) + 1);
+  if (!s->p || !s->j || !s->r) {
+    umapc_schedule_free(s);
+    return UMAPC_ERR_NOMEM;
+  }
+  for (i = 0; i < n; i++) {
+    double rmax = 0.0;
+    int t;
+    s->p[i] = c;
+    if (per_row) {
+      for (t = g->p[i]; t < g->p[i + 1]; t++)
+        if (g->w[t] > rmax) rmax = g->w[t];
+    } else {
+      rmax = gmax;
+    }
+    for (t = g->p[i]; t < g->p[i + 1]; t++) {
+      const double w = g->w[t];
+      if (!(w > 0.0) || w < min_weight) continue;
+      /* per-row pruning for transforms: weak edges of the row never sampled */
+      if (per_row && n_epochs > 0 && w < rmax / n_epochs) continue;
+      s->j[c] = g->j[t];
+      s->r[c] = (float)(w / rmax);
+      c++;
+    }
+  }
+  s->p[n] = c;
+  s->wmax = gmax;
+  s->wsum = 0.0;
+  for (i = 0; i < n; i++) {
+    int t;
+    for (t = g->p[i]; t < g->p[i + 1]; t++)
+      if (g->w[t] > 0.0 && g->w[t] >= min_weight) s->wsum += g->w[t];
+  }
+  return UMAPC_OK;
+}
+
+/*
+ * Both ends of an edge move (see layout.h): list the moves each vertex j
+ * receives, one per kept edge (j, i) whose reverse (i, j) is kept too: i
+ * leaves the move in the slot of (i, j) when it samples that edge. The
+ * lists are sorted by the phase of i, then by j, then in j's edge order (a
+ * stable counting sort), so that the step after each phase reads one
+ * contiguous run of them. Rows list their tails in ascending order
+ * (graph.h), so one cursor per row finds every reverse edge in a single
+ * pass; a row out of order falls back to a scan of the row. n_phases is a
+ * power of two (<= 256).
+ */
+int umapc_schedule_link(schedule *s, int n_phases) {
+  const int n = s->n, m = s->p[n], chunk = s->chunk;
+  const int n_chunks = (n + chunk - 1) / chunk;
+  const size_t n_pc = (size_t)n_phases * n_chunks;
+  int *pos = (int *)malloc(((size_t)n + 1) * sizeof(int));
+  int *rev = (int *)malloc((size_t)m * sizeof(int) + 1);
+  int i, n_in;
+  size_t q;
+  s->n_phases = n_phases;
+  s->n_chunks = n_chunks;
+  s->in_pe = (int *)calloc(n_pc + 1, sizeof(int));
+  s->in_off = (uint8_t *)malloc((size_t)m + 1);
+  s->in_r = (float *)malloc((size_t)m * sizeof(float) + 1);
+  s->out = (int *)malloc((size_t)m * sizeof(int) + 1);
+  if (pos == NULL || rev == NULL || s->in_pe == NULL || s->in_off == NULL ||
+      s->in_r == NULL || s->out == NULL) {
+    free(pos);
+    free(rev);
+    return UMAPC_ERR_NOMEM;
+  }
+  memcpy(pos, s->p, (size_t)n * sizeof(int));
+  for (i = 0; i < n; i++) {
+    int t;
+    for (t = s->p[i]; t < s->p[i + 1]; t++) {
+      const int j = s->j[t];
+      int *qp = pos + j;
+      while (*qp < s->p[j + 1] && s->j[*qp] < i) (*qp)++;
+      if (*qp < s->p[j + 1] && s->j[*qp] == i) {
+        rev[t] = *qp;
+      } else {
+        int u;
+        rev[t] = -1;
+        for (u = s->p[j]; u < s->p[j + 1]; u++)
+          if (s->j[u] == i) {
+            rev[t] = u;
+            break;
+          }
+      }
+    }
+  }
+  /* a counting sort of the moves by (sender's phase, receiver's chunk);
+   * stable, so by receiver, then in its edge order, within each */
+  for (i = 0; i < n; i++) {
+    int t;
+    for (t = s->p[i]; t < s->p[i + 1]; t++)
+      if (rev[t] >= 0)
+        s->in_pe[(size_t)((s->j[t] / chunk) & (n_phases - 1)) * n_chunks +
+                 i / chunk + 1]++;
+  }
+  for (q = 0; q < n_pc; q++) s->in_pe[q + 1] += s->in_pe[q];
+  n_in = s->in_pe[n_pc];
+  s->n_in = n_in;
+  for (q = 0; q < (size_t)m; q++) s->out[q] = -1; /* nobody reads it */
+  for (i = 0; i < n; i++) {
+    int t;
+    for (t = s->p[i]; t < s->p[i + 1]; t++) {
+      if (rev[t] >= 0) {
+        const size_t cell =
+            (size_t)((s->j[t] / chunk) & (n_phases - 1)) * n_chunks + i / chunk;
+        const int u = s->in_pe[cell]++;
+        s->out[rev[t]] = u;
+        s->in_off[u] = (uint8_t)(i % chunk);
+        s->in_r[u] = s->r[rev[t]];
+      }
+    }
+  }
+  /* the cursors went one cell forward: shift them back */
+  for (q = n_pc; q > 0; q--) s->in_pe[q] = s->in_pe[q - 1];
+  s->in_pe[0] = 0;
+  free(pos);
+  free(rev);
+  return UMAPC_OK;
+}
+
+void umapc_due_free(due_list *d) {
+  free(d->t);
+  free(d->w);
+  free(d->j);
+  free(d->n_neg);
+  free(d->ekey);
+  free(d->start);
+}
+
+int umapc_due_alloc(due_list *d, size_t max_edges) {
+  d->t = (int *)malloc(max_edges * sizeof(int) + 1);
+  d->w = (int *)malloc(max_edges * sizeof(int) + 1);
+  d->j = (int *)malloc(max_edges * sizeof(int) + 1);
+  d->n_neg = (int *)malloc(max_edges * sizeof(int) + 1);
+  d->ekey = (uint32_t *)malloc(max_edges * sizeof(uint32_t) + 1);
+  d->start = (int *)malloc((VERTEX_CHUNK + 1) * sizeof(int));
+  return d->t && d->w && d->j && d->n_neg && d->ekey && d->start ? UMAPC_OK
+                                                         : UMAPC_ERR_NOMEM;
+}
+
+/*
+ * Given the m due edges d->t of vertices i0 .. i1 - 1 (in edge order), fill
+ * in the rest of the list. Vertex i draws from its own key per epoch:
+ * (seed, stream, vertex, epoch) for a fit, the caller's per-row key for a
+ * transform.
+ */
+void umapc_due_finish(const schedule *s, int i0, int i1, int epoch,
+                      uint64_t key, const uint64_t *row_keys, due_list *d,
+                      int m) {
+  int i, u = 0;
+  for (i = i0; i < i1; i++) {
+    const int t0 = s->p[i], t1 = s->p[i + 1];
+    d->start[i - i0] = u;
+    if (u < m && d->t[u] < t1) {
+      const uint64_t vkey = umapc_rng_u64(
+          key, row_keys != NULL ? row_keys[i] : (uint64_t)i, (uint64_t)epoch);
+      for (; u < m && d->t[u] < t1; u++) {
+        const int t = d->t[u];
+        d->j[u] = s->j[t];
+        if (s->out != NULL) d->w[u] = s->out[t];
+        d->n_neg[u] = negatives_for(samples_by(epoch, s->r[t]), s->neg_rate,
+                                   s->whole_rate);
+        d->ekey[u] = negative_edge_key(vkey, t - t0);
+      }
+    }
+  }
+  d->start[i1 - i0] = m;
+}
+
+/* The due edges of vertices i0 .. i1 - 1 at this epoch (the scalar version
+ * of layout_vec.h's), then umapc_due_finish(). */
+void umapc_collect_due(const schedule *s, int i0, int i1, int epoch,
+                       uint64_t key, const uint64_t *row_keys, due_list *d) {
+  int t, m = 0;
+  for (t = s->p[i0]; t < s->p[i1]; t++) {
+    d->t[m] = t;
+    m += due_at(epoch, s->r[t]);
+  }
+  umapc_due_finish(s, i0, i1, epoch, key, row_keys, d, m);
+}
+
+/*
+ * The moves a vertex receives from its neighbours (fits only). When vertex
+ * i samples edge (i, j), i moves towards j, and j must move towards i by the
+ * opposite step, as in umap-learn; but j belongs to another thread's work.
+ * So i writes that step into the slot of its edge (i, j) (one slot per edge,
+ * one writer per slot). When i's phase ends, every vertex j adds the slots
+ * written for it in that phase, in the order umapc_schedule_link() fixed; the
+ * graph is symmetric, so (j, i) has the weight of (i, j) and j can tell from
+ * its own list which slots were written this epoch. Vertices of later
+ * phases thus read j's position with the moves of earlier phases in it, as
+ * they would in umap-learn's sequential loop; only vertices of the same
+ * phase see each other as they were at the phase's start.
+ */
+
+/*
+ * After phase `phase` of an epoch (fits), for the vertices of chunk k:
+ * those of the phase take their new positions from nxt, and every vertex
+ * adds to its position in cur the moves that the phase's vertices left for
+ * it, in umapc_schedule_link()'s order (one contiguous run of the lists per
+ * phase and chunk).
+ */
+void umapc_take_moves(const schedule *s, int k, int phase, int epoch,
+                      int dim, const float *slots, const float *nxt,
+                      float *cur) {
+  const int j0 = k * s->chunk;
+  const int j1 = j0 + s->chunk < s->n ? j0 + s->chunk : s->n;
+  const size_t cell = (size_t)phase * s->n_chunks + k;
+  const int u0 = s->in_pe[cell], u1 = s->in_pe[cell + 1];
+  float *y = cur + (size_t)j0 * dim;
+  int u;
+  if ((k & (s->n_phases - 1)) == phase)
+    memcpy(y, nxt + (size_t)j0 * dim, (size_t)(j1 - j0) * dim * sizeof(float));
+  if (epoch == 0) return; /* nothing is due at epoch 0 */
+  if (dim == 2) {
+    /* whether a move is due is unpredictable, so no branch: every slot of
+     * the run is read (they are contiguous) and its sum kept or not; the
+     * results are those of adding the due moves one by one, in order */
+    const float now = (float)epoch, before = (float)(epoch - 1);
+    for (u = u0; u < u1; u++) {
+      const float r = s->in_r[u];
+      const int due = (int)(now * r) != (int)(before * r);
+      float *yj = y + 2 * (size_t)s->in_off[u];
+      const float a0 = yj[0] + slots[2 * (size_t)u],
+                  a1 = yj[1] + slots[2 * (size_t)u + 1];
+      yj[0] = due ? a0 : yj[0];
+      yj[1] = due ? a1 : yj[1];
+    }
+    return;
+  }
+  for (u = u0; u < u1; u++) {
+    if (due_at(epoch, s->in_r[u])) {
+      float *yj = y + (size_t)s->in_off[u] * dim;
+      int c;
+      for (c = 0; c < dim; c++) yj[c] += slots[(size_t)u * dim + c];
+    }
+  }
+}
+
