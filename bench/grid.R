@@ -1,4 +1,4 @@
-# Issue 4, item 6: the "Precomputed k-nn" tutorial's grid on Fashion-MNIST.
+# The "Precomputed k-nn" tutorial's grid on Fashion-MNIST.
 #
 # The first N rows (default 20,000; set BENCH_N to change), a k-NN graph at
 # k = 250, and 16 layouts: n_neighbors c(5, 50, 100, 250) x min_dist

@@ -1,4 +1,4 @@
-# Issue 3: nearest neighbours on Fashion-MNIST (70,000 x 784), 2 threads.
+# Nearest neighbours on Fashion-MNIST (70,000 x 784), 2 threads.
 # umapc NN-descent at k = 15 and k = 250 (recall against exact neighbours on
 # 1,000 sampled rows, counting the non-self neighbours), uwot's default
 # neighbour search (Annoy, 50 trees) at k = 15, and umapc's exact method on

@@ -1,4 +1,4 @@
-# Issue 5: fit on the 60,000 Fashion-MNIST training rows, predict the 10,000
+# predict(): fit on the 60,000 Fashion-MNIST training rows, predict the 10,000
 # test rows; 15-NN label accuracy of each predicted point against the
 # labelled training embedding, umapc predict() vs uwot::umap_transform(),
 # same parameters (n_neighbors = 15, min_dist = 0.1, 2 threads).

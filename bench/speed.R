@@ -1,4 +1,4 @@
-# Issue 7: UMAP end to end on Fashion-MNIST (70,000 x 784), 2 threads,
+# UMAP end to end on Fashion-MNIST (70,000 x 784), 2 threads,
 # n_neighbors = 15, min_dist = 0.1, umapc vs uwot (its defaults otherwise),
 # plus the layout alone with both given the same k-NN and initial layout.
 # Quality: neighbourhood preservation and 15-NN label accuracy on the 1,000
