@@ -38,4 +38,41 @@ static inline double test_unif(uint64_t *state) {
             umapc_test_checks, umapc_test_failures);                    \
     return umapc_test_failures ? 1 : 0;                                 \
   } while (0)
+
+/* Helpers shared by test_rng.c, test_graph.c, test_layout.c and test_knn.c;
+ * a file defines UMAPC_TEST_CORE_HELPERS before including this header to
+ * get them (other test files have their own urand() and all_finite()). */
+#ifdef UMAPC_TEST_CORE_HELPERS
+#include <math.h>
+#include "rng.h"
+
+static inline double urand(uint64_t key, uint64_t a, uint64_t b) {
+  return umapc_rng_unif(umapc_rng_u64(key, a, b));
+}
+
+/* Column-major n x d: two gaussian blobs (sd 1) centred at -5 and +5. */
+static inline double *two_blobs(int n, int d, uint64_t seed) {
+  const uint64_t key = umapc_rng_key(seed, 77);
+  double *X = (double *)malloc((size_t)n * d * sizeof(double));
+  int i, j;
+  for (i = 0; i < n; i++)
+    for (j = 0; j < d; j++)
+      X[(size_t)j * n + i] = (i % 2 ? 5.0 : -5.0) +
+                             umapc_rng_normal(key, (uint64_t)i, (uint64_t)j);
+  return X;
+}
+
+/* Interrupt callback that asks to stop on its `*ctx`-th call. */
+static inline int stop_on_call(void *ctx) {
+  int *left = (int *)ctx;
+  return --(*left) <= 0;
+}
+
+static inline int all_finite(const double *x, size_t n) {
+  size_t t;
+  for (t = 0; t < n; t++)
+    if (!isfinite(x[t])) return 0;
+  return 1;
+}
+#endif
 #endif
