@@ -3,8 +3,10 @@
 #' Places each row of `newdata` into the embedding of `object`: its nearest
 #' training rows are found with the model's metric (exactly, or, for models
 #' whose neighbours came from NN-descent, by a best-first search of the
-#' training rows' k-NN graph started from points drawn with the row's own
-#' key), membership strengths are
+#' training rows' k-NN graph, started from landmarks — one training row in
+#' each connected part of the graph, so that well-separated clusters are
+#' all reachable, plus about `sqrt(n)` evenly spaced rows — and from rows
+#' drawn with the row's own key), membership strengths are
 #' computed as for the training rows (with `local_connectivity - 1`), the row
 #' starts at the membership-weighted mean of its neighbours' coordinates, and
 #' a short optimisation moves only the new rows against the fixed training

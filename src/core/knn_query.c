@@ -2,7 +2,11 @@
  * Approximate neighbours of new rows by searching the reference rows' k-NN
  * graph (best-first search with a slack of (1 + epsilon) on the current
  * k-th distance, as in pynndescent's query). Each query row is searched on
- * its own, starting from reference rows drawn with the row's own key, so a
+ * its own, starting from a fixed set of reference rows, the landmarks (one
+ * in each connected part of the search graph, so that a query can reach
+ * its own cluster when the graph falls apart into separate clusters, which
+ * random starts alone miss; and evenly spaced rows, about sqrt(n) in all),
+ * and from rows drawn with the row's own key, so a
  * row's neighbours do not depend on the other rows of the batch nor on the
  * number of threads.
  */
@@ -18,6 +22,57 @@
 
 #define QUERY_EPSILON 0.1f
 #define QUERY_STARTS 48
+
+/* The landmarks of the search graph (CSR gp/gj over n rows), in *out
+ * (malloc'd; count in *m): the first row of each connected part, at most
+ * LANDMARK_PARTS of them in row order, then rows floor(j * n / s) for
+ * j < s = ceil(sqrt(n)) not already taken. They depend on the graph only. */
+#define LANDMARK_PARTS 4096
+static int find_root(int *parent, int v) {
+  while (parent[v] != v) {
+    parent[v] = parent[parent[v]];
+    v = parent[v];
+  }
+  return v;
+}
+
+static int landmarks(const int *gp, const int *gj, int n, int **out, int *m) {
+  int *parent = (int *)malloc((size_t)n * sizeof(int) + 1);
+  int *land, i, t, s = 1, cnt = 0, parts = 0;
+  unsigned char *taken = (unsigned char *)calloc((size_t)n + 1, 1);
+  while ((double)s * s < (double)n) s++;
+  land = (int *)malloc(((size_t)s + LANDMARK_PARTS) * sizeof(int));
+  if (parent == NULL || taken == NULL || land == NULL) {
+    free(parent);
+    free(taken);
+    free(land);
+    return UMAPC_ERR_NOMEM;
+  }
+  for (i = 0; i < n; i++) parent[i] = i;
+  for (i = 0; i < n; i++)
+    for (t = gp[i]; t < gp[i + 1]; t++) {
+      const int a = find_root(parent, i), b = find_root(parent, gj[t]);
+      if (a != b) parent[a < b ? b : a] = a < b ? a : b; /* root: lowest row */
+    }
+  for (i = 0; i < n && parts < LANDMARK_PARTS; i++)
+    if (find_root(parent, i) == i) { /* the first row of its part */
+      land[cnt++] = i;
+      taken[i] = 1;
+      parts++;
+    }
+  for (t = 0; t < s && t < n; t++) {
+    const int r = (int)(((int64_t)t * n) / s);
+    if (!taken[r]) {
+      land[cnt++] = r;
+      taken[r] = 1;
+    }
+  }
+  free(parent);
+  free(taken);
+  *out = land;
+  *m = cnt;
+  return UMAPC_OK;
+}
 
 /* The search graph: each reference row's neighbours plus the rows that list
  * it (reverse edges), as CSR. */
@@ -61,11 +116,17 @@ int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
   const int nr = ref->n, nq = query->n;
   const uint64_t key = umapc_rng_key(seed, UMAPC_STREAM_KNN);
   const int chunk = 256;
-  int *gp = NULL, *gj = NULL, status, q0;
+  int *gp = NULL, *gj = NULL, *land = NULL, n_land = 0, status, q0;
   umapc_scratch blocks;
   if (k < 1 || k > nr || query->d != ref->d || K < 1) return UMAPC_INVALID();
   status = search_graph(gidx, nr, K, &gp, &gj);
   if (status != UMAPC_OK) return status;
+  status = landmarks(gp, gj, nr, &land, &n_land);
+  if (status != UMAPC_OK) {
+    free(gp);
+    free(gj);
+    return status;
+  }
   n_threads = umapc_clamp_threads(n_threads);
   /* each thread's block (zeroed): its stamp counter, the stamps of visited
    * rows (nr), the candidate min-queue (nr distances, nr indices) and the
@@ -74,6 +135,7 @@ int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
                            (1 + 3 * (size_t)nr + 2 * (size_t)k) * 4, 1)) {
     free(gp);
     free(gj);
+    free(land);
     return UMAPC_ERR_NOMEM;
   }
 
@@ -101,6 +163,15 @@ int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
           *cur = 1;
         }
         umapc_heap_init(hd, hi, k);
+        for (s = 0; s < n_land; s++) {
+          const int r = land[s];
+          float d;
+          if (stamp[r] == *cur) continue;
+          stamp[r] = *cur;
+          d = umapc_kernel(query, q, ref, r);
+          umapc_heap_queue_push(cqd, cqi, &nc, d, r);
+          if (umapc_heap_push(hd, hi, k, d, r) && filled < k) filled++;
+        }
         for (s = 0; s < QUERY_STARTS || filled < k; s++) {
           const int r = (int)umapc_rng_below(umapc_rng_u64(rk, (uint64_t)s, 0),
                                             (uint32_t)nr);
@@ -151,5 +222,6 @@ int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
   umapc_scratch_free(&blocks);
   free(gp);
   free(gj);
+  free(land);
   return status;
 }

@@ -96,3 +96,26 @@ test_that("models fitted with NN-descent predict through a graph search", {
   expect_identical(rbind(predict(fit, X[te[1:50], ], n_threads = 1),
                          predict(fit, X[te[-(1:50)], ], n_threads = 2)), new)
 })
+
+test_that("new rows' graph search reaches every cluster, even tiny ones", {
+  # 4 big and 20 tiny well-separated clusters: the training k-NN graph falls
+  # apart into 24 pieces, and random starts alone miss most tiny ones
+  set.seed(1)
+  sizes <- c(rep(400, 4), rep(20, 20))
+  centres <- matrix(rnorm(length(sizes) * 10, sd = 50), length(sizes))
+  lab <- rep(seq_along(sizes), sizes)
+  X <- centres[lab, ] + matrix(rnorm(length(lab) * 10), length(lab))
+  knn <- nearest_neighbors(X, 15, method = "nndescent", seed = 1, n_threads = 1)
+  qlab <- rep(seq_along(sizes), each = 3)
+  Q <- centres[qlab, ] + matrix(rnorm(length(qlab) * 10), length(qlab))
+  nn <- .Call(umapc:::C_umapc_call_knn_query, umapc:::prepare_data(X)$data, Q,
+              knn$indices, list(k = 15L, metric = "euclidean", metric_p = 0,
+                                seed = 1, n_threads = 1))
+  expect_identical(lab[nn$indices], rep(qlab, 15))
+  # and predict() puts each new row with its own cluster
+  fit <- umap(X, knn = knn, seed = 1, n_threads = 1, n_epochs = 50)
+  emb <- predict(fit, Q, n_threads = 1)
+  cent <- apply(fit$embedding, 2, function(v) tapply(v, lab, mean))
+  nearest <- apply(emb, 1, function(p) which.min(colSums((t(cent) - p)^2)))
+  expect_identical(unname(nearest), qlab)
+})
