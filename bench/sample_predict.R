@@ -26,14 +26,8 @@ samples <- as.numeric(strsplit(Sys.getenv("SP_SAMPLES", "1e5,3e5"), ",")[[1]])
 n_queries <- function(n) if (n > 1e6) 500 else 2000
 truth_path <- function(n) file.path(bench_out, sprintf("sp-truth-%d.rds", as.integer(n)))
 for (n in c(n1, if (Sys.getenv("SP_TEN") == "1") 1e7)) {
-  if (!file.exists(truth_path(n))) {
-    cat(sprintf("exact neighbours of %d query rows at %d rows ...\n", n_queries(n), as.integer(n)))
-    X <- mixture_data(n)
-    q <- sample_queries(n, n_queries(n))
-    saveRDS(list(q = q, truth = exact_truth(X, q, 16)), truth_path(n))
-    rm(X)
-    invisible(gc())
-  }
+  cache_truth(truth_path(n), n, 16, n_queries(n))
+  invisible(gc())
 }
 setup_code <- function(n) sprintf(
   "source('bench/scale_data.R'); X <- mixture_data(%d); lab <- attr(X, 'labels'); attr(X, 'labels') <- NULL; tr <- readRDS(%s)",

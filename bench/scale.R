@@ -25,14 +25,8 @@ threads <- as.integer(Sys.getenv("SCALE_THREADS", "2"))
 
 truth_path <- function(n) file.path(bench_out, sprintf("scale-truth-%d.rds", as.integer(n)))
 for (n in sizes) {
-  if (!file.exists(truth_path(n))) {
-    cat(sprintf("exact neighbours of 2,000 query rows at %d rows ...\n", as.integer(n)))
-    X <- mixture_data(n)
-    q <- sample_queries(n)
-    saveRDS(list(q = q, truth = exact_truth(X, q, 15)), truth_path(n))
-    rm(X)
-    invisible(gc())
-  }
+  cache_truth(truth_path(n), n, 15)
+  invisible(gc())
 }
 
 setup_code <- function(n) sprintf(

@@ -56,3 +56,14 @@ knn_recall <- function(idx, q, truth) {
     length(intersect(t, f)) / (k - 1)
   }, numeric(1)))
 }
+
+# The exact k-NN of m seeded query rows of mixture_data(n), computed once
+# and kept in `path` (both benchmarks of the mixture use it).
+cache_truth <- function(path, n, k, m = 2000) {
+  if (file.exists(path)) return(invisible(path))
+  cat(sprintf("exact neighbours of %d query rows at %d rows ...\n", as.integer(m), as.integer(n)))
+  X <- mixture_data(n)
+  q <- sample_queries(n, m)
+  saveRDS(list(q = q, truth = exact_truth(X, q, k)), path)
+  invisible(path)
+}
