@@ -79,6 +79,7 @@ predict.umapc <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
                           assay.type = NULL, BPPARAM = NULL, chunks = NULL,
                           ...) {
   check_dots(...)
+  check_bpparam(BPPARAM)
   object <- as_umapc_model(object)
   worker_threads <- n_threads
   if (is.null(object$data)) {
@@ -221,14 +222,6 @@ prepare_newdata <- function(newdata, train_data, d, metric = NULL) {
 # is placed independently of the others, so the result is the one-process
 # result bit for bit.
 predict_chunks <- function(object, newdata, BPPARAM, chunks, n_epochs, n_threads) {
-  if (!requireNamespace("BiocParallel", quietly = TRUE)) {
-    stop("`BPPARAM` needs the BiocParallel package: install it (Bioconductor), or leave `BPPARAM = NULL`.",
-         call. = FALSE)
-  }
-  if (!methods::is(BPPARAM, "BiocParallelParam")) {
-    stop(sprintf("`BPPARAM` must be a BiocParallel parameter object such as `BiocParallel::SnowParam(2)`, not %s.",
-                 describe_value(BPPARAM)), call. = FALSE)
-  }
   n <- nrow(newdata)
   if (is.null(chunks)) chunks <- BiocParallel::bpnworkers(BPPARAM)
   chunks <- check_number(chunks, "chunks", lower = 1, integer = TRUE)
@@ -252,4 +245,17 @@ shipping_model <- function(object) {
   object$rad_emb <- NULL
   if (!is.null(object$knn)) object$knn$distances <- NULL
   object
+}
+
+check_bpparam <- function(BPPARAM) {
+  if (is.null(BPPARAM)) return(invisible(NULL))
+  if (!requireNamespace("BiocParallel", quietly = TRUE)) {
+    stop("`BPPARAM` needs the BiocParallel package: install it (Bioconductor), or leave `BPPARAM = NULL`.",
+         call. = FALSE)
+  }
+  if (!methods::is(BPPARAM, "BiocParallelParam")) {
+    stop(sprintf("`BPPARAM` must be a BiocParallel parameter object such as `BiocParallel::SnowParam(2)`, not %s.",
+                 describe_value(BPPARAM)), call. = FALSE)
+  }
+  invisible(BPPARAM)
 }

@@ -51,5 +51,7 @@ test_that("bad BPPARAM and chunks give clear errors", {
                "`chunks`")
   expect_error(predict(fit, new_rows, BPPARAM = BiocParallel::SerialParam(), chunks = "a"),
                "`chunks`")
+  expect_error(predict(fit, new_rows[1, ], BPPARAM = "x"),
+               "`BPPARAM` must be a BiocParallel parameter object.*not \"x\"")
   expect_error(predict(fit, new_rows, bpparam = 1), "unknown argument `bpparam`")
 })
