@@ -35,13 +35,6 @@ static double *two_densities(uint64_t seed) {
   return X;
 }
 
-static int all_finite_d(const double *x, size_t n) {
-  size_t t;
-  for (t = 0; t < n; t++)
-    if (!isfinite(x[t])) return 0;
-  return 1;
-}
-
 static double pearson(const double *x, const double *y, int n) {
   double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
   int i;
@@ -177,7 +170,7 @@ static void test_layout_densmap(void) {
   memcpy(e1, e0, N * 2 * sizeof(double));
   CHECK(umapc_layout_densmap(&g, wmax / 200, &par, &dp, 1, NULL, NULL, e1) ==
         UMAPC_OK);
-  CHECK(all_finite_d(e1, N * 2));
+  CHECK(all_finite(e1, N * 2));
   emb_radii(e1, N, re);
   c_dens = pearson(ro, re, N);
   fprintf(stderr, "radii correlation: plain %.3f, densMAP %.3f\n", c_plain,
@@ -222,14 +215,14 @@ static void test_layout_densmap(void) {
         UMAPC_OK);
   CHECK(umapc_layout_densmap(&g, wmax / 200, &par, &dp, 3, NULL, NULL, f3) ==
         UMAPC_OK);
-  CHECK(all_finite_d(f1, N * 3));
+  CHECK(all_finite(f1, N * 3));
   CHECK(memcmp(f1, f3, N * 3 * sizeof(double)) == 0);
   /* every point at the same place, and radii all equal: finite */
   par.dim = 2;
   for (i = 0; i < N * 2; i++) e1[i] = 5.0;
   CHECK(umapc_layout_densmap(&g, wmax / 200, &par, &dp, 2, NULL, NULL, e1) ==
         UMAPC_OK);
-  CHECK(all_finite_d(e1, N * 2));
+  CHECK(all_finite(e1, N * 2));
   for (i = 0; i < N; i++) ro[i] = 1.0;
   ro[0] = NAN;
   memcpy(e1, e0, N * 2 * sizeof(double));

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define UMAPC_TEST_CORE_HELPERS /* urand(), two_blobs()... in testutil.h */
 #include "abfit.h"
 #include "data.h"
 #include "graph.h"

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define UMAPC_TEST_CORE_HELPERS /* urand(), two_blobs()... in testutil.h */
 #include "heap.h"
 #include "rng.h"
 #include "testutil.h"

@@ -16,10 +16,6 @@ static const double PI = 3.14159265358979323846;
 /* helpers                                                                 */
 /* ---------------------------------------------------------------------- */
 
-static double urand(uint64_t key, uint64_t a, uint64_t b) {
-  return umapc_rng_unif(umapc_rng_u64(key, a, b));
-}
-
 typedef struct {
   int i, j;
   double w;
@@ -120,13 +116,6 @@ static int knn_like_graph(int n, int k, uint64_t seed, umapc_csr *g) {
   free(x);
   free(ed);
   return rc;
-}
-
-static int all_finite(const double *x, size_t len) {
-  size_t t;
-  for (t = 0; t < len; t++)
-    if (!isfinite(x[t])) return 0;
-  return 1;
 }
 
 static double max_abs(const double *x, size_t len) {

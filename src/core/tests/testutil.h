@@ -39,10 +39,8 @@ static inline double test_unif(uint64_t *state) {
     return umapc_test_failures ? 1 : 0;                                 \
   } while (0)
 
-/* Helpers shared by test_rng.c, test_graph.c, test_layout.c and test_knn.c;
- * a file defines UMAPC_TEST_CORE_HELPERS before including this header to
- * get them (other test files have their own urand() and all_finite()). */
-#ifdef UMAPC_TEST_CORE_HELPERS
+/* Helpers shared by the test files (static inline: a file that does not
+ * use one gets no warning). */
 #include <math.h>
 #include "rng.h"
 
@@ -74,5 +72,4 @@ static inline int all_finite(const double *x, size_t n) {
     if (!isfinite(x[t])) return 0;
   return 1;
 }
-#endif
 #endif
