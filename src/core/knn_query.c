@@ -109,6 +109,20 @@ static int search_graph(const int *gidx, int n, int K, int **pp, int **pj) {
   return UMAPC_OK;
 }
 
+/* A start of query row q's search: reference row r, unless already
+ * visited, joins the candidate queue and the k best. */
+static inline void start_at(const umapc_data *query, int q,
+                            const umapc_data *ref, int r, unsigned *stamp,
+                            unsigned cur, float *cqd, int *cqi, int *nc,
+                            float *hd, int *hi, int k, int *filled) {
+  float d;
+  if (stamp[r] == cur) return;
+  stamp[r] = cur;
+  d = umapc_kernel(query, q, ref, r);
+  umapc_heap_queue_push(cqd, cqi, nc, d, r);
+  if (umapc_heap_push(hd, hi, k, d, r) && *filled < k) (*filled)++;
+}
+
 int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
                     const int *gidx, int K, int k, const uint64_t *row_keys,
                     uint64_t seed, int n_threads, const umapc_interrupt *intr,
@@ -163,35 +177,21 @@ int umapc_knn_query(const umapc_data *ref, const umapc_data *query,
           *cur = 1;
         }
         umapc_heap_init(hd, hi, k);
-        for (s = 0; s < n_land; s++) {
-          const int r = land[s];
-          float d;
-          if (stamp[r] == *cur) continue;
-          stamp[r] = *cur;
-          d = umapc_kernel(query, q, ref, r);
-          umapc_heap_queue_push(cqd, cqi, &nc, d, r);
-          if (umapc_heap_push(hd, hi, k, d, r) && filled < k) filled++;
-        }
+        /* starts: the landmarks, rows drawn with the row's key, and on tiny
+         * data every row until k are found */
+        for (s = 0; s < n_land; s++)
+          start_at(query, q, ref, land[s], stamp, *cur, cqd, cqi, &nc, hd, hi, k,
+                   &filled);
         for (s = 0; s < QUERY_STARTS || filled < k; s++) {
-          const int r = (int)umapc_rng_below(umapc_rng_u64(rk, (uint64_t)s, 0),
-                                            (uint32_t)nr);
-          float d;
           if (s > QUERY_STARTS + 8 * nr) break; /* cannot happen: safety */
-          if (stamp[r] == *cur) continue;
-          stamp[r] = *cur;
-          d = umapc_kernel(query, q, ref, r);
-          umapc_heap_queue_push(cqd, cqi, &nc, d, r);
-          if (umapc_heap_push(hd, hi, k, d, r) && filled < k) filled++;
+          start_at(query, q, ref,
+                   (int)umapc_rng_below(umapc_rng_u64(rk, (uint64_t)s, 0),
+                                        (uint32_t)nr),
+                   stamp, *cur, cqd, cqi, &nc, hd, hi, k, &filled);
         }
-        for (s = 0; filled < k && s < nr; s++) { /* tiny data: fill up */
-          if (stamp[s] == *cur) continue;
-          stamp[s] = *cur;
-          {
-            const float d = umapc_kernel(query, q, ref, s);
-            umapc_heap_queue_push(cqd, cqi, &nc, d, s);
-            if (umapc_heap_push(hd, hi, k, d, s)) filled++;
-          }
-        }
+        for (s = 0; filled < k && s < nr; s++)
+          start_at(query, q, ref, s, stamp, *cur, cqd, cqi, &nc, hd, hi, k,
+                   &filled);
         while (nc > 0) {
           float cd, bound;
           int ci;
