@@ -26,6 +26,12 @@
  * which thread computed it.
  */
 
+/* the small helpers below are always inlined: called out of line, their
+ * vector arguments and results go through memory */
+#ifndef UMAPC_VEC_INLINE
+#define UMAPC_VEC_INLINE static inline __attribute__((always_inline))
+#endif
+
 /* lanes of a where m is set, else of b */
 #ifndef UMAPC_VEC_SEL
 #define UMAPC_VEC_SEL(m, a, b) ((v8f)((((v8i)(a)) & (m)) | (((v8i)(b)) & ~(m))))
@@ -33,7 +39,7 @@
 
 /* fast_powf() of layout_kernels.c on eight lanes (the same polynomials);
  * lanes outside its range are flagged in *bad for a scalar fix-up. */
-UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_pow)(const v8f *xp, float b,
+UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_pow)(const v8f *xp, float b,
                                                       v8f *out, v8i *bad) {
   const v8f x = *xp;
   const v8i xi = (v8i)x;
@@ -58,22 +64,26 @@ UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_pow)(const v8f *xp, float b,
 
 /* x^b on the lanes in `use` (slow_powf() where the polynomial is out of
  * range, as in fast_powf(); such lanes are rare: tiny or huge distances) */
-UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_powm)(const v8f *x, float b,
-                                                       const v8i *use,
-                                                       v8f *r) {
+UMAPC_VEC_ATTR static __attribute__((noinline)) void UMAPC_VEC_NAME(_powfix)(
+    const v8f *x, float b, const v8i *bad, v8f *r) {
+  int l;
+  for (l = 0; l < 8; l++)
+    if ((*bad)[l]) (*r)[l] = slow_powf((*x)[l], b);
+}
+
+UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_powm)(const v8f *x, float b,
+                                                          const v8i *use,
+                                                          v8f *r) {
   v8i bad;
   uint64_t w[4];
-  int l;
   UMAPC_VEC_NAME(_pow)(x, b, r, &bad);
   bad &= *use;
   memcpy(w, &bad, sizeof(w));
-  if ((w[0] | w[1] | w[2] | w[3]) != 0)
-    for (l = 0; l < 8; l++)
-      if (bad[l]) (*r)[l] = slow_powf((*x)[l], b);
+  if ((w[0] | w[1] | w[2] | w[3]) != 0) UMAPC_VEC_NAME(_powfix)(x, b, &bad, r);
 }
 
 /* umapc_hash32() on eight lanes, in place */
-UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_hash)(v8u *xp) {
+UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_hash)(v8u *xp) {
   v8u x = *xp;
   x ^= x >> 16;
   x *= 0x7feb352dU;
@@ -84,7 +94,7 @@ UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_hash)(v8u *xp) {
 }
 
 /* (h * n) >> 32 per lane: negative_vertex()'s multiply-shift */
-UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_below)(const v8u *h,
+UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_below)(const v8u *h,
                                                         uint32_t n, v8i *k) {
   const v4u64 w = (v4u64)*h, lo32 = {0xffffffffULL, 0xffffffffULL,
                                      0xffffffffULL, 0xffffffffULL};
@@ -94,7 +104,7 @@ UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_below)(const v8u *h,
 }
 
 /* the x and y coordinates of rows idx of a row-major n x 2 matrix */
-UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_gather)(const float *xy,
+UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_gather)(const float *xy,
                                                          const v8i *ip,
                                                          v8f *x, v8f *y) {
   const v8i idx = *ip;
@@ -107,7 +117,7 @@ UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_gather)(const float *xy,
 }
 
 /* clip each lane to [-4, 4], in place */
-UMAPC_VEC_ATTR static inline void UMAPC_VEC_NAME(_clip)(v8f *gp) {
+UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_clip)(v8f *gp) {
   const v8f hi = {4.0f, 4.0f, 4.0f, 4.0f, 4.0f, 4.0f, 4.0f, 4.0f};
   v8f g = *gp;
   g = UMAPC_VEC_SEL(g < hi, g, hi);
