@@ -17,15 +17,18 @@
 #   SP_TEN=1 Rscript bench/sample_predict.R     (also 10M from a 300k sample)
 #   SP_N=2e4 SP_SAMPLES=5e3,1e4 Rscript bench/sample_predict.R   (a quick try)
 #   SP_FULL=0 ...   (without the full fit)
+#   SP_TEN=1 SP_FULL=0 SP_SAMPLES=none Rscript bench/sample_predict.R   (10M only)
 source("bench/common.R")
 source("bench/scale_data.R")
 threads <- as.integer(Sys.getenv("SP_THREADS", "2"))
 n1 <- as.numeric(Sys.getenv("SP_N", "1e6"))
-samples <- as.numeric(strsplit(Sys.getenv("SP_SAMPLES", "1e5,3e5"), ",")[[1]])
+samples <- suppressWarnings(as.numeric(strsplit(Sys.getenv("SP_SAMPLES", "1e5,3e5"), ",")[[1]]))
+samples <- samples[!is.na(samples)] # SP_SAMPLES=none: no samples at SP_N rows
+do_full <- Sys.getenv("SP_FULL", "1") == "1"
 # exact 16-NN (self + 15) of the query rows: 2,000 at 1M rows, 500 at 10M
 n_queries <- function(n) if (n > 1e6) 500 else 2000
 truth_path <- function(n) file.path(bench_out, sprintf("sp-truth-%d.rds", as.integer(n)))
-for (n in c(n1, if (Sys.getenv("SP_TEN") == "1") 1e7)) {
+for (n in c(if (do_full || length(samples) > 0) n1, if (Sys.getenv("SP_TEN") == "1") 1e7)) {
   cache_truth(truth_path(n), n, 16, n_queries(n))
   invisible(gc())
 }
@@ -62,7 +65,6 @@ steps <- list()
 add <- function(name, n, code) {
   steps[[length(steps) + 1L]] <<- run_step(name, paste(measure_code, code), setup_code(n))
 }
-do_full <- Sys.getenv("SP_FULL", "1") == "1"
 if (do_full) add(sprintf("full fit %gM", n1 / 1e6), n1, sprintf("
   t <- system.time(fit <- umap(X, seed = 1, n_threads = %d))
   pk <- peak_mb()
