@@ -335,12 +335,57 @@ done:
   return status;
 }
 
+/* A fit, on the vertices in breadth-first order of the graph when there
+ * are many (layout_order.c), the result put back in the input's order. */
+static int optimise_fit(const umapc_csr *g, double min_weight,
+                        const umapc_layout_params *par,
+                        const umapc_densmap_params *dp, int n_threads,
+                        const umapc_interrupt *intr,
+                        const umapc_progress *prog, double *emb) {
+  const int n = g->n, dim = par->dim;
+  umapc_csr go;
+  umapc_densmap_params dpo;
+  int *perm = NULL, status, i, c;
+  double *eo = NULL, *rad = NULL;
+  memset(&dpo, 0, sizeof(dpo));
+  if (par->n_epochs <= 0 || !umapc_layout_reorders(n))
+    return optimise(g, min_weight, 0, par, dp, NULL, 0, NULL, n_threads, intr,
+                    prog, emb);
+  status = umapc_layout_order(g, &perm, &go);
+  if (status != UMAPC_OK) return status;
+  eo = (double *)malloc((size_t)n * dim * sizeof(double) + 1);
+  if (dp != NULL) rad = (double *)malloc((size_t)n * sizeof(double) + 1);
+  if (eo == NULL || (dp != NULL && rad == NULL)) {
+    status = UMAPC_ERR_NOMEM;
+    goto done;
+  }
+  for (i = 0; i < n; i++)
+    for (c = 0; c < dim; c++)
+      eo[(size_t)i * dim + c] = emb[(size_t)perm[i] * dim + c];
+  if (dp != NULL) {
+    dpo = *dp;
+    for (i = 0; i < n; i++) rad[i] = dp->rad_orig[perm[i]];
+    dpo.rad_orig = rad;
+  }
+  status = optimise(&go, min_weight, 0, par, dp != NULL ? &dpo : NULL, NULL,
+                    0, NULL, n_threads, intr, prog, eo);
+  if (status == UMAPC_OK)
+    for (i = 0; i < n; i++)
+      for (c = 0; c < dim; c++)
+        emb[(size_t)perm[i] * dim + c] = eo[(size_t)i * dim + c];
+done:
+  free(eo);
+  free(rad);
+  free(perm);
+  umapc_csr_free(&go);
+  return status;
+}
+
 int umapc_layout(const umapc_csr *g, double min_weight,
                  const umapc_layout_params *par, int n_threads,
                  const umapc_interrupt *intr, const umapc_progress *prog,
                  double *emb) {
-  return optimise(g, min_weight, 0, par, NULL, NULL, 0, NULL, n_threads, intr,
-                  prog, emb);
+  return optimise_fit(g, min_weight, par, NULL, n_threads, intr, prog, emb);
 }
 
 int umapc_layout_densmap(const umapc_csr *g, double min_weight,
@@ -348,8 +393,7 @@ int umapc_layout_densmap(const umapc_csr *g, double min_weight,
                          const umapc_densmap_params *dens, int n_threads,
                          const umapc_interrupt *intr,
                          const umapc_progress *prog, double *emb) {
-  return optimise(g, min_weight, 0, par, dens, NULL, 0, NULL, n_threads, intr,
-                  prog, emb);
+  return optimise_fit(g, min_weight, par, dens, n_threads, intr, prog, emb);
 }
 
 int umapc_layout_transform(const umapc_csr *g, const double *tail, int n_tail,

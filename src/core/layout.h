@@ -102,6 +102,14 @@ int umapc_layout_transform(const umapc_csr *g, const double *tail, int n_tail,
  */
 int umapc_layout_set_kernels(int which);
 
+/*
+ * For the core's own tests: the number of vertices from which fits run on
+ * the vertices in breadth-first order of the graph (layout_order.c;
+ * default 131,072). Returns the previous setting. Not thread-safe; the
+ * package never calls it.
+ */
+int umapc_layout_set_reorder_min(int n);
+
 /* Rescale each column of emb (n x dim, row-major) to [0, 10]. */
 void umapc_rescale_init(double *emb, int n, int dim);
 

@@ -201,6 +201,12 @@ int umapc_dens_stats(const dens_state *ds, int n_chunks, double *mean,
 void umapc_dens_weights(const schedule *s, dens_state *ds, int k, double mean,
                         double std, double cov);
 
+/* layout_order.c: from UMAPC_REORDER_MIN vertices up, fits run on the
+ * vertices in breadth-first order of the graph (see there) */
+#define UMAPC_REORDER_MIN 131072
+int umapc_layout_reorders(int n);
+int umapc_layout_order(const umapc_csr *g, int **perm, umapc_csr *out);
+
 /* layout_kernels.c */
 layout_kernels umapc_layout_pick_kernels(void);
 void umapc_chunk_epoch(const epoch_args *e, int ch, int thread);

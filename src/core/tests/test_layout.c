@@ -301,6 +301,88 @@ static void test_layout_both_ends(void) {
   free(e1);
 }
 
+/*
+ * Large fits run on the vertices in breadth-first order of the graph
+ * (layout_order.c); here from 0 vertices up. On a ring whose vertices are
+ * scattered (vertex s(i) = 7919 i mod N linked to s(i +- 1..3)), results
+ * must still not depend on the threads, plain or with densMAP, and must
+ * differ from the run in the input's order (the order is used); the
+ * midpoints of disjoint pairs must stay put (each result goes back to its
+ * own vertex).
+ */
+static void test_layout_reorder(void) {
+  enum { N = 20000, DEG = 6 };
+  const uint64_t key = umapc_rng_key(13, UMAPC_STREAM_INIT);
+  umapc_csr g;
+  umapc_layout_params par;
+  umapc_densmap_params dp;
+  double *e0 = (double *)malloc(N * 2 * sizeof(double));
+  double *e1 = (double *)malloc(N * 2 * sizeof(double));
+  double *e2 = (double *)malloc(N * 2 * sizeof(double));
+  double *rad = (double *)malloc(N * sizeof(double));
+  int *sig = (int *)malloc(N * sizeof(int));
+  int i, t, old;
+  for (i = 0; i < N; i++) sig[i] = (int)(((long long)i * 7919) % N);
+  g.n = N;
+  g.p = (int *)malloc((N + 1) * sizeof(int));
+  g.j = (int *)malloc((size_t)N * DEG * sizeof(int));
+  g.w = (double *)malloc((size_t)N * DEG * sizeof(double));
+  for (i = 0; i <= N; i++) g.p[i] = i * DEG;
+  for (i = 0; i < N; i++) { /* row sig[i], tails ascending */
+    int *row = g.j + (size_t)sig[i] * DEG, a, b;
+    double *wr = g.w + (size_t)sig[i] * DEG;
+    for (t = 0; t < DEG; t++) {
+      const int off = t / 2 + 1;
+      row[t] = sig[t % 2 ? (i + off) % N : (i - off + N) % N];
+      wr[t] = 1.0 / (double)off;
+    }
+    for (a = 1; a < DEG; a++)
+      for (b = a; b > 0 && row[b - 1] > row[b]; b--) {
+        const int tj = row[b];
+        const double tw = wr[b];
+        row[b] = row[b - 1];
+        wr[b] = wr[b - 1];
+        row[b - 1] = tj;
+        wr[b - 1] = tw;
+      }
+  }
+  for (i = 0; i < N * 2; i++) e0[i] = 10.0 * urand(key, (uint64_t)i, 3);
+  for (i = 0; i < N; i++) rad[i] = urand(key, (uint64_t)i, 5);
+  init_params(&par, 8, UMAPC_STREAM_LAYOUT);
+  memcpy(e1, e0, N * 2 * sizeof(double));
+  CHECK(umapc_layout(&g, 0.0, &par, 2, NULL, NULL, e1) == UMAPC_OK);
+  old = umapc_layout_set_reorder_min(0);
+  memcpy(e2, e0, N * 2 * sizeof(double));
+  CHECK(umapc_layout(&g, 0.0, &par, 1, NULL, NULL, e2) == UMAPC_OK);
+  CHECK(all_finite(e2, N * 2));
+  CHECK(memcmp(e1, e2, N * 2 * sizeof(double)) != 0);
+  for (t = 2; t <= 3; t++) {
+    memcpy(e1, e0, N * 2 * sizeof(double));
+    CHECK(umapc_layout(&g, 0.0, &par, t, NULL, NULL, e1) == UMAPC_OK);
+    CHECK(memcmp(e1, e2, N * 2 * sizeof(double)) == 0);
+  }
+  dp.lambda = 2.0;
+  dp.frac = 0.5;
+  dp.var_shift = 0.1;
+  dp.rad_orig = rad;
+  memcpy(e1, e0, N * 2 * sizeof(double));
+  memcpy(e2, e0, N * 2 * sizeof(double));
+  CHECK(umapc_layout_densmap(&g, 0.0, &par, &dp, 1, NULL, NULL, e1) ==
+        UMAPC_OK);
+  CHECK(umapc_layout_densmap(&g, 0.0, &par, &dp, 2, NULL, NULL, e2) ==
+        UMAPC_OK);
+  CHECK(all_finite(e1, N * 2));
+  CHECK(memcmp(e1, e2, N * 2 * sizeof(double)) == 0);
+  test_layout_both_ends();
+  umapc_layout_set_reorder_min(old);
+  umapc_csr_free(&g);
+  free(e0);
+  free(e1);
+  free(e2);
+  free(rad);
+  free(sig);
+}
+
 /* ---------------------------------------------------------------------- */
 /* transform                                                               */
 /* ---------------------------------------------------------------------- */
@@ -418,6 +500,7 @@ int main(void) {
   test_layout();
   test_layout_phases();
   test_layout_both_ends();
+  test_layout_reorder();
   test_transform();
   TEST_DONE();
 }
