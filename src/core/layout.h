@@ -27,6 +27,8 @@
  * size is chosen block by block by measurement (one thread when that is
  * faster, as on a loaded machine). Two-dimensional
  * layouts run eight vertices at a time in vector registers (layout_vec.h).
+ * Fits of many vertices run on them in breadth-first order of the graph,
+ * for memory locality, and map back (layout_order.c).
  */
 #ifndef UMAPC_LAYOUT_H
 #define UMAPC_LAYOUT_H
