@@ -197,6 +197,38 @@ static void test_layout(void) {
   free(e3);
 }
 
+/* A ring of n vertices: vertex sig[i] linked to sig[i +- 1..deg / 2]
+ * (sig NULL: the identity), weight 1 / distance along the ring; tails in
+ * ascending order within rows. */
+static void ring_graph(int n, int deg, const int *sig, umapc_csr *g) {
+  int i, t, a, b;
+  g->n = n;
+  g->p = (int *)malloc(((size_t)n + 1) * sizeof(int));
+  g->j = (int *)malloc((size_t)n * deg * sizeof(int));
+  g->w = (double *)malloc((size_t)n * deg * sizeof(double));
+  for (i = 0; i <= n; i++) g->p[i] = i * deg;
+  for (i = 0; i < n; i++) {
+    const int r = sig != NULL ? sig[i] : i;
+    int *row = g->j + (size_t)r * deg;
+    double *wr = g->w + (size_t)r * deg;
+    for (t = 0; t < deg; t++) {
+      const int off = t / 2 + 1;
+      const int v = t % 2 ? (i + off) % n : (i - off + n) % n;
+      row[t] = sig != NULL ? sig[v] : v;
+      wr[t] = 1.0 / (double)off;
+    }
+    for (a = 1; a < deg; a++)
+      for (b = a; b > 0 && row[b - 1] > row[b]; b--) {
+        const int tj = row[b];
+        const double tw = wr[b];
+        row[b] = row[b - 1];
+        wr[b] = wr[b - 1];
+        row[b - 1] = tj;
+        wr[b - 1] = tw;
+      }
+  }
+}
+
 /* A large random graph: enough chunks of vertices for several phases per
  * epoch. Threads and kernels must not change a bit. */
 static void test_layout_phases(void) {
@@ -209,17 +241,7 @@ static void test_layout_phases(void) {
   double *e2 = (double *)malloc(N * 2 * sizeof(double));
   int i, t, old;
   /* vertex i linked to i +- 1..3 (mod N): symmetric, weights in (0, 1] */
-  g.n = N;
-  g.p = (int *)malloc((N + 1) * sizeof(int));
-  g.j = (int *)malloc((size_t)N * DEG * sizeof(int));
-  g.w = (double *)malloc((size_t)N * DEG * sizeof(double));
-  for (i = 0; i <= N; i++) g.p[i] = i * DEG;
-  for (i = 0; i < N; i++)
-    for (t = 0; t < DEG; t++) {
-      const int off = t / 2 + 1, j = t % 2 ? (i + off) % N : (i - off + N) % N;
-      g.j[i * DEG + t] = j;
-      g.w[i * DEG + t] = 1.0 / (double)off;
-    }
+  ring_graph(N, DEG, NULL, &g);
   for (i = 0; i < N * 2; i++) e0[i] = 10.0 * urand(key, (uint64_t)i, 3);
   init_params(&par, 6, UMAPC_STREAM_LAYOUT);
   memcpy(e1, e0, N * 2 * sizeof(double));
@@ -323,29 +345,7 @@ static void test_layout_reorder(void) {
   int *sig = (int *)malloc(N * sizeof(int));
   int i, t, old;
   for (i = 0; i < N; i++) sig[i] = (int)(((long long)i * 7919) % N);
-  g.n = N;
-  g.p = (int *)malloc((N + 1) * sizeof(int));
-  g.j = (int *)malloc((size_t)N * DEG * sizeof(int));
-  g.w = (double *)malloc((size_t)N * DEG * sizeof(double));
-  for (i = 0; i <= N; i++) g.p[i] = i * DEG;
-  for (i = 0; i < N; i++) { /* row sig[i], tails ascending */
-    int *row = g.j + (size_t)sig[i] * DEG, a, b;
-    double *wr = g.w + (size_t)sig[i] * DEG;
-    for (t = 0; t < DEG; t++) {
-      const int off = t / 2 + 1;
-      row[t] = sig[t % 2 ? (i + off) % N : (i - off + N) % N];
-      wr[t] = 1.0 / (double)off;
-    }
-    for (a = 1; a < DEG; a++)
-      for (b = a; b > 0 && row[b - 1] > row[b]; b--) {
-        const int tj = row[b];
-        const double tw = wr[b];
-        row[b] = row[b - 1];
-        wr[b] = wr[b - 1];
-        row[b - 1] = tj;
-        wr[b - 1] = tw;
-      }
-  }
+  ring_graph(N, DEG, sig, &g);
   for (i = 0; i < N * 2; i++) e0[i] = 10.0 * urand(key, (uint64_t)i, 3);
   for (i = 0; i < N; i++) rad[i] = urand(key, (uint64_t)i, 5);
   init_params(&par, 8, UMAPC_STREAM_LAYOUT);
