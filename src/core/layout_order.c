@@ -12,6 +12,8 @@
  * graph alone, so it is part of the deterministic algorithm: the same bits
  * for any number of threads.
  */
+#include "fp.h"
+
 #include <stdlib.h>
 #include <string.h>
 
