@@ -209,6 +209,8 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
   const float rep_num = 2.0f * gamma * b, att_num = -2.0f * a * b;
   const float one_minus_b = 1.0f - b;
   const v8f zero = {0}, four = zero + 4.0f;
+  /* prefetch positions when they outgrow the caches close to the core */
+  const int prefetch = n_others >= UMAPC_PREFETCH_MIN;
   /* lane state: vertex (-1: idle), next and end due edge, position */
   int lv[8], lm[8], le[8];
   float y0[8], y1[8];
@@ -272,6 +274,37 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
       }
     }
     if (active == 0) break;
+    if (prefetch) {
+      /* the lanes' next edges: start loading their tails' and negative
+       * samples' positions now, so that the loads of the next round find
+       * them in cache (the same hashes as below; results do not change) */
+      int nn2[8], max2 = 0;
+      uint32_t ek2[8];
+      v8u EK2;
+      v8i NN2;
+      for (l = 0; l < 8; l++) {
+        if (lv[l] >= 0 && lm[l] < le[l]) {
+          const int m = lm[l];
+          __builtin_prefetch(others + 2 * (size_t)d->j[m]);
+          ek2[l] = d->ekey[m];
+          nn2[l] = d->n_neg[m];
+          if (nn2[l] > max2) max2 = nn2[l];
+        } else {
+          ek2[l] = 0;
+          nn2[l] = 0;
+        }
+      }
+      memcpy(&EK2, ek2, sizeof(EK2));
+      memcpy(&NN2, nn2, sizeof(NN2));
+      for (q = 0; q < max2; q++) {
+        v8u H = EK2 + (uint32_t)q * UMAPC_NEG_SAMPLE_MULT;
+        v8i K;
+        UMAPC_VEC_NAME(_hash)(&H);
+        UMAPC_VEC_NAME(_below)(&H, n_others, &K);
+        for (l = 0; l < 8; l++)
+          if (q < NN2[l]) __builtin_prefetch(others + 2 * (size_t)K[l]);
+      }
+    }
     memcpy(&Y0, y0, sizeof(Y0));
     memcpy(&Y1, y1, sizeof(Y1));
     memcpy(&J, jj, sizeof(J));
