@@ -159,6 +159,10 @@ umap_layout <- function(start, input, par, knn_used, dens, output_dens, seed,
   }
   if (verbose) say("optimising the layout: ", par$n_epochs, " epochs",
                    if (densmap) " (densMAP)")
+  # the earlier stages' scratch (R_alloc'd k-NN rows, about 180 MB at a
+  # million rows) is garbage R has not yet collected; the layout's buffers
+  # are allocated in C, out of R's sight, so collect it before they are
+  if (input$n >= 1e5) invisible(gc(verbose = FALSE))
   emb <- optimize_layout(start$emb0, start$g, start$min_weight, par$a, par$b,
                          par$repulsion_strength, par$learning_rate,
                          par$negative_sample_rate, par$n_epochs, seed,

@@ -149,12 +149,17 @@ static int cmp_entry(const void *a, const void *b) {
   return (x->w < y->w) ? -1 : (x->w > y->w);
 }
 
-int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
-                      double mix, int n_threads, umapc_csr *out) {
+/*
+ * umapc_fuzzy_union(); own_w: w was allocated by the caller for this call
+ * and is freed as soon as it has been read (before the largest arrays are
+ * allocated: 120 MB at 1M rows and k = 15).
+ */
+static int fuzzy_union(const int *idx, double *w, int own_w, int n, int k,
+                       double mix, int n_threads, umapc_csr *out) {
   /* P as CSR with sorted, de-duplicated columns (duplicates: max weight) */
   int *pp = NULL, *pj = NULL, *tp = NULL, *tj = NULL, *fill = NULL,
-      *cnt = NULL;
-  double *pw = NULL, *tw = NULL;
+      *cnt = NULL, *tw = NULL;
+  double *pw = NULL;
   int i, status = UMAPC_ERR_NOMEM;
   size_t nnz = 0;
 
@@ -207,6 +212,10 @@ int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
     }
     umapc_scratch_free(&bufs);
   }
+  if (own_w) {
+    free(w);
+    w = NULL;
+  }
   /* compact the fixed slots into CSR */
   for (i = 0; i < n; i++) {
     const int u = pp[i + 1];
@@ -219,10 +228,11 @@ int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
     nnz += u;
   }
 
-  /* transpose: counting sort by column keeps rows ascending in each column */
+  /* transpose: counting sort by column keeps rows ascending in each column;
+   * tw: where in pw the entry's weight is (an int, half a double) */
   tp = (int *)calloc((size_t)n + 1, sizeof(int));
   tj = (int *)malloc(nnz * sizeof(int) + 1);
-  tw = (double *)malloc(nnz * sizeof(double) + 1);
+  tw = (int *)malloc(nnz * sizeof(int) + 1);
   fill = (int *)malloc((size_t)n * sizeof(int) + 1);
   cnt = (int *)calloc((size_t)n + 1, sizeof(int));
   if (tp == NULL || tj == NULL || tw == NULL || fill == NULL || cnt == NULL)
@@ -235,7 +245,7 @@ int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
     for (t = pp[i]; t < pp[i + 1]; t++) {
       const int c = pj[t];
       tj[fill[c]] = i;
-      tw[fill[c]] = pw[t];
+      tw[fill[c]] = t;
       fill[c]++;
     }
   }
@@ -281,11 +291,11 @@ int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
         x = pw[a++];
       } else if (a >= ae || tj[b] < pj[a]) {
         col = tj[b];
-        y = tw[b++];
+        y = pw[tw[b++]];
       } else {
         col = pj[a];
         x = pw[a++];
-        y = tw[b++];
+        y = pw[tw[b++]];
       }
       out->j[c] = col;
       out->w[c] = mix * (x + y - x * y) + (1.0 - mix) * (x * y);
@@ -318,7 +328,13 @@ done:
   free(tw);
   free(fill);
   free(cnt);
+  if (own_w) free(w);
   return status;
+}
+
+int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
+                      double mix, int n_threads, umapc_csr *out) {
+  return fuzzy_union(idx, (double *)w, 0, n, k, mix, n_threads, out);
 }
 
 /* The directed memberships w (n x k) as CSR rows, in idx's order, without
@@ -376,9 +392,12 @@ int umapc_fuzzy_graph(const int *idx, const double *dist, int n, int k,
                     w);
   if (par->bipartite)
     status = directed_rows(idx, w, n, k, out);
-  else
-    status = umapc_fuzzy_union(idx, w, n, k, par->set_op_mix_ratio,
-                               n_threads, out);
+  else {
+    /* the union frees w once it has read it */
+    status = fuzzy_union(idx, w, 1, n, k, par->set_op_mix_ratio, n_threads,
+                         out);
+    w = NULL;
+  }
 done:
   free(own_rho);
   free(own_sigma);

@@ -250,8 +250,8 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
   return UMAPC_OK;
 }
 
-static int optimise(const umapc_csr *g, double min_weight, int per_row,
-                    const umapc_layout_params *par,
+static int optimise(const umapc_csr *g, umapc_csr *release, double min_weight,
+                    int per_row, const umapc_layout_params *par,
                     const umapc_densmap_params *dp, const double *tail,
                     int n_tail, const uint64_t *row_keys, int n_threads, const umapc_interrupt *intr,
                     const umapc_progress *prog, double *emb) {
@@ -269,6 +269,10 @@ static int optimise(const umapc_csr *g, double min_weight, int per_row,
   if (par->n_epochs <= 0) return UMAPC_OK;
   status = umapc_schedule_build(g, min_weight, per_row, par->n_epochs,
                                 par->negative_sample_rate, &s);
+  /* the schedule holds what the epochs need of the graph: a copy made for
+   * this run (release, the reordered graph) goes now, before the largest
+   * buffers are allocated (262 MB at 1M vertices) */
+  if (release != NULL) umapc_csr_free(release);
   if (status != UMAPC_OK) return status;
   s.chunk = chunk;
   if (tail == NULL) { /* a fit: both ends of every edge move */
@@ -349,8 +353,8 @@ static int optimise_fit(const umapc_csr *g, double min_weight,
   double *eo = NULL, *rad = NULL;
   memset(&dpo, 0, sizeof(dpo));
   if (par->n_epochs <= 0 || !umapc_layout_reorders(n))
-    return optimise(g, min_weight, 0, par, dp, NULL, 0, NULL, n_threads, intr,
-                    prog, emb);
+    return optimise(g, NULL, min_weight, 0, par, dp, NULL, 0, NULL, n_threads,
+                    intr, prog, emb);
   status = umapc_layout_order(g, &perm, &go);
   if (status != UMAPC_OK) return status;
   eo = (double *)malloc((size_t)n * dim * sizeof(double) + 1);
@@ -367,8 +371,8 @@ static int optimise_fit(const umapc_csr *g, double min_weight,
     for (i = 0; i < n; i++) rad[i] = dp->rad_orig[perm[i]];
     dpo.rad_orig = rad;
   }
-  status = optimise(&go, min_weight, 0, par, dp != NULL ? &dpo : NULL, NULL,
-                    0, NULL, n_threads, intr, prog, eo);
+  status = optimise(&go, &go, min_weight, 0, par, dp != NULL ? &dpo : NULL,
+                    NULL, 0, NULL, n_threads, intr, prog, eo);
   if (status == UMAPC_OK)
     for (i = 0; i < n; i++)
       for (c = 0; c < dim; c++)
@@ -401,6 +405,6 @@ int umapc_layout_transform(const umapc_csr *g, const double *tail, int n_tail,
                            const umapc_layout_params *par, int n_threads,
                            const umapc_interrupt *intr,
                            const umapc_progress *prog, double *head) {
-  return optimise(g, 0.0, 1, par, NULL, tail, n_tail, row_keys, n_threads,
-                  intr, prog, head);
+  return optimise(g, NULL, 0.0, 1, par, NULL, tail, n_tail, row_keys,
+                  n_threads, intr, prog, head);
 }
