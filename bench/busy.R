@@ -23,13 +23,6 @@ inputs <- lapply(rows, function(n) {
   f
 })
 
-start_busy <- function(k) {
-  vapply(seq_len(k), function(i) {
-    as.integer(system("sh -c 'while :; do :; done' > /dev/null 2>&1 & echo $!", intern = TRUE))
-  }, integer(1))
-}
-stop_busy <- function(pids) for (p in pids) tools::pskill(p)
-
 layout_code <- list(
   "umapc, 2 threads" = "fit <- umap(NULL, knn = inp$knn, init = inp$init, seed = 1, n_threads = 2)",
   "umapc, 1 thread" = "fit <- umap(NULL, knn = inp$knn, init = inp$init, seed = 1, n_threads = 1)",

@@ -15,13 +15,6 @@ setup <- sprintf(
   "source('bench/scale_data.R'); X <- mixture_data(%d); attr(X, 'labels') <- NULL",
   as.integer(n))
 
-start_busy <- function(k) {
-  vapply(seq_len(k), function(i) {
-    as.integer(system("sh -c 'while :; do :; done' > /dev/null 2>&1 & echo $!", intern = TRUE))
-  }, integer(1))
-}
-stop_busy <- function(pids) for (p in pids) tools::pskill(p)
-
 runs <- list(c(busy = 0, threads = 2), c(busy = 1, threads = 2),
              c(busy = 1, threads = 1), c(busy = 0, threads = 1))
 res <- list()

@@ -55,3 +55,12 @@ machine_info <- function() {
     date = format(Sys.time(), "%Y-%m-%d %H:%M")
   )
 }
+
+# k processes spinning on the processors (`sh -c 'while :; do :; done'`),
+# to measure on a busy machine; their process ids, for stop_busy().
+start_busy <- function(k) {
+  vapply(seq_len(k), function(i) {
+    as.integer(system("sh -c 'while :; do :; done' > /dev/null 2>&1 & echo $!", intern = TRUE))
+  }, integer(1))
+}
+stop_busy <- function(pids) for (p in pids) tools::pskill(p)
