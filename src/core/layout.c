@@ -250,7 +250,7 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
   return UMAPC_OK;
 }
 
-static int optimise(const umapc_csr *g, umapc_csr *release, double min_weight,
+static int optimise(const umapc_csr *g, const int *perm, double min_weight,
                     int per_row, const umapc_layout_params *par,
                     const umapc_densmap_params *dp, const double *tail,
                     int n_tail, const uint64_t *row_keys, int n_threads, const umapc_interrupt *intr,
@@ -267,18 +267,14 @@ static int optimise(const umapc_csr *g, umapc_csr *release, double min_weight,
   size_t t, max_edges = 0;
   memset(&ds, 0, sizeof(ds));
   if (par->n_epochs <= 0) return UMAPC_OK;
-  status = umapc_schedule_build(g, min_weight, per_row, par->n_epochs,
+  status = umapc_schedule_build(g, perm, min_weight, per_row, par->n_epochs,
                                 par->negative_sample_rate, &s);
-  /* the schedule holds what the epochs need of the graph: a copy made for
-   * this run (release, the reordered graph) goes now, before the largest
-   * buffers are allocated (262 MB at 1M vertices) */
-  if (release != NULL) umapc_csr_free(release);
   if (status != UMAPC_OK) return status;
   s.chunk = chunk;
   if (tail == NULL) { /* a fit: both ends of every edge move */
     status = umapc_schedule_link(&s, n_phases);
     if (status == UMAPC_OK)
-      slots = (float *)calloc((size_t)s.n_in * dim + 1, sizeof(float));
+      slots = (float *)calloc((size_t)s.n_slots * dim + 1, sizeof(float));
     if (status != UMAPC_OK || slots == NULL) {
       status = UMAPC_ERR_NOMEM;
       goto done;
@@ -347,7 +343,6 @@ static int optimise_fit(const umapc_csr *g, double min_weight,
                         const umapc_interrupt *intr,
                         const umapc_progress *prog, double *emb) {
   const int n = g->n, dim = par->dim;
-  umapc_csr go;
   umapc_densmap_params dpo;
   int *perm = NULL, status, i, c;
   double *eo = NULL, *rad = NULL;
@@ -355,7 +350,7 @@ static int optimise_fit(const umapc_csr *g, double min_weight,
   if (par->n_epochs <= 0 || !umapc_layout_reorders(n))
     return optimise(g, NULL, min_weight, 0, par, dp, NULL, 0, NULL, n_threads,
                     intr, prog, emb);
-  status = umapc_layout_order(g, &perm, &go);
+  status = umapc_layout_order(g, &perm);
   if (status != UMAPC_OK) return status;
   eo = (double *)malloc((size_t)n * dim * sizeof(double) + 1);
   if (dp != NULL) rad = (double *)malloc((size_t)n * sizeof(double) + 1);
@@ -371,7 +366,7 @@ static int optimise_fit(const umapc_csr *g, double min_weight,
     for (i = 0; i < n; i++) rad[i] = dp->rad_orig[perm[i]];
     dpo.rad_orig = rad;
   }
-  status = optimise(&go, &go, min_weight, 0, par, dp != NULL ? &dpo : NULL,
+  status = optimise(g, perm, min_weight, 0, par, dp != NULL ? &dpo : NULL,
                     NULL, 0, NULL, n_threads, intr, prog, eo);
   if (status == UMAPC_OK)
     for (i = 0; i < n; i++)
@@ -381,7 +376,6 @@ done:
   free(eo);
   free(rad);
   free(perm);
-  umapc_csr_free(&go);
   return status;
 }
 

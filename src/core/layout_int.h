@@ -64,14 +64,18 @@ typedef struct {
    * vertex, then in the receiver's edge order, so that the step after each
    * phase reads one contiguous part of these arrays: */
   int n_phases, n_chunks;
-  int n_in;        /* moves listed (slots) */
+  int n_in;        /* moves listed */
+  int n_slots;     /* the most moves sent in one phase: the slots needed,
+                      since a phase's moves are taken before the next phase
+                      sends any */
   int *in_pe;      /* n_phases * n_chunks + 1: the moves for the vertices of
                       chunk k sent in phase p are in_pe[p * n_chunks + k] ..
                       (next) - 1, by receiving vertex, then in its edge order */
   uint8_t *in_off; /* each move's receiver, as its offset in the chunk */
   float *in_r;     /* the relative weight of the sender's edge (i, j) */
   int *out;        /* per kept edge (i, j): the slot of i's move for j,
-                      which is j's list entry; -1 if j's reverse edge was
+                      j's list entry less the first entry of i's phase
+                      (in_pe[phase * n_chunks]); -1 if j's reverse edge was
                       not kept (then j does not move) */
 } schedule;
 
@@ -214,7 +218,8 @@ void umapc_dens_weights(const schedule *s, dens_state *ds, int k, double mean,
  * vertices in breadth-first order of the graph (see there) */
 #define UMAPC_REORDER_MIN 131072
 int umapc_layout_reorders(int n);
-int umapc_layout_order(const umapc_csr *g, int **perm, umapc_csr *out);
+int umapc_layout_order(const umapc_csr *g, int **perm);
+int umapc_sort_tails(int *j, double *w, int m);
 
 /* layout_kernels.c */
 layout_kernels umapc_layout_pick_kernels(void);
@@ -224,8 +229,9 @@ void umapc_edge_phi(const int *tails, int m, const float *yi, const float *y,
 
 /* layout_schedule.c (each function is described where it is defined) */
 void umapc_schedule_free(schedule *s);
-int umapc_schedule_build(const umapc_csr *g, double min_weight, int per_row,
-                         int n_epochs, double neg_rate, schedule *s);
+int umapc_schedule_build(const umapc_csr *g, const int *perm,
+                         double min_weight, int per_row, int n_epochs,
+                         double neg_rate, schedule *s);
 int umapc_schedule_link(schedule *s, int n_phases);
 void umapc_due_free(due_list *d);
 int umapc_due_alloc(due_list *d, size_t max_edges);

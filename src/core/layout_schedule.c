@@ -23,12 +23,16 @@ void umapc_schedule_free(schedule *s) {
 
 /* Keep the edges of g with weight >= min_weight; relative weights are
  * w / max_w, with max_w over the whole graph (per_row = 0) or per row (then
- * edges below max_w / n_epochs of their row are dropped too). */
-int umapc_schedule_build(const umapc_csr *g, double min_weight, int per_row,
-                         int n_epochs, double neg_rate, schedule *s) {
+ * edges below max_w / n_epochs of their row are dropped too). perm (NULL:
+ * none): build the schedule of g renumbered, vertex i of the schedule being
+ * vertex perm[i] of g, each row's tails in ascending order of their new
+ * numbers (layout_order.c). */
+int umapc_schedule_build(const umapc_csr *g, const int *perm,
+                         double min_weight, int per_row, int n_epochs,
+                         double neg_rate, schedule *s) {
   const int n = g->n;
-  int i, c = 0;
-  double gmax = 0.0;
+  int i, c = 0, max_deg = 0, *inv = NULL, *rj = NULL;
+  double gmax = 0.0, *rw = NULL;
   memset(s, 0, sizeof(*s));
   s->n = n;
   s->neg_rate = neg_rate;
@@ -41,39 +45,78 @@ int umapc_schedule_build(const umapc_csr *g, double min_weight, int per_row,
   s->p = (int *)malloc(((size_t)n + 1) * sizeof(int));
   s->j = (int *)malloc((size_t)g->p[n] * sizeof(int) + 1);
   s->r = (float *)malloc((size_t)g->p[n] * sizeof(float) + 1);
-  if (!s->p || !s->j || !s->r) {
-    umapc_schedule_free(s);
-    return UMAPC_ERR_NOMEM;
+  if (!s->p || !s->j || !s->r) goto nomem;
+  if (perm != NULL) {
+    /* one row at a time, renumbered and sorted */
+    for (i = 0; i < n; i++)
+      if (g->p[i + 1] - g->p[i] > max_deg) max_deg = g->p[i + 1] - g->p[i];
+    inv = (int *)malloc(((size_t)n + 1) * sizeof(int));
+    rj = (int *)malloc(((size_t)max_deg + 1) * sizeof(int));
+    rw = (double *)malloc(((size_t)max_deg + 1) * sizeof(double));
+    if (inv == NULL || rj == NULL || rw == NULL) goto nomem;
+    for (i = 0; i < n; i++) inv[perm[i]] = i;
   }
+  s->wsum = 0.0;
   for (i = 0; i < n; i++) {
+    const int row = perm != NULL ? perm[i] : i;
+    const int t0 = g->p[row], m = g->p[row + 1] - t0;
+    const int *gj = g->j + t0;
+    const double *gw = g->w + t0;
     double rmax = 0.0;
     int t;
+    if (perm != NULL) {
+      for (t = 0; t < m; t++) {
+        rj[t] = inv[gj[t]];
+        rw[t] = gw[t];
+      }
+      if (umapc_sort_tails(rj, rw, m) != UMAPC_OK) goto nomem;
+      gj = rj;
+      gw = rw;
+    }
     s->p[i] = c;
     if (per_row) {
-      for (t = g->p[i]; t < g->p[i + 1]; t++)
-        if (g->w[t] > rmax) rmax = g->w[t];
+      for (t = 0; t < m; t++)
+        if (gw[t] > rmax) rmax = gw[t];
     } else {
       rmax = gmax;
     }
-    for (t = g->p[i]; t < g->p[i + 1]; t++) {
-      const double w = g->w[t];
+    for (t = 0; t < m; t++) {
+      const double w = gw[t];
       if (!(w > 0.0) || w < min_weight) continue;
+      s->wsum += w;
       /* per-row pruning for transforms: weak edges of the row never sampled */
       if (per_row && n_epochs > 0 && w < rmax / n_epochs) continue;
-      s->j[c] = g->j[t];
+      s->j[c] = gj[t];
       s->r[c] = (float)(w / rmax);
       c++;
     }
   }
   s->p[n] = c;
   s->wmax = gmax;
-  s->wsum = 0.0;
-  for (i = 0; i < n; i++) {
-    int t;
-    for (t = g->p[i]; t < g->p[i + 1]; t++)
-      if (g->w[t] > 0.0 && g->w[t] >= min_weight) s->wsum += g->w[t];
-  }
+  free(inv);
+  free(rj);
+  free(rw);
   return UMAPC_OK;
+nomem:
+  free(inv);
+  free(rj);
+  free(rw);
+  umapc_schedule_free(s);
+  return UMAPC_ERR_NOMEM;
+}
+
+/* The reverse (j, i) of edge t = (i, j), or -1 if it was not kept, for
+ * the edges taken in order (rows, then their edges): one cursor per row,
+ * pos (which starts at s->p), moves forward through j's ascending tails;
+ * a row out of order falls back to a scan of the row. */
+static int reverse_edge(const schedule *s, int *pos, int i, int t) {
+  const int j = s->j[t];
+  int *qp = pos + j, u;
+  while (*qp < s->p[j + 1] && s->j[*qp] < i) (*qp)++;
+  if (*qp < s->p[j + 1] && s->j[*qp] == i) return *qp;
+  for (u = s->p[j]; u < s->p[j + 1]; u++)
+    if (s->j[u] == i) return u;
+  return -1;
 }
 
 /*
@@ -84,15 +127,13 @@ int umapc_schedule_build(const umapc_csr *g, double min_weight, int per_row,
  * stable counting sort), so that the step after each phase reads one
  * contiguous run of them. Rows list their tails in ascending order
  * (graph.h), so one cursor per row finds every reverse edge in a single
- * pass; a row out of order falls back to a scan of the row. n_phases is a
- * power of two (<= 256).
+ * pass (reverse_edge()). n_phases is a power of two (<= 256).
  */
 int umapc_schedule_link(schedule *s, int n_phases) {
   const int n = s->n, m = s->p[n], chunk = s->chunk;
   const int n_chunks = (n + chunk - 1) / chunk;
   const size_t n_pc = (size_t)n_phases * n_chunks;
   int *pos = (int *)malloc(((size_t)n + 1) * sizeof(int));
-  int *rev = (int *)malloc((size_t)m * sizeof(int) + 1);
   int i, n_in;
   size_t q;
   s->n_phases = n_phases;
@@ -101,38 +142,21 @@ int umapc_schedule_link(schedule *s, int n_phases) {
   s->in_off = (uint8_t *)malloc((size_t)m + 1);
   s->in_r = (float *)malloc((size_t)m * sizeof(float) + 1);
   s->out = (int *)malloc((size_t)m * sizeof(int) + 1);
-  if (pos == NULL || rev == NULL || s->in_pe == NULL || s->in_off == NULL ||
+  if (pos == NULL || s->in_pe == NULL || s->in_off == NULL ||
       s->in_r == NULL || s->out == NULL) {
     free(pos);
-    free(rev);
     return UMAPC_ERR_NOMEM;
   }
+  /* a counting sort of the moves by (sender's phase, receiver's chunk);
+   * stable, so by receiver, then in its edge order, within each. The
+   * reverse edges are found twice (to count, then to fill) rather than
+   * stored: the transient array would be the largest of the layout's setup
+   * (95 MB at a million vertices) */
   memcpy(pos, s->p, (size_t)n * sizeof(int));
   for (i = 0; i < n; i++) {
     int t;
-    for (t = s->p[i]; t < s->p[i + 1]; t++) {
-      const int j = s->j[t];
-      int *qp = pos + j;
-      while (*qp < s->p[j + 1] && s->j[*qp] < i) (*qp)++;
-      if (*qp < s->p[j + 1] && s->j[*qp] == i) {
-        rev[t] = *qp;
-      } else {
-        int u;
-        rev[t] = -1;
-        for (u = s->p[j]; u < s->p[j + 1]; u++)
-          if (s->j[u] == i) {
-            rev[t] = u;
-            break;
-          }
-      }
-    }
-  }
-  /* a counting sort of the moves by (sender's phase, receiver's chunk);
-   * stable, so by receiver, then in its edge order, within each */
-  for (i = 0; i < n; i++) {
-    int t;
     for (t = s->p[i]; t < s->p[i + 1]; t++)
-      if (rev[t] >= 0)
+      if (reverse_edge(s, pos, i, t) >= 0)
         s->in_pe[(size_t)((s->j[t] / chunk) & (n_phases - 1)) * n_chunks +
                  i / chunk + 1]++;
   }
@@ -140,24 +164,41 @@ int umapc_schedule_link(schedule *s, int n_phases) {
   n_in = s->in_pe[n_pc];
   s->n_in = n_in;
   for (q = 0; q < (size_t)m; q++) s->out[q] = -1; /* nobody reads it */
+  memcpy(pos, s->p, (size_t)n * sizeof(int));
   for (i = 0; i < n; i++) {
     int t;
     for (t = s->p[i]; t < s->p[i + 1]; t++) {
-      if (rev[t] >= 0) {
+      const int rev = reverse_edge(s, pos, i, t);
+      if (rev >= 0) {
         const size_t cell =
             (size_t)((s->j[t] / chunk) & (n_phases - 1)) * n_chunks + i / chunk;
         const int u = s->in_pe[cell]++;
-        s->out[rev[t]] = u;
+        s->out[rev] = u;
         s->in_off[u] = (uint8_t)(i % chunk);
-        s->in_r[u] = s->r[rev[t]];
+        s->in_r[u] = s->r[rev];
       }
     }
   }
   /* the cursors went one cell forward: shift them back */
   for (q = n_pc; q > 0; q--) s->in_pe[q] = s->in_pe[q - 1];
   s->in_pe[0] = 0;
+  /* a phase's moves are all taken before the next phase sends any, so the
+   * phases share one set of slots (a sixteenth of one per move with 16
+   * phases: 180 MB less at a million vertices, and the slots of a phase
+   * stay in cache): out[] indexes it from the phase's first move */
+  s->n_slots = 0;
+  for (q = 0; q < (size_t)n_phases; q++) {
+    const int first = s->in_pe[q * n_chunks];
+    const int len = s->in_pe[(q + 1) * n_chunks] - first;
+    if (len > s->n_slots) s->n_slots = len;
+  }
+  for (i = 0; i < n; i++) {
+    int t;
+    for (t = s->p[i]; t < s->p[i + 1]; t++)
+      if (s->out[t] >= 0)
+        s->out[t] -= s->in_pe[(size_t)((i / chunk) & (n_phases - 1)) * n_chunks];
+  }
   free(pos);
-  free(rev);
   return UMAPC_OK;
 }
 
@@ -250,6 +291,8 @@ void umapc_take_moves(const schedule *s, int k, int phase, int epoch,
   const int j1 = j0 + s->chunk < s->n ? j0 + s->chunk : s->n;
   const size_t cell = (size_t)phase * s->n_chunks + k;
   const int u0 = s->in_pe[cell], u1 = s->in_pe[cell + 1];
+  /* the phase's moves are in the slots from its first one (out[]) */
+  const int first = s->in_pe[(size_t)phase * s->n_chunks];
   float *y = cur + (size_t)j0 * dim;
   int u;
   if ((k & (s->n_phases - 1)) == phase)
@@ -275,15 +318,15 @@ void umapc_take_moves(const schedule *s, int k, int phase, int epoch,
         for (q = 0; q < m; q++) {
           const int v = list[q];
           float *yj = y + 2 * (size_t)s->in_off[v];
-          yj[0] += slots[2 * (size_t)v];
-          yj[1] += slots[2 * (size_t)v + 1];
+          yj[0] += slots[2 * (size_t)(v - first)];
+          yj[1] += slots[2 * (size_t)(v - first) + 1];
         }
       } else {
         for (q = 0; q < m; q++) {
           const int v = list[q];
           float *yj = y + (size_t)s->in_off[v] * dim;
           int c;
-          for (c = 0; c < dim; c++) yj[c] += slots[(size_t)v * dim + c];
+          for (c = 0; c < dim; c++) yj[c] += slots[(size_t)(v - first) * dim + c];
         }
       }
     }

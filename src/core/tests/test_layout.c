@@ -9,6 +9,7 @@
 #include "graph.h"
 #include "knn.h"
 #include "layout.h"
+#include "layout_int.h"
 #include "rng.h"
 #include "transform.h"
 #include "testutil.h"
@@ -268,6 +269,49 @@ static void test_layout_phases(void) {
 }
 
 /*
+ * The phases of an epoch share one set of slots for the moves that one end
+ * of an edge leaves for the other: each kept edge with a kept reverse has a
+ * slot in [0, n_slots), distinct from the other slots its phase uses, and
+ * n_slots is the largest phase's count of moves (a sixteenth of them all
+ * with 16 even phases).
+ */
+static void test_schedule_slots(void) {
+  enum { N = 20480, DEG = 6, CHUNK = 64, PHASES = 16 };
+  umapc_csr g;
+  schedule s;
+  unsigned char *used;
+  int i, t, ph, most = 0;
+  ring_graph(N, DEG, NULL, &g);
+  CHECK(umapc_schedule_build(&g, NULL, 0.0, 0, 200, 5.0, &s) == UMAPC_OK);
+  s.chunk = CHUNK;
+  CHECK(umapc_schedule_link(&s, PHASES) == UMAPC_OK);
+  CHECK(s.n_in == s.p[N]); /* every edge of the ring has its reverse */
+  for (ph = 0; ph < PHASES; ph++) {
+    const int len = s.in_pe[(ph + 1) * s.n_chunks] - s.in_pe[ph * s.n_chunks];
+    if (len > most) most = len;
+  }
+  CHECK(s.n_slots == most && s.n_slots == s.n_in / PHASES);
+  used = (unsigned char *)calloc((size_t)PHASES * s.n_slots, 1);
+  for (i = 0; i < N; i++) {
+    const int phase = (i / CHUNK) & (PHASES - 1);
+    for (t = s.p[i]; t < s.p[i + 1]; t++) {
+      const int u = s.out[t];
+      CHECK(u >= 0 && u < s.n_slots);
+      if (u >= 0 && u < s.n_slots) {
+        CHECK(!used[(size_t)phase * s.n_slots + u]);
+        used[(size_t)phase * s.n_slots + u] = 1;
+        /* the receiver's list entry is the sender's edge */
+        CHECK(s.in_r[s.in_pe[phase * s.n_chunks] + u] == s.r[t]);
+        CHECK(s.in_off[s.in_pe[phase * s.n_chunks] + u] == s.j[t] % CHUNK);
+      }
+    }
+  }
+  free(used);
+  umapc_schedule_free(&s);
+  umapc_csr_free(&g);
+}
+
+/*
  * An edge's attraction reaches both of its ends, as in umap-learn: when
  * vertex i samples edge (i, j), i moves by the step and j by its opposite.
  * On a graph of disjoint pairs, without negative samples, every pair's
@@ -499,6 +543,7 @@ static void test_transform(void) {
 int main(void) {
   test_layout();
   test_layout_phases();
+  test_schedule_slots();
   test_layout_both_ends();
   test_layout_reorder();
   test_transform();
