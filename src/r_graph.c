@@ -6,22 +6,6 @@
 #include "r_util.h"
 #include "umapc.h"
 
-/* csr -> list(p, i, x) as a dgCMatrix wants them (symmetric: CSR == CSC). */
-static SEXP csr_to_list(const umapc_csr *g) {
-  const int nnz = g->p[g->n];
-  const char *names[] = {"p", "i", "x", ""};
-  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
-  SEXP p = Rf_allocVector(INTSXP, (R_xlen_t)g->n + 1);
-  SET_VECTOR_ELT(out, 0, p);
-  memcpy(INTEGER(p), g->p, ((size_t)g->n + 1) * sizeof(int));
-  SET_VECTOR_ELT(out, 1, Rf_allocVector(INTSXP, nnz));
-  memcpy(INTEGER(VECTOR_ELT(out, 1)), g->j, (size_t)nnz * sizeof(int));
-  SET_VECTOR_ELT(out, 2, Rf_allocVector(REALSXP, nnz));
-  memcpy(REAL(VECTOR_ELT(out, 2)), g->w, (size_t)nnz * sizeof(double));
-  UNPROTECT(1);
-  return out;
-}
-
 /* What fuzzy_graph() returns: the graph's slots and, when `smoothing`, each
  * row's rho and sigma. */
 typedef struct {
@@ -31,13 +15,13 @@ typedef struct {
 } graph_result;
 
 static SEXP graph_result_list(void *data) {
-  const graph_result *r = (const graph_result *)data;
+  graph_result *r = (graph_result *)data;
   const int n = r->g.n;
   const char *names[] = {"p", "i", "x", "rho", "sigma", ""};
   SEXP out, slots;
   if (!r->smoothing) names[3] = "";
   out = PROTECT(Rf_mkNamed(VECSXP, names));
-  slots = PROTECT(csr_to_list(&r->g));
+  slots = PROTECT(umapc_r_csr_move(&r->g));
   SET_VECTOR_ELT(out, 0, VECTOR_ELT(slots, 0));
   SET_VECTOR_ELT(out, 1, VECTOR_ELT(slots, 1));
   SET_VECTOR_ELT(out, 2, VECTOR_ELT(slots, 2));
@@ -79,13 +63,16 @@ SEXP umapc_call_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_params) {
   if (TYPEOF(s_idx) != INTSXP || TYPEOF(s_dist) != REALSXP ||
       Rf_nrows(s_dist) != n || Rf_ncols(s_dist) != k)
     umapc_r_internal("fuzzy_graph", "malformed k-NN matrices");
-  umapc_r_knn_rows(s_idx, s_dist, &idx, &dist);
   if (smoothing) {
     rho = (double *)R_alloc((size_t)n + 1, sizeof(double));
     sigma = (double *)R_alloc((size_t)n + 1, sizeof(double));
   }
-  status = umapc_fuzzy_graph(idx, dist, n, k, n, &gp, n_threads, rho, sigma,
-                             &res.g);
+  /* row-major copies of the k-NN, which the core frees as soon as it has
+   * read them (no R call may come between) */
+  status = umapc_r_knn_rows_take(s_idx, s_dist, &idx, &dist);
+  if (status == UMAPC_OK)
+    status = umapc_fuzzy_graph_take(idx, dist, n, k, n, &gp, n_threads, rho,
+                                    sigma, &res.g);
   umapc_r_stop(status, "fuzzy simplicial set");
   res.rho = rho;
   res.sigma = sigma;

@@ -1,6 +1,4 @@
 /* .Call glue: supervised UMAP's graph intersections. */
-#include <string.h>
-
 #include "core/supervise.h"
 #include "r_util.h"
 #include "umapc.h"
@@ -28,31 +26,6 @@ static umapc_csr graph_view(SEXP graph) {
   return g;
 }
 
-/* csr -> list(p, i, x), the slots of a dgCMatrix (symmetric: CSR == CSC). */
-static SEXP graph_list(void *data) {
-  const umapc_csr *g = (const umapc_csr *)data;
-  const int nnz = g->p[g->n];
-  const char *names[] = {"p", "i", "x", ""};
-  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
-  SET_VECTOR_ELT(out, 0, Rf_allocVector(INTSXP, (R_xlen_t)g->n + 1));
-  memcpy(INTEGER(VECTOR_ELT(out, 0)), g->p, ((size_t)g->n + 1) * sizeof(int));
-  SET_VECTOR_ELT(out, 1, Rf_allocVector(INTSXP, nnz));
-  memcpy(INTEGER(VECTOR_ELT(out, 1)), g->j, (size_t)nnz * sizeof(int));
-  SET_VECTOR_ELT(out, 2, Rf_allocVector(REALSXP, nnz));
-  memcpy(REAL(VECTOR_ELT(out, 2)), g->w, (size_t)nnz * sizeof(double));
-  UNPROTECT(1);
-  return out;
-}
-
-static void free_graph(void *data) { umapc_csr_free((umapc_csr *)data); }
-
-static SEXP return_graph(umapc_csr *g) {
-  /* copying into R vectors may longjmp (out of memory): free g first */
-  SEXP out = umapc_r_unwind_protect(graph_list, g, free_graph, g);
-  umapc_csr_free(g);
-  return out;
-}
-
 /*
  * categorical_intersection(graph, labels, params): graph list(p, i, x),
  * labels an integer vector of length n (negative: unlabelled). params:
@@ -72,7 +45,7 @@ SEXP umapc_call_categorical_intersection(SEXP s_graph, SEXP s_labels,
   status = umapc_categorical_intersection(&g, INTEGER(s_labels), unknown, far,
                                           &out);
   umapc_r_stop(status, "categorical intersection");
-  return return_graph(&out);
+  return umapc_r_csr_take(&out);
 }
 
 /*
@@ -92,5 +65,5 @@ SEXP umapc_call_general_intersection(SEXP s_graph, SEXP s_target,
   if (g1.n != g2.n) Rf_error("internal: graphs of different sizes");
   status = umapc_general_intersection(&g1, &g2, weight, &out);
   umapc_r_stop(status, "target graph intersection");
-  return return_graph(&out);
+  return umapc_r_csr_take(&out);
 }

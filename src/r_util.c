@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -39,6 +40,8 @@ static void forget_pending(void) {
     pending_jump = NULL;
   }
 }
+
+int umapc_r_jump_pending(void) { return pending_jump != NULL; }
 
 static int r_interrupt_pending(void *ctx) {
   (void)ctx;
@@ -367,18 +370,77 @@ uint64_t *umapc_r_row_keys(SEXP X) {
 }
 
 
-void umapc_r_knn_rows(SEXP s_idx, SEXP s_dist, int **idx, double **dist) {
+/* R's column-major 1-based k-NN matrices into row-major 0-based arrays */
+static void knn_rows_fill(SEXP s_idx, SEXP s_dist, int *idx, double *dist) {
   const int n = Rf_nrows(s_idx), k = Rf_ncols(s_idx);
   const int *ri = INTEGER(s_idx);
   int i, t;
-  *idx = (int *)R_alloc((size_t)n * k, sizeof(int));
   for (t = 0; t < k; t++)
-    for (i = 0; i < n; i++) (*idx)[(size_t)i * k + t] = ri[(size_t)t * n + i] - 1;
-  if (dist == NULL || s_dist == R_NilValue) return;
-  *dist = (double *)R_alloc((size_t)n * k, sizeof(double));
+    for (i = 0; i < n; i++) idx[(size_t)i * k + t] = ri[(size_t)t * n + i] - 1;
+  if (dist == NULL) return;
   for (t = 0; t < k; t++)
     for (i = 0; i < n; i++)
-      (*dist)[(size_t)i * k + t] = REAL(s_dist)[(size_t)t * n + i];
+      dist[(size_t)i * k + t] = REAL(s_dist)[(size_t)t * n + i];
+}
+
+void umapc_r_knn_rows(SEXP s_idx, SEXP s_dist, int **idx, double **dist) {
+  const size_t nk = (size_t)Rf_nrows(s_idx) * Rf_ncols(s_idx);
+  const int with_dist = dist != NULL && s_dist != R_NilValue;
+  *idx = (int *)R_alloc(nk, sizeof(int));
+  if (with_dist) *dist = (double *)R_alloc(nk, sizeof(double));
+  knn_rows_fill(s_idx, s_dist, *idx, with_dist ? *dist : NULL);
+}
+
+int umapc_r_knn_rows_take(SEXP s_idx, SEXP s_dist, int **idx,
+                          double **dist) {
+  const size_t nk = (size_t)Rf_nrows(s_idx) * Rf_ncols(s_idx);
+  *idx = (int *)malloc(nk * sizeof(int) + 1);
+  *dist = (double *)malloc(nk * sizeof(double) + 1);
+  if (*idx == NULL || *dist == NULL) {
+    free(*idx);
+    free(*dist);
+    *idx = NULL;
+    *dist = NULL;
+    return UMAPC_ERR_NOMEM;
+  }
+  knn_rows_fill(s_idx, s_dist, *idx, *dist);
+  return UMAPC_OK;
+}
+
+/* umapc_r_csr_move(): the largest array first, each C array freed as soon
+ * as it is copied, so that at most one is held twice (the weights: 8 bytes
+ * an edge, not 12) */
+SEXP umapc_r_csr_move(umapc_csr *g) {
+  const char *names[] = {"p", "i", "x", ""};
+  const int n = g->n, nnz = g->p[g->n];
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names)), v;
+  v = Rf_allocVector(REALSXP, nnz);
+  SET_VECTOR_ELT(out, 2, v);
+  if (nnz > 0) memcpy(REAL(v), g->w, (size_t)nnz * sizeof(double));
+  free(g->w);
+  g->w = NULL;
+  v = Rf_allocVector(INTSXP, nnz);
+  SET_VECTOR_ELT(out, 1, v);
+  if (nnz > 0) memcpy(INTEGER(v), g->j, (size_t)nnz * sizeof(int));
+  free(g->j);
+  g->j = NULL;
+  v = Rf_allocVector(INTSXP, (R_xlen_t)n + 1);
+  SET_VECTOR_ELT(out, 0, v);
+  memcpy(INTEGER(v), g->p, ((size_t)n + 1) * sizeof(int));
+  free(g->p);
+  g->p = NULL;
+  UNPROTECT(1);
+  return out;
+}
+
+static SEXP csr_move_fn(void *g) { return umapc_r_csr_move((umapc_csr *)g); }
+
+static void csr_free_fn(void *g) { umapc_csr_free((umapc_csr *)g); }
+
+SEXP umapc_r_csr_take(umapc_csr *g) {
+  SEXP out = umapc_r_unwind_protect(csr_move_fn, g, csr_free_fn, g);
+  umapc_csr_free(g); /* nothing left: umapc_r_csr_move() freed it all */
+  return out;
 }
 
 /*

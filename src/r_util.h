@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "core/graph.h"
 
 /* Interrupt callback for the core: R_CheckUserInterrupt run under
  * R_ToplevelExec, so a pending interrupt is detected without a longjmp
@@ -20,6 +21,11 @@ extern umapc_interrupt umapc_r_interrupt;
  * before the core routine; follow the routine by umapc_r_stop(), which
  * resumes a jump a message handler started. */
 const umapc_progress *umapc_r_progress(int verbose);
+
+/* Whether a progress handler started a jump that umapc_r_stop() will
+ * resume (even after a core routine that returned UMAPC_OK): memory the
+ * glue malloc'd must be freed before umapc_r_stop() then. */
+int umapc_r_jump_pending(void);
 
 #if defined(__GNUC__) || defined(__clang__)
 #define UMAPC_R_NORETURN __attribute__((noreturn))
@@ -67,6 +73,21 @@ uint64_t *umapc_r_row_keys(SEXP X);
 /* R's n x k neighbour matrices (column-major, 1-based indices; dist may be
  * R_NilValue) as row-major 0-based R_alloc'd arrays for the core. */
 void umapc_r_knn_rows(SEXP s_idx, SEXP s_dist, int **idx, double **dist);
+
+/* The same with both matrices (dist not R_NilValue), into malloc'd arrays
+ * for a core call that takes them and frees them as soon as it has read
+ * them (umapc_fuzzy_graph_take()): they are not left to R's garbage
+ * collector (180 MB at a million rows and k = 15). UMAPC_ERR_NOMEM, with
+ * nothing allocated, if they do not fit. */
+int umapc_r_knn_rows_take(SEXP s_idx, SEXP s_dist, int **idx, double **dist);
+
+/* A core graph as the list(p, i, x) of a dgCMatrix's slots (CSR of a
+ * symmetric graph == CSC), moved: each C array is freed as soon as it is
+ * copied, so the graph is never held twice. umapc_r_csr_move() must run
+ * under umapc_r_unwind_protect() with a cleanup that frees g (it leaves
+ * freed arrays NULL); umapc_r_csr_take() does that. */
+SEXP umapc_r_csr_move(umapc_csr *g);
+SEXP umapc_r_csr_take(umapc_csr *g);
 
 /*
  * Parameters cross from R as one named list of scalars per call (see

@@ -150,12 +150,12 @@ static int cmp_entry(const void *a, const void *b) {
 }
 
 /*
- * umapc_fuzzy_union(); own_w: w was allocated by the caller for this call
- * and is freed as soon as it has been read (before the largest arrays are
- * allocated: 120 MB at 1M rows and k = 15).
+ * umapc_fuzzy_union(); own_idx, own_w: idx, w were malloc'd for this call
+ * and are freed on every path, as soon as they have been read (before the
+ * largest arrays are allocated: 180 MB at 1M rows and k = 15).
  */
-static int fuzzy_union(const int *idx, double *w, int own_w, int n, int k,
-                       double mix, int n_threads, umapc_csr *out) {
+static int fuzzy_union(int *idx, int own_idx, double *w, int own_w, int n,
+                       int k, double mix, int n_threads, umapc_csr *out) {
   /* P as CSR with sorted, de-duplicated columns (duplicates: max weight) */
   int *pp = NULL, *pj = NULL, *tp = NULL, *tj = NULL, *fill = NULL,
       *cnt = NULL, *tw = NULL;
@@ -215,6 +215,10 @@ static int fuzzy_union(const int *idx, double *w, int own_w, int n, int k,
   if (own_w) {
     free(w);
     w = NULL;
+  }
+  if (own_idx) {
+    free(idx);
+    idx = NULL;
   }
   /* compact the fixed slots into CSR */
   for (i = 0; i < n; i++) {
@@ -329,12 +333,14 @@ done:
   free(fill);
   free(cnt);
   if (own_w) free(w);
+  if (own_idx) free(idx);
   return status;
 }
 
 int umapc_fuzzy_union(const int *idx, const double *w, int n, int k,
                       double mix, int n_threads, umapc_csr *out) {
-  return fuzzy_union(idx, (double *)w, 0, n, k, mix, n_threads, out);
+  return fuzzy_union((int *)idx, 0, (double *)w, 0, n, k, mix, n_threads,
+                     out);
 }
 
 /* The directed memberships w (n x k) as CSR rows, in idx's order, without
@@ -365,19 +371,26 @@ static int directed_rows(const int *idx, const double *w, int n, int k,
   return UMAPC_OK;
 }
 
-int umapc_fuzzy_graph(const int *idx, const double *dist, int n, int k,
-                      int n_cols, const umapc_graph_params *par,
-                      int n_threads, double *rho, double *sigma,
-                      umapc_csr *out) {
+/* umapc_fuzzy_graph() and umapc_fuzzy_graph_take() (own: idx and dist
+ * are the caller's malloc'd copies, freed here as soon as read) */
+static int fuzzy_graph(int *idx, double *dist, int own, int n, int k,
+                       int n_cols, const umapc_graph_params *par,
+                       int n_threads, double *rho, double *sigma,
+                       umapc_csr *out) {
   double *own_rho = NULL, *own_sigma = NULL, *w = NULL;
   int status = UMAPC_ERR_NOMEM;
   size_t e;
 
   memset(out, 0, sizeof(*out));
-  if (n < 1 || k < 1 || n_cols < 1 || (!par->bipartite && n_cols != n))
-    return UMAPC_INVALID();
+  if (n < 1 || k < 1 || n_cols < 1 || (!par->bipartite && n_cols != n)) {
+    status = UMAPC_INVALID();
+    goto done;
+  }
   for (e = 0; e < (size_t)n * k; e++)
-    if (idx[e] < 0 || idx[e] >= n_cols) return UMAPC_INVALID();
+    if (idx[e] < 0 || idx[e] >= n_cols) {
+      status = UMAPC_INVALID();
+      goto done;
+    }
   if (rho == NULL)
     rho = own_rho = (double *)malloc((size_t)n * sizeof(double));
   if (sigma == NULL)
@@ -390,17 +403,41 @@ int umapc_fuzzy_graph(const int *idx, const double *dist, int n, int k,
   if (status != UMAPC_OK) goto done;
   umapc_memberships(idx, dist, n, k, rho, sigma, par->bipartite, n_threads,
                     w);
+  if (own) {
+    free(dist);
+    dist = NULL;
+  }
   if (par->bipartite)
     status = directed_rows(idx, w, n, k, out);
   else {
-    /* the union frees w once it has read it */
-    status = fuzzy_union(idx, w, 1, n, k, par->set_op_mix_ratio, n_threads,
-                         out);
+    /* the union frees w (and idx, if ours) once it has read them */
+    status = fuzzy_union(idx, own, w, 1, n, k, par->set_op_mix_ratio,
+                         n_threads, out);
+    if (own) idx = NULL;
     w = NULL;
   }
 done:
   free(own_rho);
   free(own_sigma);
   free(w);
+  if (own) {
+    free(idx);
+    free(dist);
+  }
   return status;
+}
+
+int umapc_fuzzy_graph(const int *idx, const double *dist, int n, int k,
+                      int n_cols, const umapc_graph_params *par,
+                      int n_threads, double *rho, double *sigma,
+                      umapc_csr *out) {
+  return fuzzy_graph((int *)idx, (double *)dist, 0, n, k, n_cols, par,
+                     n_threads, rho, sigma, out);
+}
+
+int umapc_fuzzy_graph_take(int *idx, double *dist, int n, int k, int n_cols,
+                           const umapc_graph_params *par, int n_threads,
+                           double *rho, double *sigma, umapc_csr *out) {
+  return fuzzy_graph(idx, dist, 1, n, k, n_cols, par, n_threads, rho, sigma,
+                     out);
 }

@@ -70,4 +70,13 @@ int umapc_fuzzy_graph(const int *idx, const double *dist, int n, int k,
                       int n_threads, double *rho, double *sigma,
                       umapc_csr *out);
 
+/*
+ * umapc_fuzzy_graph() that takes idx and dist (both from malloc) and frees
+ * them on every path, each as soon as it has been read, so that the copies
+ * a caller made for the call are gone before the largest arrays exist.
+ */
+int umapc_fuzzy_graph_take(int *idx, double *dist, int n, int k, int n_cols,
+                           const umapc_graph_params *par, int n_threads,
+                           double *rho, double *sigma, umapc_csr *out);
+
 #endif

@@ -222,6 +222,34 @@ static void test_fuzzy_graph(void) {
     umapc_csr_free(&g);
   }
 
+  /* umapc_fuzzy_graph_take(): the same graph from malloc'd copies of idx
+   * and dist, which it frees (the leak checker sees to that), also when it
+   * refuses them */
+  for (c = 0; c < 3; c++) {
+    int *ti = (int *)malloc(N * K * sizeof(int));
+    double *td = (double *)malloc(N * K * sizeof(double));
+    memcpy(ti, idx, N * K * sizeof(int));
+    memcpy(td, dist, N * K * sizeof(double));
+    gp.local_connectivity = 1.5;
+    gp.set_op_mix_ratio = 0.7;
+    gp.bipartite = c == 1;
+    CHECK(umapc_fuzzy_graph(idx, dist, N, K, c == 1 ? 8 : N, &gp, 2, NULL,
+                            NULL, &h) == UMAPC_OK);
+    if (c == 2) ti[3] = -1;
+    CHECK(umapc_fuzzy_graph_take(ti, td, N, K, c == 1 ? 8 : N, &gp, 2, rho2,
+                                 sigma2, &g) ==
+          (c == 2 ? UMAPC_ERR_INVALID : UMAPC_OK));
+    if (c < 2) {
+      CHECK(g.n == N && memcmp(g.p, h.p, (N + 1) * sizeof(int)) == 0);
+      CHECK(memcmp(g.j, h.j, (size_t)h.p[N] * sizeof(int)) == 0);
+      CHECK(memcmp(g.w, h.w, (size_t)h.p[N] * sizeof(double)) == 0);
+    } else {
+      CHECK(g.p == NULL && g.j == NULL && g.w == NULL);
+    }
+    umapc_csr_free(&g);
+    umapc_csr_free(&h);
+  }
+
   /* indices outside [0, n_cols), and a fit over other points, are refused */
   {
     int bad[N * K];
