@@ -213,6 +213,11 @@ void umapc_dens_weights(const schedule *s, dens_state *ds, int k, double mean,
 #ifndef UMAPC_PREFETCH_MIN
 #define UMAPC_PREFETCH_MIN 131072
 #endif
+/* negative samples per lane prefetched (the default rate, 5, draws at most
+ * 5 per edge and epoch) */
+#ifndef UMAPC_PREFETCH_NEG_MAX
+#define UMAPC_PREFETCH_NEG_MAX 8
+#endif
 
 /* layout_order.c: from UMAPC_REORDER_MIN vertices up, fits run on the
  * vertices in breadth-first order of the graph (see there) */

@@ -296,6 +296,9 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
       }
       memcpy(&EK2, ek2, sizeof(EK2));
       memcpy(&NN2, nn2, sizeof(NN2));
+      /* a few samples ahead at most: with a large negative_sample_rate the
+       * first would be evicted before they are read, and every hash costs */
+      if (max2 > UMAPC_PREFETCH_NEG_MAX) max2 = UMAPC_PREFETCH_NEG_MAX;
       for (q = 0; q < max2; q++) {
         v8u H = EK2 + (uint32_t)q * UMAPC_NEG_SAMPLE_MULT;
         v8i K;
