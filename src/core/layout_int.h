@@ -26,9 +26,13 @@
 #define UMAPC_NEG_EDGE_MULT 0x9E3779B9u
 #define UMAPC_NEG_SAMPLE_MULT 0x632BE5ABu
 
+static inline uint32_t negative_edge_prekey(uint64_t vkey, int tl) {
+  return ((uint32_t)vkey + (uint32_t)tl * UMAPC_NEG_EDGE_MULT) ^
+         (uint32_t)(vkey >> 32);
+}
+
 static inline uint32_t negative_edge_key(uint64_t vkey, int tl) {
-  return umapc_hash32(((uint32_t)vkey + (uint32_t)tl * UMAPC_NEG_EDGE_MULT) ^
-                      (uint32_t)(vkey >> 32));
+  return umapc_hash32(negative_edge_prekey(vkey, tl));
 }
 
 static inline int negative_vertex(uint32_t edge_key, int q, uint32_t n) {
@@ -143,6 +147,8 @@ typedef struct {
 typedef struct {
   void (*collect)(const schedule *, int, int, int, uint64_t,
                   const uint64_t *, due_list *);
+  void (*take)(const schedule *, int, int, int, int, const float *,
+               const float *, float *);
   void (*epoch2d)(const due_list *, int, int, int, const float *, float *,
                   const float *, uint32_t, float, float, float, float,
                   float *, const dens_epoch *);

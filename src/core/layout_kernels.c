@@ -185,6 +185,24 @@ typedef float v8f __attribute__((vector_size(32)));
 typedef int v8i __attribute__((vector_size(32)));
 typedef uint32_t v8u __attribute__((vector_size(32)));
 typedef unsigned long long v4u64 __attribute__((vector_size(32)));
+typedef int v4i __attribute__((vector_size(16)));
+typedef uint8_t v4u8 __attribute__((vector_size(4)));
+
+/* for each 4-bit mask, the positions of its set bits, lowest first, and
+ * how many there are (_pack_due() of layout_vec.h) */
+static const uint8_t umapc_nibble_pos[16][4] = {
+    {0, 0, 0, 0}, {0, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0, 0},
+    {2, 0, 0, 0}, {0, 2, 0, 0}, {1, 2, 0, 0}, {0, 1, 2, 0},
+    {3, 0, 0, 0}, {0, 3, 0, 0}, {1, 3, 0, 0}, {0, 1, 3, 0},
+    {2, 3, 0, 0}, {0, 2, 3, 0}, {1, 2, 3, 0}, {0, 1, 2, 3}};
+static const int umapc_nibble_count[16] = {0, 1, 1, 2, 1, 2, 2, 3,
+                                           1, 2, 2, 3, 2, 3, 3, 4};
+
+/* the lanes of an all-ones/all-zeros v8i as a bit mask, lane 0 lowest */
+#define UMAPC_VEC_MASK(v)                                                   \
+  ((int)(((*(v))[0] & 1) | ((*(v))[1] & 2) | ((*(v))[2] & 4) |              \
+         ((*(v))[3] & 8) | ((*(v))[4] & 16) | ((*(v))[5] & 32) |            \
+         ((*(v))[6] & 64) | ((*(v))[7] & 128)))
 
 #define UMAPC_VEC_NAME(suffix) vec_generic##suffix
 #define UMAPC_VEC_ATTR
@@ -196,6 +214,9 @@ typedef unsigned long long v4u64 __attribute__((vector_size(32)));
 #define UMAPC_HAVE_VEC_AVX2 1
 #define UMAPC_VEC_NAME(suffix) vec_avx2##suffix
 #define UMAPC_VEC_ATTR __attribute__((target("avx2")))
+/* one instruction (vmovmskps) */
+#undef UMAPC_VEC_MASK
+#define UMAPC_VEC_MASK(v) __builtin_ia32_movmskps256((v8f)(*(v)))
 #include "layout_vec.h"
 #undef UMAPC_VEC_NAME
 #undef UMAPC_VEC_ATTR
@@ -213,11 +234,13 @@ int umapc_layout_set_kernels(int which) {
 layout_kernels umapc_layout_pick_kernels(void) {
   layout_kernels k;
   k.collect = umapc_collect_due;
+  k.take = umapc_take_moves;
   k.epoch2d = NULL; /* no vector extensions: the general-dimension code */
   k.radii2d = NULL;
   if (kernel_choice == 2) return k;
 #ifdef UMAPC_HAVE_VEC
   k.collect = vec_generic_collect;
+  k.take = vec_generic_take;
   k.epoch2d = vec_generic_epoch2d;
   k.radii2d = vec_generic_radii2d;
 #endif
@@ -225,6 +248,7 @@ layout_kernels umapc_layout_pick_kernels(void) {
 #ifdef UMAPC_HAVE_VEC_AVX2
   if (umapc_kernel_avx2) { /* see kernels.h: the same bits either way */
     k.collect = vec_avx2_collect;
+    k.take = vec_avx2_take;
     k.epoch2d = vec_avx2_epoch2d;
     k.radii2d = vec_avx2_radii2d;
   }

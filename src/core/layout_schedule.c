@@ -218,43 +218,59 @@ int umapc_due_alloc(due_list *d, size_t max_edges) {
 
 /*
  * Given the m due edges d->t of vertices i0 .. i1 - 1 (in edge order), fill
- * in the rest of the list. Vertex i draws from its own key per epoch:
- * (seed, stream, vertex, epoch) for a fit, the caller's per-row key for a
- * transform.
+ * in the rest of the list, the edges' keys for negative sampling before
+ * their hash (negative_edge_prekey(): the caller hashes them, umapc_hash32()
+ * of each, eight at a time in layout_vec.h). Vertex i draws from its own key
+ * per epoch: (seed, stream, vertex, epoch) for a fit, the caller's per-row
+ * key for a transform.
  */
 void umapc_due_finish(const schedule *s, int i0, int i1, int epoch,
                       uint64_t key, const uint64_t *row_keys, due_list *d,
                       int m) {
+  /* the schedule's arrays in locals: stores to the list's int arrays could
+   * otherwise alias s's int fields, and the loop would reload them */
+  const int *const p = s->p, *const sj = s->j, *const out = s->out;
+  const float *const r = s->r;
+  const int *const dt = d->t;
+  int *const dj = d->j, *const dw = d->w;
+  uint32_t *const ek = d->ekey;
   int i, u = 0;
   for (i = i0; i < i1; i++) {
-    const int t0 = s->p[i], t1 = s->p[i + 1];
+    const int t0 = p[i], t1 = p[i + 1];
     d->start[i - i0] = u;
-    if (u < m && d->t[u] < t1) {
+    if (u < m && dt[u] < t1) {
       const uint64_t vkey = umapc_rng_u64(
           key, row_keys != NULL ? row_keys[i] : (uint64_t)i, (uint64_t)epoch);
-      for (; u < m && d->t[u] < t1; u++) {
-        const int t = d->t[u];
-        d->j[u] = s->j[t];
-        if (s->out != NULL) d->w[u] = s->out[t];
-        d->n_neg[u] = negatives_for(samples_by(epoch, s->r[t]), s->neg_rate,
-                                   s->whole_rate);
-        d->ekey[u] = negative_edge_key(vkey, t - t0);
+      for (; u < m && dt[u] < t1; u++) {
+        const int t = dt[u];
+        dj[u] = sj[t];
+        if (out != NULL) dw[u] = out[t];
+        ek[u] = negative_edge_prekey(vkey, t - t0);
       }
     }
   }
   d->start[i1 - i0] = m;
+  if (s->whole_rate >= 0) { /* the usual case: the same for every edge */
+    const int q = s->whole_rate;
+    for (u = 0; u < m; u++) d->n_neg[u] = q;
+  } else {
+    for (u = 0; u < m; u++)
+      d->n_neg[u] = negatives_for(samples_by(epoch, r[dt[u]]), s->neg_rate,
+                                  s->whole_rate);
+  }
 }
 
 /* The due edges of vertices i0 .. i1 - 1 at this epoch (the scalar version
- * of layout_vec.h's), then umapc_due_finish(). */
+ * of layout_vec.h's), then umapc_due_finish() and the keys' hash. */
 void umapc_collect_due(const schedule *s, int i0, int i1, int epoch,
                        uint64_t key, const uint64_t *row_keys, due_list *d) {
-  int t, m = 0;
+  int t, m = 0, u;
   for (t = s->p[i0]; t < s->p[i1]; t++) {
     d->t[m] = t;
     m += due_at(epoch, s->r[t]);
   }
   umapc_due_finish(s, i0, i1, epoch, key, row_keys, d, m);
+  for (u = 0; u < m; u++) d->ekey[u] = umapc_hash32(d->ekey[u]);
 }
 
 /*

@@ -6,7 +6,8 @@
  * including it.
  *
  * _collect(): umapc_collect_due() of layout_schedule.c, testing eight
- * edges' schedules at a time.
+ * edges' schedules at a time; _take(): umapc_take_moves() of the same file,
+ * testing eight moves at a time.
  *
  * _epoch2d(): the two-dimensional update, eight vertices at a time, with
  * the semantics of vertex_epoch() in layout_kernels.c for dim = 2: a vertex
@@ -124,37 +125,113 @@ UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_clip)(v8f *gp) {
   *gp = UMAPC_VEC_SEL(g > -hi, g, -hi);
 }
 
+/*
+ * The due ones among n entries of relative weights r at this epoch: their
+ * indices (base + their position), in order, to list (n entries; a store
+ * never reaches past the entries tested so far); returns how many. pf,
+ * pf2: arrays read later at the due entries' positions (or NULL), streamed
+ * into the cache along the way. Eight at a time: the test as a vector, its lanes
+ * to a bit mask, then each half of the mask packs its positions to the
+ * front with one table lookup and one store (whether an entry is due is
+ * unpredictable, so there is no branch on it).
+ */
+UMAPC_VEC_ATTR UMAPC_VEC_INLINE int UMAPC_VEC_NAME(_pack_due)(
+    const float *r, int n, int base, int epoch, const int *pf,
+    const int *pf2, int *list) {
+  const float now = (float)epoch, before = (float)(epoch - 1);
+  int t = 0, m = 0;
+  if (epoch <= 0) return 0; /* nothing is due at epoch 0 */
+  for (; t + 8 <= n; t += 8) {
+    v8f rv;
+    v8i due;
+    v4u8 pos;
+    v4i idx;
+    int mask, h;
+    memcpy(&rv, r + t, sizeof(rv));
+    if (pf != NULL) __builtin_prefetch(pf + t);
+    if (pf2 != NULL) __builtin_prefetch(pf2 + t);
+    /* samples_by(epoch, r) != samples_by(epoch - 1, r) */
+    due = __builtin_convertvector(rv * now, v8i) !=
+          __builtin_convertvector(rv * before, v8i);
+    mask = UMAPC_VEC_MASK(&due);
+    for (h = 0; h < 2; h++) {
+      const int nib = (mask >> (4 * h)) & 15;
+      memcpy(&pos, umapc_nibble_pos[nib], sizeof(pos));
+      idx = __builtin_convertvector(pos, v4i) + (base + t + 4 * h);
+      memcpy(list + m, &idx, sizeof(idx));
+      m += umapc_nibble_count[nib];
+    }
+  }
+  for (; t < n; t++) {
+    list[m] = base + t;
+    m += due_at(epoch, r[t]);
+  }
+  return m;
+}
+
 /* The due edges of vertices i0 .. i1 - 1 at this epoch: umapc_collect_due(). */
 UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_collect)(
     const schedule *s, int i0, int i1, int epoch, uint64_t key,
     const uint64_t *row_keys, due_list *d) {
-  const int t1 = s->p[i1];
-  int t = s->p[i0], m = 0, l;
-  if (epoch > 0) {
-    const float now = (float)epoch, before = (float)(epoch - 1);
-    for (; t + 8 <= t1; t += 8) {
-      v8f r;
-      v8i due;
-      memcpy(&r, s->r + t, sizeof(r));
-      /* due edges are sparse: their tails would be cache misses when
-       * umapc_due_finish() reads them, so stream the tails in along the way */
-      __builtin_prefetch(s->j + t);
-      /* samples_by(epoch, r) != samples_by(epoch - 1, r) */
-      due = __builtin_convertvector(r * now, v8i) !=
-            __builtin_convertvector(r * before, v8i);
-      /* no branch (whether a lane is due is unpredictable): write every
-       * edge, advance past the due ones */
-      for (l = 0; l < 8; l++) {
-        d->t[m] = t + l;
-        m -= due[l];
+  const int t0 = s->p[i0], t1 = s->p[i1];
+  /* due edges are sparse: their tails and slots would be cache misses when
+   * umapc_due_finish() reads them, so stream them in along the way */
+  const int m = UMAPC_VEC_NAME(_pack_due)(s->r + t0, t1 - t0, t0, epoch,
+                                          s->j + t0,
+                                          s->out != NULL ? s->out + t0 : NULL,
+                                          d->t);
+  int u = 0;
+  umapc_due_finish(s, i0, i1, epoch, key, row_keys, d, m);
+  for (; u + 8 <= m; u += 8) { /* the keys' hash, eight at a time */
+    v8u h;
+    memcpy(&h, d->ekey + u, sizeof(h));
+    UMAPC_VEC_NAME(_hash)(&h);
+    memcpy(d->ekey + u, &h, sizeof(h));
+  }
+  for (; u < m; u++) d->ekey[u] = umapc_hash32(d->ekey[u]);
+}
+
+/*
+ * umapc_take_moves() of layout_schedule.c, with the due moves of each block
+ * of 64 found by _pack_due(); they are added in the same order, so the
+ * bits are the same.
+ */
+UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_take)(const schedule *s, int k,
+                                                 int phase, int epoch, int dim,
+                                                 const float *slots,
+                                                 const float *nxt, float *cur) {
+  const int j0 = k * s->chunk;
+  const int j1 = j0 + s->chunk < s->n ? j0 + s->chunk : s->n;
+  const size_t cell = (size_t)phase * s->n_chunks + k;
+  const int u0 = s->in_pe[cell], u1 = s->in_pe[cell + 1];
+  const int first = s->in_pe[(size_t)phase * s->n_chunks];
+  float *y = cur + (size_t)j0 * dim;
+  int list[64], u;
+  if ((k & (s->n_phases - 1)) == phase)
+    memcpy(y, nxt + (size_t)j0 * dim, (size_t)(j1 - j0) * dim * sizeof(float));
+  if (epoch == 0) return;
+  for (u = u0; u < u1; u += 64) {
+    const int e = u1 - u < 64 ? u1 - u : 64;
+    const int m =
+        UMAPC_VEC_NAME(_pack_due)(s->in_r + u, e, u, epoch, NULL, NULL, list);
+    int q;
+    if (dim == 2) {
+      for (q = 0; q < m; q++) {
+        const int v = list[q];
+        float *yj = y + 2 * (size_t)s->in_off[v];
+        yj[0] += slots[2 * (size_t)(v - first)];
+        yj[1] += slots[2 * (size_t)(v - first) + 1];
+      }
+    } else {
+      for (q = 0; q < m; q++) {
+        const int v = list[q];
+        float *yj = y + (size_t)s->in_off[v] * dim;
+        int c;
+        for (c = 0; c < dim; c++)
+          yj[c] += slots[(size_t)(v - first) * dim + c];
       }
     }
   }
-  for (; t < t1; t++) {
-    d->t[m] = t;
-    m += due_at(epoch, s->r[t]);
-  }
-  umapc_due_finish(s, i0, i1, epoch, key, row_keys, d, m);
 }
 
 /*
