@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fmath.h"
+#include "kernels.h"
 
 static double from_bits(uint64_t u) {
   double d;
@@ -71,6 +72,82 @@ double umapc_exp(double x) {
   p = p * r + 1.0;
   return scale2(p, k);
 }
+
+/*
+ * umapc_exp() of n values, four at a time where the compiler has vector
+ * extensions: the same operations in the same order on each lane, so the
+ * same bits. Lanes outside [-708, 708] (or NaN), where umapc_exp() clamps or
+ * scales in two steps, go through umapc_exp() itself.
+ */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(UMAPC_NO_VECTOR)
+typedef double v4d __attribute__((vector_size(32)));
+typedef long long v4l __attribute__((vector_size(32)));
+typedef int v4i32 __attribute__((vector_size(16)));
+
+static inline __attribute__((always_inline)) void exp_n_body(const double *x,
+                                                            double *y, int n) {
+  int i = 0, l;
+  for (; i + 4 <= n; i += 4) {
+    v4d v, kd, r, p;
+    v4l ok, bits;
+    v4i32 k;
+    memcpy(&v, x + i, sizeof(v));
+    ok = (v >= -708.0) & (v <= 708.0);
+    kd = v * INV_LN2;
+    kd = (v4d)(((v4l)(kd - 0.5) & (kd < 0.0)) | ((v4l)(kd + 0.5) & ~(kd < 0.0)));
+    k = __builtin_convertvector(kd, v4i32);
+    kd = __builtin_convertvector(k, v4d);
+    r = (v - kd * LN2_HI) - kd * LN2_LO;
+    p = (v4d){0.0, 0.0, 0.0, 0.0} + 1.0 / 6227020800.0;
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    /* 2^k exactly (|k| <= 1022 here), as pow2i() */
+    bits = (__builtin_convertvector(k, v4l) + 1023) << 52;
+    p = p * (v4d)bits;
+    memcpy(y + i, &p, sizeof(p));
+    for (l = 0; l < 4; l++)
+      if (!ok[l]) y[i + l] = umapc_exp(v[l]);
+  }
+  for (; i < n; i++) y[i] = umapc_exp(x[i]);
+}
+
+static void exp_n_generic(const double *x, double *y, int n) {
+  exp_n_body(x, y, n);
+}
+
+#if defined(__x86_64__) && !defined(UMAPC_NO_AVX2)
+__attribute__((target("avx2"))) static void exp_n_avx2(const double *x,
+                                                       double *y, int n) {
+  exp_n_body(x, y, n);
+}
+#endif
+
+void umapc_exp_n(const double *x, double *y, int n) {
+#if defined(__x86_64__) && !defined(UMAPC_NO_AVX2)
+  if (umapc_kernel_avx2) {
+    exp_n_avx2(x, y, n);
+    return;
+  }
+#endif
+  exp_n_generic(x, y, n);
+}
+#else
+void umapc_exp_n(const double *x, double *y, int n) {
+  int i;
+  for (i = 0; i < n; i++) y[i] = umapc_exp(x[i]);
+}
+#endif
 
 /*
  * x = 2^e (1 + f) with 1 + f in [sqrt(1/2), sqrt(2)); returns log(1 + f)

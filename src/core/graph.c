@@ -85,10 +85,19 @@ int umapc_smooth_knn(const double *dist, int n, int k, double local_connectivity
      * the iteration budget and scaling the data by 2^e scales sigma by 2^e */
     if (mean_row > 0.0 && isfinite(mean_row)) mid = ldexp(1.0, ilogb(mean_row));
     for (it = 0; it < SMOOTH_K_ITER; it++) {
-      double psum = 0.0;
-      for (t = 1; t < k; t++) {
-        const double x = d[t] - r;
-        psum += x > 0.0 ? umapc_exp(-x / mid) : 1.0;
+      double psum = 0.0, e[64];
+      int t0;
+      /* psum = sum over t >= 1 of (x > 0 ? exp(-x / mid) : 1), x = d[t] - r,
+       * added in order; the exponentials 64 at a time (umapc_exp_n()) */
+      for (t0 = 1; t0 < k; t0 += 64) {
+        const int m = k - t0 < 64 ? k - t0 : 64;
+        for (t = 0; t < m; t++) {
+          const double x = d[t0 + t] - r;
+          e[t] = x > 0.0 ? -x / mid : 0.0;
+        }
+        for (; t % 4 != 0; t++) e[t] = 0.0; /* whole vectors (e has 64) */
+        umapc_exp_n(e, e, t);
+        for (t = 0; t < m; t++) psum += d[t0 + t] - r > 0.0 ? e[t] : 1.0;
       }
       if (fabs(psum - target) < SMOOTH_K_TOLERANCE) break;
       if (psum > target) {

@@ -127,6 +127,39 @@ static void test_fmath(void) {
   CHECK(isnan(umapc_cos_2pi(1.0)));
 }
 
+/* umapc_exp_n() gives umapc_exp()'s bits on every lane, in range or not,
+ * with both kernel choices, in place and with a tail of 1 to 3 */
+static void test_exp_n(void) {
+  enum { N = 4099 };
+  static double x[N], y[N], z[N];
+  const double special[] = {0.0, -0.0, 708.0, -708.0, 708.5, -708.5,
+                            709.9, -745.0, -745.3, -800.0, 1e300, -1e300};
+  int which, i, bad = 0;
+  for (i = 0; i < N; i++) {
+    const double u = unif();
+    x[i] = i % 5 == 0 ? (u - 0.5) * 1600.0 : -u * 30.0;
+  }
+  for (i = 0; i < (int)(sizeof(special) / sizeof(special[0])); i++)
+    x[7 * i + 3] = special[i];
+  x[100] = NAN;
+  x[101] = INFINITY;
+  x[102] = -INFINITY;
+  for (which = 0; which < 2; which++) {
+    const int old = umapc_kernels_in_use();
+    umapc_kernels_select(which ? UMAPC_KERNELS_AVX2 : UMAPC_KERNELS_PORTABLE);
+    umapc_exp_n(x, y, N);
+    memcpy(z, x, sizeof(z));
+    umapc_exp_n(z, z, N - 2);
+    for (i = 0; i < N; i++) {
+      const double e = umapc_exp(x[i]);
+      if (memcmp(&e, y + i, sizeof(e)) != 0) bad++;
+      if (i < N - 2 && memcmp(&e, z + i, sizeof(e)) != 0) bad++;
+    }
+    umapc_kernels_select(old);
+  }
+  CHECK(bad == 0);
+}
+
 /* dot blocks of every shape against umapc_dot(), both kernel choices */
 static void test_dotblock(void) {
   enum { NA = 7, NB = 9, LD = 48 };
@@ -157,6 +190,7 @@ static void test_dotblock(void) {
 
 int main(void) {
   test_fmath();
+  test_exp_n();
   test_dotblock();
   TEST_DONE();
 }
