@@ -198,6 +198,15 @@ static const uint8_t umapc_nibble_pos[16][4] = {
 static const int umapc_nibble_count[16] = {0, 1, 1, 2, 1, 2, 2, 3,
                                            1, 2, 2, 3, 2, 3, 3, 4};
 
+/* lanes of a (0-7) and b (8-15) picked by eight constant indices */
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+#define UMAPC_VEC_SHUFFLE(a, b, i0, i1, i2, i3, i4, i5, i6, i7)             \
+  __builtin_shufflevector(a, b, i0, i1, i2, i3, i4, i5, i6, i7)
+#else
+#define UMAPC_VEC_SHUFFLE(a, b, i0, i1, i2, i3, i4, i5, i6, i7)             \
+  __builtin_shuffle(a, b, (v8i){i0, i1, i2, i3, i4, i5, i6, i7})
+#endif
+
 /* the lanes of an all-ones/all-zeros v8i as a bit mask, lane 0 lowest */
 #define UMAPC_VEC_MASK(v)                                                   \
   ((int)(((*(v))[0] & 1) | ((*(v))[1] & 2) | ((*(v))[2] & 4) |              \

@@ -104,17 +104,25 @@ UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_below)(const v8u *h,
   *k = (v8i)(even | odd);
 }
 
-/* the x and y coordinates of rows idx of a row-major n x 2 matrix */
+/* the x and y coordinates of rows idx of a row-major n x 2 matrix: each
+ * row's pair in one 64-bit load, then the x's and the y's picked out of
+ * two vectors of pairs (rows 0, 1, 4, 5 and 2, 3, 6, 7, so that one
+ * in-lane shuffle each gives them in order) */
 UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_gather)(const float *xy,
                                                          const v8i *ip,
                                                          v8f *x, v8f *y) {
   const v8i idx = *ip;
-  const float *p0 = xy + 2 * (size_t)idx[0], *p1 = xy + 2 * (size_t)idx[1],
-              *p2 = xy + 2 * (size_t)idx[2], *p3 = xy + 2 * (size_t)idx[3],
-              *p4 = xy + 2 * (size_t)idx[4], *p5 = xy + 2 * (size_t)idx[5],
-              *p6 = xy + 2 * (size_t)idx[6], *p7 = xy + 2 * (size_t)idx[7];
-  *x = (v8f){p0[0], p1[0], p2[0], p3[0], p4[0], p5[0], p6[0], p7[0]};
-  *y = (v8f){p0[1], p1[1], p2[1], p3[1], p4[1], p5[1], p6[1], p7[1]};
+  uint64_t q[8];
+  v4u64 a, b;
+  v8f fa, fb;
+  int l;
+  for (l = 0; l < 8; l++) memcpy(q + l, xy + 2 * (size_t)idx[l], sizeof(q[0]));
+  a = (v4u64){q[0], q[1], q[4], q[5]};
+  b = (v4u64){q[2], q[3], q[6], q[7]};
+  fa = (v8f)a;
+  fb = (v8f)b;
+  *x = UMAPC_VEC_SHUFFLE(fa, fb, 0, 2, 8, 10, 4, 6, 12, 14);
+  *y = UMAPC_VEC_SHUFFLE(fa, fb, 1, 3, 9, 11, 5, 7, 13, 15);
 }
 
 /* clip each lane to [-4, 4], in place */
