@@ -159,10 +159,10 @@ umap_layout <- function(start, input, par, knn_used, dens, output_dens, seed,
   }
   if (verbose) say("optimising the layout: ", par$n_epochs, " epochs",
                    if (densmap) " (densMAP)")
-  # the earlier stages' R garbage (the initial layout's R_alloc'd scratch,
-  # temporaries of the R code) is not yet collected; the layout's buffers are
-  # allocated in C, out of R's sight, so collect it before they are (1M rows:
-  # peak 1,503 MB without, 1,488 MB with)
+  # the earlier stages' R garbage (temporaries of the R code) is not yet
+  # collected; the layout's buffers are allocated in C, out of R's sight, so
+  # collect it before they are (1M rows: peak 1,503 MB without, 1,488 MB
+  # with; the C glue's own scratch is malloc'd and already freed)
   if (input$n >= 1e5) invisible(gc(verbose = FALSE))
   emb <- optimize_layout(start$emb0, start$g, start$min_weight, par$a, par$b,
                          par$repulsion_strength, par$learning_rate,

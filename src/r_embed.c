@@ -1,4 +1,5 @@
 /* .Call glue: initial layouts and the SGD optimisation. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/densmap.h"
@@ -60,14 +61,69 @@ static SEXP to_r_matrix(const double *rm, int n, int dim) {
   return out;
 }
 
-static double *from_r_matrix(SEXP m) {
+static void rows_of_r_matrix(SEXP m, double *rm) {
   const int n = Rf_nrows(m), dim = Rf_ncols(m);
-  double *rm = (double *)R_alloc((size_t)n * dim, sizeof(double));
   const double *s = REAL(m);
   int i, c;
   for (c = 0; c < dim; c++)
     for (i = 0; i < n; i++) rm[(size_t)i * dim + c] = s[(size_t)c * n + i];
+}
+
+static double *from_r_matrix(SEXP m) {
+  double *rm = (double *)R_alloc((size_t)Rf_nrows(m) * Rf_ncols(m),
+                                 sizeof(double));
+  rows_of_r_matrix(m, rm);
   return rm;
+}
+
+/*
+ * The layouts of fits (n x dim doubles, 16 MB at a million rows) live in
+ * malloc'd buffers, freed before the .Call returns, rather than R_alloc'd:
+ * R_alloc memory stays as garbage until R's next collection, and the
+ * layout allocates its own, larger buffers next. rows_alloc(): n x dim
+ * doubles, or an R error (nothing to free yet); matrix_take(): the R matrix
+ * of a malloc'd buffer, which it frees, also if R's allocation fails.
+ */
+static double *rows_alloc(int n, int dim, const char *what) {
+  double *rm = (double *)malloc((size_t)n * dim * sizeof(double) + 1);
+  if (rm == NULL) umapc_r_stop(UMAPC_ERR_NOMEM, what);
+  return rm;
+}
+
+typedef struct {
+  double *rm;
+  int n, dim;
+} rows_ctx;
+
+static SEXP rows_to_r(void *d) {
+  const rows_ctx *c = (const rows_ctx *)d;
+  return to_r_matrix(c->rm, c->n, c->dim);
+}
+
+static void rows_free(void *d) {
+  rows_ctx *c = (rows_ctx *)d;
+  free(c->rm);
+  c->rm = NULL;
+}
+
+static SEXP matrix_take(double *rm, int n, int dim) {
+  rows_ctx c;
+  SEXP out;
+  c.rm = rm;
+  c.n = n;
+  c.dim = dim;
+  out = umapc_r_unwind_protect(rows_to_r, &c, rows_free, &c);
+  free(c.rm);
+  return out;
+}
+
+/* umapc_r_stop() after freeing rm, if the core failed or a jump is
+ * pending */
+static void stop_freeing(int status, const char *what, double *rm) {
+  if (status != UMAPC_OK || umapc_r_jump_pending()) {
+    free(rm);
+    umapc_r_stop(status, what);
+  }
 }
 
 /* init_spectral(graph, params) -> n x n_components matrix with attribute
@@ -85,11 +141,11 @@ SEXP umapc_call_init_spectral(SEXP s_graph, SEXP s_params) {
   SEXP res;
   umapc_r_params_close(&pl);
   g = csr_view(s_graph);
-  out = (double *)R_alloc((size_t)g.n * dim, sizeof(double));
+  out = rows_alloc(g.n, dim, "spectral initialisation");
   status = umapc_spectral_init(&g, min_weight, dim, seed, n_threads,
                                &umapc_r_interrupt, out, &fallback);
-  umapc_r_stop(status, "spectral initialisation");
-  res = PROTECT(to_r_matrix(out, g.n, dim));
+  stop_freeing(status, "spectral initialisation", out);
+  res = PROTECT(matrix_take(out, g.n, dim));
   Rf_setAttrib(res, Rf_install("fallback"), Rf_ScalarLogical(fallback));
   UNPROTECT(1);
   return res;
@@ -107,11 +163,11 @@ SEXP umapc_call_init_pca(SEXP X, SEXP s_params) {
   int status;
   umapc_r_params_close(&pl);
   if (TYPEOF(X) != REALSXP) umapc_r_internal("init_pca", "X must be double");
-  out = (double *)R_alloc((size_t)n * dim, sizeof(double));
+  out = rows_alloc(n, dim, "PCA initialisation");
   status = umapc_pca_init(REAL(X), n, d, dim, seed, n_threads,
                           &umapc_r_interrupt, out);
-  umapc_r_stop(status, "PCA initialisation");
-  return to_r_matrix(out, n, dim);
+  stop_freeing(status, "PCA initialisation", out);
+  return matrix_take(out, n, dim);
 }
 
 /* init_random(params) -> n x n_components, uniform in [-10, 10], as
@@ -167,13 +223,14 @@ static SEXP optimize(SEXP init, SEXP s_graph, SEXP s_params, SEXP s_rad,
       umapc_r_internal("optimize_densmap", "malformed densMAP arguments");
     dp.rad_orig = REAL(s_rad);
   }
-  emb = from_r_matrix(init);
+  emb = rows_alloc(n, dim, "layout optimisation");
+  rows_of_r_matrix(init, emb);
   umapc_rescale_init(emb, n, dim);
   status = umapc_layout_densmap(&g, min_weight, &par, densmap ? &dp : NULL,
                                 n_threads, &umapc_r_interrupt,
                                 umapc_r_progress(verbose), emb);
-  umapc_r_stop(status, "layout optimisation");
-  return to_r_matrix(emb, n, dim);
+  stop_freeing(status, "layout optimisation", emb);
+  return matrix_take(emb, n, dim);
 }
 
 /*
