@@ -19,9 +19,11 @@
 
 /*
  * Negative samples. Each due edge gets a 32-bit edge key from its vertex's
- * per-epoch key and its index among the vertex's edges; negative sample q of
- * the edge is hash32(edge key + q * odd constant) mapped to [0, n) by a
- * multiply-shift. The same arithmetic runs on eight lanes in layout_vec.h.
+ * per-epoch key and its index among the vertex's edges, the hash32 of
+ * negative_edge_prekey() (umapc_due_finish() writes the prekeys, its callers
+ * hash them); negative sample q of the edge is hash32(edge key + q * odd
+ * constant) mapped to [0, n) by a multiply-shift. The same arithmetic runs
+ * on eight lanes in layout_vec.h.
  */
 #define UMAPC_NEG_EDGE_MULT 0x9E3779B9u
 #define UMAPC_NEG_SAMPLE_MULT 0x632BE5ABu
@@ -29,10 +31,6 @@
 static inline uint32_t negative_edge_prekey(uint64_t vkey, int tl) {
   return ((uint32_t)vkey + (uint32_t)tl * UMAPC_NEG_EDGE_MULT) ^
          (uint32_t)(vkey >> 32);
-}
-
-static inline uint32_t negative_edge_key(uint64_t vkey, int tl) {
-  return umapc_hash32(negative_edge_prekey(vkey, tl));
 }
 
 static inline int negative_vertex(uint32_t edge_key, int q, uint32_t n) {

@@ -138,10 +138,10 @@ UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_clip)(v8f *gp) {
  * indices (base + their position), in order, to list (n entries; a store
  * never reaches past the entries tested so far); returns how many. pf,
  * pf2: arrays read later at the due entries' positions (or NULL), streamed
- * into the cache along the way. Eight at a time: the test as a vector, its lanes
- * to a bit mask, then each half of the mask packs its positions to the
- * front with one table lookup and one store (whether an entry is due is
- * unpredictable, so there is no branch on it).
+ * into the cache along the way. Eight at a time: the test as a vector, its
+ * lanes to a bit mask, then each half of the mask packs its positions to
+ * the front with one table lookup and one store (whether an entry is due
+ * is unpredictable, so there is no branch on it).
  */
 UMAPC_VEC_ATTR UMAPC_VEC_INLINE int UMAPC_VEC_NAME(_pack_due)(
     const float *r, int n, int base, int epoch, const int *pf,
