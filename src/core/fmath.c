@@ -29,6 +29,16 @@ static uint64_t to_bits(double d) {
 #define LN2_LO 1.90821492927058770002e-10 /* 0x3dea39ef35793c76 */
 #define INV_LN2 1.44269504088896338700e+00
 
+/* e^r by its Taylor series to r^13 in Horner's order, on a double or a
+ * vector of doubles (umapc_exp() and umapc_exp_n(): the same operations);
+ * c13: the first coefficient, 1 / 13!, of r's type */
+#define EXP_TAYLOR(r, c13)                                                  \
+  ((((((((((((((c13) * (r) + 1.0 / 479001600.0) * (r) +                    \
+              1.0 / 39916800.0) * (r) + 1.0 / 3628800.0) * (r) +            \
+            1.0 / 362880.0) * (r) + 1.0 / 40320.0) * (r) + 1.0 / 5040.0) *  \
+         (r) + 1.0 / 720.0) * (r) + 1.0 / 120.0) * (r) + 1.0 / 24.0) *      \
+      (r) + 1.0 / 6.0) * (r) + 0.5) * (r) + 1.0) * (r) + 1.0)
+
 /* 2^k for -1022 <= k <= 1023, exactly */
 static double pow2i(int k) {
   return from_bits((uint64_t)(k + 1023) << 52);
@@ -56,20 +66,7 @@ double umapc_exp(double x) {
   kd = (double)k;
   r = (x - kd * LN2_HI) - kd * LN2_LO;
   /* e^r by its Taylor series to r^13 (truncation < 5e-18 for |r| < 0.35) */
-  p = 1.0 / 6227020800.0;
-  p = p * r + 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
+  p = EXP_TAYLOR(r, 1.0 / 6227020800.0);
   return scale2(p, k);
 }
 
@@ -88,6 +85,8 @@ static inline __attribute__((always_inline)) void exp_n_body(const double *x,
                                                             double *y, int n) {
   int i = 0, l;
   for (; i + 4 <= n; i += 4) {
+    const v4d c13 = {1.0 / 6227020800.0, 1.0 / 6227020800.0,
+                     1.0 / 6227020800.0, 1.0 / 6227020800.0};
     v4d v, kd, r, p;
     v4l ok, bits;
     v4i32 k;
@@ -98,20 +97,7 @@ static inline __attribute__((always_inline)) void exp_n_body(const double *x,
     k = __builtin_convertvector(kd, v4i32);
     kd = __builtin_convertvector(k, v4d);
     r = (v - kd * LN2_HI) - kd * LN2_LO;
-    p = (v4d){0.0, 0.0, 0.0, 0.0} + 1.0 / 6227020800.0;
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
+    p = EXP_TAYLOR(r, c13);
     /* 2^k exactly (|k| <= 1022 here), as pow2i() */
     bits = (__builtin_convertvector(k, v4l) + 1023) << 52;
     p = p * (v4d)bits;

@@ -324,21 +324,7 @@ void umapc_take_moves(const schedule *s, int k, int phase, int epoch,
         list[m] = u + q;
         m += (int)(now * r) != (int)(before * r); /* due_at() */
       }
-      if (dim == 2) {
-        for (q = 0; q < m; q++) {
-          const int v = list[q];
-          float *yj = y + 2 * (size_t)s->in_off[v];
-          yj[0] += slots[2 * (size_t)(v - first)];
-          yj[1] += slots[2 * (size_t)(v - first) + 1];
-        }
-      } else {
-        for (q = 0; q < m; q++) {
-          const int v = list[q];
-          float *yj = y + (size_t)s->in_off[v] * dim;
-          int c;
-          for (c = 0; c < dim; c++) yj[c] += slots[(size_t)(v - first) * dim + c];
-        }
-      }
+      add_listed_moves(s, list, m, first, dim, slots, y);
     }
   }
 }

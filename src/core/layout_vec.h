@@ -222,23 +222,7 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_take)(const schedule *s, int k,
     const int e = u1 - u < 64 ? u1 - u : 64;
     const int m =
         UMAPC_VEC_NAME(_pack_due)(s->in_r + u, e, u, epoch, NULL, NULL, list);
-    int q;
-    if (dim == 2) {
-      for (q = 0; q < m; q++) {
-        const int v = list[q];
-        float *yj = y + 2 * (size_t)s->in_off[v];
-        yj[0] += slots[2 * (size_t)(v - first)];
-        yj[1] += slots[2 * (size_t)(v - first) + 1];
-      }
-    } else {
-      for (q = 0; q < m; q++) {
-        const int v = list[q];
-        float *yj = y + (size_t)s->in_off[v] * dim;
-        int c;
-        for (c = 0; c < dim; c++)
-          yj[c] += slots[(size_t)(v - first) * dim + c];
-      }
-    }
+    add_listed_moves(s, list, m, first, dim, slots, y);
   }
 }
 
