@@ -279,5 +279,12 @@ void umapc_collect_due(const schedule *s, int i0, int i1, int epoch,
 void umapc_take_moves(const schedule *s, int k, int phase, int epoch,
                       int dim, const float *slots, const float *nxt,
                       float *cur);
+/* umapc_take_moves() with the due moves of each block of 256 listed by
+ * pack(r, n, base, epoch, list): the indices base + i of the due ones among
+ * the n relative weights r, in order; returns how many */
+typedef int (*umapc_due_pack)(const float *, int, int, int, int *);
+void umapc_take_moves_by(const schedule *s, int k, int phase, int epoch,
+                         int dim, const float *slots, const float *nxt,
+                         float *cur, umapc_due_pack pack);
 
 #endif

@@ -294,9 +294,9 @@ void umapc_collect_due(const schedule *s, int i0, int i1, int epoch,
  * it, in umapc_schedule_link()'s order (one contiguous run of the lists per
  * phase and chunk).
  */
-void umapc_take_moves(const schedule *s, int k, int phase, int epoch,
-                      int dim, const float *slots, const float *nxt,
-                      float *cur) {
+void umapc_take_moves_by(const schedule *s, int k, int phase, int epoch,
+                         int dim, const float *slots, const float *nxt,
+                         float *cur, umapc_due_pack pack) {
   const int j0 = k * s->chunk;
   const int j1 = j0 + s->chunk < s->n ? j0 + s->chunk : s->n;
   const size_t cell = (size_t)phase * s->n_chunks + k;
@@ -304,28 +304,38 @@ void umapc_take_moves(const schedule *s, int k, int phase, int epoch,
   /* the phase's moves are in the slots from its first one (out[]) */
   const int first = s->in_pe[(size_t)phase * s->n_chunks];
   float *y = cur + (size_t)j0 * dim;
-  int u;
+  int list[256], u;
   if ((k & (s->n_phases - 1)) == phase)
     memcpy(y, nxt + (size_t)j0 * dim, (size_t)(j1 - j0) * dim * sizeof(float));
   if (epoch == 0) return; /* nothing is due at epoch 0 */
-  {
-    /* about a third of the moves are due in an epoch (the mean relative
-     * weight), which no branch predictor can guess: the due ones of each
-     * block of 64 are listed first without a branch, then added one by
-     * one, in order (a quarter of the layout's time went to mispredicted
-     * branches when every move was tested as it was added) */
-    const float now = (float)epoch, before = (float)(epoch - 1);
-    int list[64];
-    for (u = u0; u < u1; u += 64) {
-      const int e = u1 - u < 64 ? u1 - u : 64;
-      int q, m = 0;
-      for (q = 0; q < e; q++) {
-        const float r = s->in_r[u + q];
-        list[m] = u + q;
-        m += (int)(now * r) != (int)(before * r); /* due_at() */
-      }
-      add_listed_moves(s, list, m, first, dim, slots, y);
-    }
+  /* about a third of the moves are due in an epoch (the mean relative
+   * weight), which no branch predictor can guess: the due ones of each
+   * block of 256 are listed first without a branch, then added one by one,
+   * in order (a quarter of the layout's time went to mispredicted branches
+   * when every move was tested as it was added) */
+  for (u = u0; u < u1; u += 256) {
+    const int e = u1 - u < 256 ? u1 - u : 256;
+    add_listed_moves(s, list, pack(s->in_r + u, e, u, epoch, list), first,
+                     dim, slots, y);
   }
+}
+
+/* The due ones among n entries of relative weights r at this epoch: their
+ * indices, base + their position, in order, to list; returns how many (the
+ * scalar version of layout_vec.h's _pack_due()). */
+static int pack_due(const float *r, int n, int base, int epoch, int *list) {
+  const float now = (float)epoch, before = (float)(epoch - 1);
+  int q, m = 0;
+  for (q = 0; q < n; q++) {
+    list[m] = base + q;
+    m += (int)(now * r[q]) != (int)(before * r[q]); /* due_at() */
+  }
+  return m;
+}
+
+void umapc_take_moves(const schedule *s, int k, int phase, int epoch,
+                      int dim, const float *slots, const float *nxt,
+                      float *cur) {
+  umapc_take_moves_by(s, k, phase, epoch, dim, slots, nxt, cur, pack_due);
 }
 

@@ -199,31 +199,22 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_collect)(
   for (; u < m; u++) d->ekey[u] = umapc_hash32(d->ekey[u]);
 }
 
-/*
- * umapc_take_moves() of layout_schedule.c, with the due moves of each block
- * of 64 found by _pack_due(); they are added in the same order, so the
- * bits are the same.
- */
+/* _pack_due() for umapc_take_moves_by(): the moves of one block */
+UMAPC_VEC_ATTR static int UMAPC_VEC_NAME(_pack_moves)(const float *r, int n,
+                                                      int base, int epoch,
+                                                      int *list) {
+  return UMAPC_VEC_NAME(_pack_due)(r, n, base, epoch, NULL, NULL, list);
+}
+
+/* umapc_take_moves() of layout_schedule.c, with the due moves of each block
+ * of 256 found eight at a time by _pack_due(); they are added in the same
+ * order, so the bits are the same. */
 UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_take)(const schedule *s, int k,
                                                  int phase, int epoch, int dim,
                                                  const float *slots,
                                                  const float *nxt, float *cur) {
-  const int j0 = k * s->chunk;
-  const int j1 = j0 + s->chunk < s->n ? j0 + s->chunk : s->n;
-  const size_t cell = (size_t)phase * s->n_chunks + k;
-  const int u0 = s->in_pe[cell], u1 = s->in_pe[cell + 1];
-  const int first = s->in_pe[(size_t)phase * s->n_chunks];
-  float *y = cur + (size_t)j0 * dim;
-  int list[64], u;
-  if ((k & (s->n_phases - 1)) == phase)
-    memcpy(y, nxt + (size_t)j0 * dim, (size_t)(j1 - j0) * dim * sizeof(float));
-  if (epoch == 0) return;
-  for (u = u0; u < u1; u += 64) {
-    const int e = u1 - u < 64 ? u1 - u : 64;
-    const int m =
-        UMAPC_VEC_NAME(_pack_due)(s->in_r + u, e, u, epoch, NULL, NULL, list);
-    add_listed_moves(s, list, m, first, dim, slots, y);
-  }
+  umapc_take_moves_by(s, k, phase, epoch, dim, slots, nxt, cur,
+                      UMAPC_VEC_NAME(_pack_moves));
 }
 
 /*
