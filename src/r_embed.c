@@ -82,7 +82,7 @@ static double *from_r_matrix(SEXP m) {
  * R_alloc memory stays as garbage until R's next collection, and the
  * layout allocates its own, larger buffers next. rows_alloc(): n x dim
  * doubles, or an R error (nothing to free yet); matrix_take(): the R matrix
- * of a malloc'd buffer, which it frees, also if R's allocation fails.
+ * of such a buffer, which it frees (umapc_r_take()).
  */
 static double *rows_alloc(int n, int dim, const char *what) {
   double *rm = (double *)malloc((size_t)n * dim * sizeof(double) + 1);
@@ -106,24 +106,8 @@ static void rows_free(void *d) {
   c->rm = NULL;
 }
 
-static SEXP matrix_take(double *rm, int n, int dim) {
-  rows_ctx c;
-  SEXP out;
-  c.rm = rm;
-  c.n = n;
-  c.dim = dim;
-  out = umapc_r_unwind_protect(rows_to_r, &c, rows_free, &c);
-  free(c.rm);
-  return out;
-}
-
-/* umapc_r_stop() after freeing rm, if the core failed or a jump is
- * pending */
-static void stop_freeing(int status, const char *what, double *rm) {
-  if (status != UMAPC_OK || umapc_r_jump_pending()) {
-    free(rm);
-    umapc_r_stop(status, what);
-  }
+static SEXP matrix_take(rows_ctx *c) {
+  return umapc_r_take(rows_to_r, rows_free, c);
 }
 
 /* init_spectral(graph, params) -> n x n_components matrix with attribute
@@ -136,16 +120,18 @@ SEXP umapc_call_init_spectral(SEXP s_graph, SEXP s_params) {
   const uint64_t seed = umapc_r_param_seed(&pl, "seed");
   const int n_threads = umapc_r_param_int(&pl, "n_threads");
   umapc_csr g;
-  double *out;
+  rows_ctx out;
   int fallback = 0, status;
   SEXP res;
   umapc_r_params_close(&pl);
   g = csr_view(s_graph);
-  out = rows_alloc(g.n, dim, "spectral initialisation");
+  out.rm = rows_alloc(g.n, dim, "spectral initialisation");
+  out.n = g.n;
+  out.dim = dim;
   status = umapc_spectral_init(&g, min_weight, dim, seed, n_threads,
-                               &umapc_r_interrupt, out, &fallback);
-  stop_freeing(status, "spectral initialisation", out);
-  res = PROTECT(matrix_take(out, g.n, dim));
+                               &umapc_r_interrupt, out.rm, &fallback);
+  umapc_r_stop_releasing(status, "spectral initialisation", rows_free, &out);
+  res = PROTECT(matrix_take(&out));
   Rf_setAttrib(res, Rf_install("fallback"), Rf_ScalarLogical(fallback));
   UNPROTECT(1);
   return res;
@@ -159,15 +145,17 @@ SEXP umapc_call_init_pca(SEXP X, SEXP s_params) {
   const uint64_t seed = umapc_r_param_seed(&pl, "seed");
   const int n_threads = umapc_r_param_int(&pl, "n_threads");
   const int n = Rf_nrows(X), d = Rf_ncols(X);
-  double *out;
+  rows_ctx out;
   int status;
   umapc_r_params_close(&pl);
   if (TYPEOF(X) != REALSXP) umapc_r_internal("init_pca", "X must be double");
-  out = rows_alloc(n, dim, "PCA initialisation");
+  out.rm = rows_alloc(n, dim, "PCA initialisation");
+  out.n = n;
+  out.dim = dim;
   status = umapc_pca_init(REAL(X), n, d, dim, seed, n_threads,
-                          &umapc_r_interrupt, out);
-  stop_freeing(status, "PCA initialisation", out);
-  return matrix_take(out, n, dim);
+                          &umapc_r_interrupt, out.rm);
+  umapc_r_stop_releasing(status, "PCA initialisation", rows_free, &out);
+  return matrix_take(&out);
 }
 
 /* init_random(params) -> n x n_components, uniform in [-10, 10], as
@@ -206,7 +194,7 @@ static SEXP optimize(SEXP init, SEXP s_graph, SEXP s_params, SEXP s_rad,
   const int verbose = umapc_r_param_int(&pl, "verbose");
   umapc_densmap_params dp;
   umapc_csr g;
-  double *emb;
+  rows_ctx emb;
   int status;
   memset(&dp, 0, sizeof(dp));
   if (densmap) {
@@ -223,14 +211,16 @@ static SEXP optimize(SEXP init, SEXP s_graph, SEXP s_params, SEXP s_rad,
       umapc_r_internal("optimize_densmap", "malformed densMAP arguments");
     dp.rad_orig = REAL(s_rad);
   }
-  emb = rows_alloc(n, dim, "layout optimisation");
-  rows_of_r_matrix(init, emb);
-  umapc_rescale_init(emb, n, dim);
+  emb.rm = rows_alloc(n, dim, "layout optimisation");
+  emb.n = n;
+  emb.dim = dim;
+  rows_of_r_matrix(init, emb.rm);
+  umapc_rescale_init(emb.rm, n, dim);
   status = umapc_layout_densmap(&g, min_weight, &par, densmap ? &dp : NULL,
                                 n_threads, &umapc_r_interrupt,
-                                umapc_r_progress(verbose), emb);
-  stop_freeing(status, "layout optimisation", emb);
-  return matrix_take(emb, n, dim);
+                                umapc_r_progress(verbose), emb.rm);
+  umapc_r_stop_releasing(status, "layout optimisation", rows_free, &emb);
+  return matrix_take(&emb);
 }
 
 /*

@@ -54,7 +54,6 @@ SEXP umapc_call_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_params) {
   int *idx, status;
   double *dist, *rho = NULL, *sigma = NULL;
   graph_result res;
-  SEXP out;
 
   gp.set_op_mix_ratio = umapc_r_param_double(&pl, "set_op_mix_ratio");
   gp.local_connectivity = umapc_r_param_double(&pl, "local_connectivity");
@@ -77,12 +76,9 @@ SEXP umapc_call_fuzzy_graph(SEXP s_idx, SEXP s_dist, SEXP s_params) {
   res.rho = rho;
   res.sigma = sigma;
   res.smoothing = smoothing != 0;
-  /* copying into R vectors may longjmp (out of memory): free the graph
-   * first */
-  out = umapc_r_unwind_protect(graph_result_list, &res, graph_result_free,
-                               &res);
-  umapc_csr_free(&res.g);
-  return out;
+  /* copying into R vectors may longjmp (out of memory): umapc_r_take()
+   * frees the graph then too */
+  return umapc_r_take(graph_result_list, graph_result_free, &res);
 }
 
 /* find_ab(params): c(a, b) for params list(spread, min_dist). */

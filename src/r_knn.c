@@ -81,9 +81,7 @@ static void knn_rows_free(void *data) {
  * allocation failure in R included): not left to R's garbage collector
  * (180 MB at a million rows and k = 15) */
 static SEXP knn_result_take(knn_rows *r) {
-  SEXP out = umapc_r_unwind_protect(knn_rows_list, r, knn_rows_free, r);
-  knn_rows_free(r);
-  return out;
+  return umapc_r_take(knn_rows_list, knn_rows_free, r);
 }
 
 /*
@@ -154,8 +152,8 @@ SEXP umapc_call_knn(SEXP X, SEXP query, SEXP s_params) {
   }
   umapc_data_free(&ref);
   if (query != R_NilValue) umapc_data_free(&qd);
-  if (status != UMAPC_OK || umapc_r_jump_pending()) knn_rows_free(&res);
-  umapc_r_stop(status, "nearest neighbour search");
+  umapc_r_stop_releasing(status, "nearest neighbour search", knn_rows_free,
+                         &res);
   return knn_result_take(&res);
 }
 

@@ -329,12 +329,14 @@ static void unwind_clean(void *ctx, Rboolean jump) {
   if (jump) u->cleanup(u->cdata);
 }
 
-SEXP umapc_r_unwind_protect(SEXP (*fn)(void *), void *data,
-                            void (*cleanup)(void *), void *cdata) {
+SEXP umapc_r_take(SEXP (*to_r)(void *), void (*release)(void *), void *data) {
   unwind_ctx u;
-  u.cleanup = cleanup;
-  u.cdata = cdata;
-  return R_UnwindProtect(fn, data, unwind_clean, &u, NULL);
+  SEXP out;
+  u.cleanup = release;
+  u.cdata = data;
+  out = R_UnwindProtect(to_r, data, unwind_clean, &u, NULL);
+  release(data); /* no R allocation: out needs no protection */
+  return out;
 }
 
 /* Whether the package was built with OpenMP, and how many processors. */
@@ -438,9 +440,7 @@ static SEXP csr_move_fn(void *g) { return umapc_r_csr_move((umapc_csr *)g); }
 static void csr_free_fn(void *g) { umapc_csr_free((umapc_csr *)g); }
 
 SEXP umapc_r_csr_take(umapc_csr *g) {
-  SEXP out = umapc_r_unwind_protect(csr_move_fn, g, csr_free_fn, g);
-  umapc_csr_free(g); /* nothing left: umapc_r_csr_move() freed it all */
-  return out;
+  return umapc_r_take(csr_move_fn, csr_free_fn, g);
 }
 
 /*

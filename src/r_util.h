@@ -60,10 +60,20 @@ void umapc_r_stop_at(int status, const char *what, const char *file,
 void umapc_r_internal_at(const char *file, int line, const char *routine,
                          const char *fmt, ...) UMAPC_R_NORETURN;
 
-/* Run fn(data); if it raises an R error (e.g. allocation failure),
- * cleanup(cdata) runs before the error continues. */
-SEXP umapc_r_unwind_protect(SEXP (*fn)(void *), void *data,
-                            void (*cleanup)(void *), void *cdata);
+/* The R value to_r(data) makes of C data the glue malloc'd, the data
+ * released by release(data) whatever happens: after to_r() returns, and
+ * before an R error raised in it (an allocation failure) continues.
+ * release() must leave the data releasable again (freed pointers NULL). */
+SEXP umapc_r_take(SEXP (*to_r)(void *), void (*release)(void *), void *data);
+
+/* umapc_r_stop(), releasing the glue's malloc'd data first when the core
+ * failed or a progress handler's jump is pending (both leave the .Call) */
+#define umapc_r_stop_releasing(status, what, release, data)              \
+  do {                                                                    \
+    const int umapc_st_ = (status);                                       \
+    if (umapc_st_ != UMAPC_OK || umapc_r_jump_pending()) (release)(data); \
+    umapc_r_stop(umapc_st_, what);                                        \
+  } while (0)
 
 /* A key per row of a column-major double matrix, from the row's values
  * alone (R_alloc'd): the same row gets the same random numbers wherever it
@@ -84,7 +94,7 @@ int umapc_r_knn_rows_take(SEXP s_idx, SEXP s_dist, int **idx, double **dist);
 /* A core graph as the list(p, i, x) of a dgCMatrix's slots (CSR of a
  * symmetric graph == CSC), moved: each C array is freed as soon as it is
  * copied, so the graph is never held twice. umapc_r_csr_move() must run
- * under umapc_r_unwind_protect() with a cleanup that frees g (it leaves
+ * under umapc_r_take() with a release that frees g (it leaves
  * freed arrays NULL); umapc_r_csr_take() does that. */
 SEXP umapc_r_csr_move(umapc_csr *g);
 SEXP umapc_r_csr_take(umapc_csr *g);
