@@ -88,7 +88,8 @@ int umapc_smooth_knn(const double *dist, int n, int k, double local_connectivity
       double psum = 0.0, e[64];
       int t0;
       /* psum = sum over t >= 1 of (x > 0 ? exp(-x / mid) : 1), x = d[t] - r,
-       * added in order; the exponentials 64 at a time (umapc_exp_n()) */
+       * added in order; the exponentials 64 at a time (umapc_exp_n()), of
+       * 0 where x <= 0 (exp(0) is exactly 1) */
       for (t0 = 1; t0 < k; t0 += 64) {
         const int m = k - t0 < 64 ? k - t0 : 64;
         for (t = 0; t < m; t++) {
@@ -97,7 +98,7 @@ int umapc_smooth_knn(const double *dist, int n, int k, double local_connectivity
         }
         for (; t % 4 != 0; t++) e[t] = 0.0; /* whole vectors (e has 64) */
         umapc_exp_n(e, e, t);
-        for (t = 0; t < m; t++) psum += d[t0 + t] - r > 0.0 ? e[t] : 1.0;
+        for (t = 0; t < m; t++) psum += e[t];
       }
       if (fabs(psum - target) < SMOOTH_K_TOLERANCE) break;
       if (psum > target) {
