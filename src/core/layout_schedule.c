@@ -32,6 +32,7 @@ int umapc_schedule_build(const umapc_csr *g, const int *perm,
                          double neg_rate, schedule *s) {
   const int n = g->n;
   int i, c = 0, max_deg = 0, *inv = NULL, *rj = NULL;
+  int status = UMAPC_ERR_NOMEM;
   double gmax = 0.0, *rw = NULL;
   memset(s, 0, sizeof(*s));
   s->n = n;
@@ -93,16 +94,13 @@ int umapc_schedule_build(const umapc_csr *g, const int *perm,
   }
   s->p[n] = c;
   s->wmax = gmax;
-  free(inv);
-  free(rj);
-  free(rw);
-  return UMAPC_OK;
+  status = UMAPC_OK;
 nomem:
   free(inv);
   free(rj);
   free(rw);
-  umapc_schedule_free(s);
-  return UMAPC_ERR_NOMEM;
+  if (status != UMAPC_OK) umapc_schedule_free(s);
+  return status;
 }
 
 /* The reverse (j, i) of edge t = (i, j), or -1 if it was not kept, for
