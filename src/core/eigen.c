@@ -306,13 +306,14 @@ int umapc_eigsh_largest(int n, int nev, umapc_matvec_fn matvec, void *ctx,
   umapc_eigen_opts o;
   workspace ws;
   int avail, m, nd, maxr, status = UMAPC_OK, k = 0, mm = 0, restarts = 0;
-  int nconv = 0, exhausted = 0, i, j;
+  int nconv = 0, exhausted = 0, i, j, team;
   long nmv = 0;
-  double tol, anorm = 0.0, betam = 0.0, maxres = 0.0;
+  double tol, matvec_cost, anorm = 0.0, betam = 0.0, maxres = 0.0;
   double *B = NULL, *V, *T = NULL, *Tc = NULL, *Y = NULL, *theta = NULL;
   double *h1 = NULL, *h2 = NULL, *hsum = NULL;
   uint64_t rtick = 0;
   size_t nn, ncols;
+  umapc_pace own, *pace; /* the team's size, step by step */
 
   if (info != NULL) memset(info, 0, sizeof(*info));
   if (opts != NULL) o = *opts;
@@ -327,12 +328,18 @@ int umapc_eigsh_largest(int n, int nev, umapc_matvec_fn matvec, void *ctx,
   if (m < nev + 1) m = nev + 1;
   if (m > avail) m = avail;
   tol = o.tol > 0.0 ? o.tol : 1e-6;
+  matvec_cost = o.matvec_cost > 0.0 ? o.matvec_cost : 1.0;
   maxr = o.max_restarts > 0 ? o.max_restarts : 1000;
   nn = (size_t)n;
   ncols = (size_t)nd + (size_t)m + 1;
 
   ws.n = nn;
-  ws.nt = umapc_clamp_threads(o.n_threads);
+  ws.nt = team = umapc_clamp_threads(o.n_threads);
+  pace = o.pace;
+  if (pace == NULL) {
+    pace = &own;
+    umapc_pace_init(pace, ws.nt);
+  }
   ws.n_chunks = (nn + UMAPC_SUM_CHUNK - 1) / UMAPC_SUM_CHUNK;
   ws.partial = (double *)malloc(ws.n_chunks * (ncols + 1) * sizeof(double));
   ws.rowbuf = (double *)malloc((size_t)ws.nt * ROW_BLOCK * (size_t)(m + 1) *
@@ -379,7 +386,12 @@ int umapc_eigsh_largest(int n, int nev, umapc_matvec_fn matvec, void *ctx,
     for (j = k; j < m; j++) {
       double *vj = V + (size_t)j * nn, *w = V + (size_t)(j + 1) * nn;
       double alpha, beta, wn0;
-      matvec(ctx, vj, w);
+      /* a step's work in multiply-adds: the matvec, then two sweeps over
+       * the basis so far (orthogonalise) */
+      const double work = (double)n * (matvec_cost + 2.0 * (nd + j + 2));
+      ws.nt = umapc_pace_begin(pace, NULL);
+      if (ws.nt > team) ws.nt = team;
+      matvec(ctx, ws.nt, vj, w);
       nmv++;
       if (umapc_interrupted(intr)) {
         status = UMAPC_ERR_INTERRUPTED;
@@ -407,6 +419,7 @@ int umapc_eigsh_largest(int n, int nev, umapc_matvec_fn matvec, void *ctx,
       } else {
         scale_vec(&ws, w, 1.0 / beta);
       }
+      umapc_pace_end(pace, work);
       if (j + 1 < m) {
         T[(size_t)j * m + j + 1] = T[(size_t)(j + 1) * m + j] = beta;
       } else {
@@ -418,6 +431,9 @@ int umapc_eigsh_largest(int n, int nev, umapc_matvec_fn matvec, void *ctx,
       exhausted = 1;
       betam = 0.0;
     }
+
+    ws.nt = umapc_pace_best(pace); /* for the work between steps */
+    if (ws.nt > team) ws.nt = team;
 
     /* Rayleigh-Ritz on T */
     for (i = 0; i < mm; i++)

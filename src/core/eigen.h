@@ -14,22 +14,34 @@
 #define UMAPC_EIGEN_H
 
 #include "core.h"
+#include "team.h"
 
 /* y = A x for the symmetric n x n operator A; x and y never alias. Called
  * from the thread that entered the solver; it may open its own parallel
- * regions. */
-typedef void (*umapc_matvec_fn)(void *ctx, const double *x, double *y);
+ * regions, of n_threads threads at most (the solver chooses how many by
+ * measurement: see umapc_pace in team.h). */
+typedef void (*umapc_matvec_fn)(void *ctx, int n_threads, const double *x,
+                                double *y);
 
 typedef struct {
   int ncv;          /* Krylov dimension; <= 0: max(2 * nev + 1, 20) */
   double tol;       /* Ritz residual tolerance, relative to the largest
                        |Ritz value|; <= 0: 1e-6 */
   int max_restarts; /* <= 0: 1000 */
-  int n_threads;    /* OpenMP threads for vector work */
+  int n_threads;    /* OpenMP threads for vector work and the matvec, at
+                       most */
+  double matvec_cost; /* the matvec's work in passes over an n-vector (a
+                         pass: one multiply-add per entry), for weighing
+                         the steps when the team's size is chosen; <= 0:
+                         1 */
   uint64_t key;     /* counter-RNG key for the start and fresh vectors */
   uint64_t ctr;     /* counter base: random vector t uses counters
                        (row, ctr + t) */
   const double *v0; /* optional start vector (length n), else random */
+  umapc_pace *pace; /* how many of n_threads to use, measured step by step
+                       (team.h); callers that solve several problems in a
+                       row pass one, so that what was learnt carries over;
+                       NULL: the solver's own */
   int ndefl;        /* number of vectors to deflate (may be 0) */
   const double *defl; /* n x ndefl column-major, orthonormal columns: the
                          search is restricted to their orthogonal

@@ -9,7 +9,11 @@
  * Scratch: memory a thread needs for itself inside a parallel region is
  * allocated before the region, one block per thread (umapc_scratch_alloc),
  * and each thread takes its own block by its thread number
- * (umapc_scratch_get); nothing is allocated inside a parallel region.
+ * (umapc_scratch_get); nothing is allocated inside a parallel region,
+ * with one exception: the spectral initialisation runs whole eigensolver
+ * calls side by side (one small component per thread), and each call
+ * allocates its own workspace; a failure there is an ordinary
+ * UMAPC_ERR_NOMEM for its component.
  */
 #ifndef UMAPC_PARALLEL_H
 #define UMAPC_PARALLEL_H
@@ -34,6 +38,10 @@
 #define UMAPC_PAR_BLOCK_ROWS_MIN 256
 /* vector operations of the eigensolver and the initial layouts: rows */
 #define UMAPC_PAR_VEC_MIN 4096
+/* the spectral initialisation: connected components of at least this many
+ * rows are embedded one at a time on the team, smaller ones side by side,
+ * one per thread: rows */
+#define UMAPC_PAR_COMPONENT_ROWS 65536
 /* searches with O(n) or more work per query row (k-NN from distances,
  * queries of new rows): rows */
 #define UMAPC_PAR_SEARCH_MIN 64

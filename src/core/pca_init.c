@@ -81,14 +81,14 @@ static void xct_times(const cov_op *op, const double *u, double *y) {
  * u = Xc v row by row in column order, then the chunk's partial sums of
  * Xc^T u row by row; the chunk sums are added in chunk order. */
 #define PCA_SUB 64
-static void cov_matvec(void *ctx, const double *v, double *y) {
+static void cov_matvec(void *ctx, int nt, const double *v, double *y) {
   const cov_op *op = (const cov_op *)ctx;
   const size_t n = (size_t)op->n, nc = op->n_chunks;
   const int d = op->d;
   long c;
   int j;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(op->nt) schedule(static) if ((size_t)d * n >= UMAPC_PAR_VEC_MIN && op->nt > 1)
+#pragma omp parallel for num_threads(nt) schedule(static) if ((size_t)d * n >= UMAPC_PAR_VEC_MIN && nt > 1)
 #endif
   for (c = 0; c < (long)nc; c++) {
     const size_t lo = (size_t)c * UMAPC_SUM_CHUNK;
@@ -173,6 +173,7 @@ int umapc_pca_init(const double *X, int n, int d, int dim, uint64_t seed,
     umapc_eigen_info info;
     umapc_eigen_opts_default(&eo);
     eo.n_threads = nt;
+    eo.matvec_cost = 2.0 * (double)n; /* X^T (X v): 2 n d multiply-adds */
     eo.key = key;
     eo.ctr = UMAPC_INIT_CTR_EIGEN;
     eo.tol = 1e-6;

@@ -27,6 +27,10 @@
 #include "parallel.h"
 #include "rng.h"
 #include "spectral.h"
+#include "team.h"
+
+/* rows of small components per batch (interrupts polled in between) */
+#define SPEC_BATCH_ROWS 262144
 
 /* ---------------------------------------------------------------------- */
 /* the normalised operator                                                 */
@@ -37,16 +41,15 @@ typedef struct {
   const int *j;    /* local column indices */
   const double *w; /* normalised weights w_ij / sqrt(d_i d_j) */
   int nc;          /* rows in this component */
-  int nt;
 } norm_op;
 
-static void norm_matvec(void *ctx, const double *x, double *y) {
+static void norm_matvec(void *ctx, int nt, const double *x, double *y) {
   const norm_op *op = (const norm_op *)ctx;
   const int *p = op->p, *jj = op->j;
   const double *w = op->w;
   long r;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(op->nt) schedule(static, 512) if (op->nc >= UMAPC_PAR_VEC_MIN && op->nt > 1)
+#pragma omp parallel for num_threads(nt) schedule(static, 512) if (op->nc >= UMAPC_PAR_VEC_MIN && nt > 1)
 #endif
   for (r = 0; r < op->nc; r++) {
     double s = 0.0;
@@ -74,9 +77,15 @@ typedef struct {
   int *P2, *J2;        /* the normalised operator, rows in perm order */
   double *deg, *W2;
   double *centres, *radius; /* where each component goes */
-  double *evecs, *evals, *defl, *tmp;
   comp_t *comps; /* components, biggest first */
 } spec_work;
+
+/* One component's scratch (a thread's own, when components are embedded
+ * side by side): its eigenvectors, deflation vector, eigenvalues and
+ * layout, for components of up to `rows` rows. */
+typedef struct {
+  double *evecs, *evals, *defl, *tmp;
+} comp_scratch;
 
 static void work_free(spec_work *w) {
   free(w->parent);
@@ -89,13 +98,42 @@ static void work_free(spec_work *w) {
   free(w->rank);
   free(w->deg);
   free(w->W2);
-  free(w->evecs);
-  free(w->evals);
-  free(w->defl);
   free(w->centres);
   free(w->radius);
-  free(w->tmp);
   free(w->comps);
+}
+
+static void scratch_free(comp_scratch *cs, int m) {
+  int t;
+  if (cs == NULL) return;
+  for (t = 0; t < m; t++) {
+    free(cs[t].evecs);
+    free(cs[t].evals);
+    free(cs[t].defl);
+    free(cs[t].tmp);
+  }
+  free(cs);
+}
+
+/* m scratches for components of up to `rows` rows (NULL when memory is
+ * short) */
+static comp_scratch *scratch_alloc(int m, int rows, int dim) {
+  comp_scratch *cs = (comp_scratch *)calloc((size_t)m, sizeof(comp_scratch));
+  const size_t r = rows > 0 ? (size_t)rows : 1;
+  int t;
+  if (cs == NULL) return NULL;
+  for (t = 0; t < m; t++) {
+    cs[t].evecs = (double *)malloc(r * (size_t)dim * sizeof(double));
+    cs[t].evals = (double *)malloc((size_t)dim * sizeof(double));
+    cs[t].defl = (double *)malloc(r * sizeof(double));
+    cs[t].tmp = (double *)malloc(r * (size_t)dim * sizeof(double));
+    if (cs[t].evecs == NULL || cs[t].evals == NULL || cs[t].defl == NULL ||
+        cs[t].tmp == NULL) {
+      scratch_free(cs, m);
+      return NULL;
+    }
+  }
+  return cs;
 }
 
 static int keep_edge(double w, double min_weight) {
@@ -252,11 +290,12 @@ static void place_components(spec_work *w) {
   }
 }
 
-/* Component c's layout in w->tmp (row-major nc x dim): its dim leading
+/* Component c's layout in cs->tmp (row-major nc x dim): its dim leading
  * non-trivial eigenvectors, or uniform in a cube when it is too small.
  * *failed is set when the eigensolver cannot give them. */
-static int embed_component(spec_work *w, int c, uint64_t key, int nt,
-                           const umapc_interrupt *intr, int *failed) {
+static int embed_component(const spec_work *w, int c, uint64_t key, int nt,
+                           umapc_pace *pace, const umapc_interrupt *intr,
+                           comp_scratch *cs, int *failed) {
   const int nc = w->comps[c].size, s0 = w->start[c], dim = w->dim;
   int q, d, status;
   if (nc >= dim + 2 && w->P2[s0 + nc] > w->P2[s0]) {
@@ -268,27 +307,29 @@ static int embed_component(spec_work *w, int c, uint64_t key, int nt,
     op.j = w->J2;
     op.w = w->W2;
     op.nc = nc;
-    op.nt = nt;
     /* the trivial eigenvector D^1/2 1, normalised */
-    for (q = 0; q < nc; q++) w->defl[q] = sqrt(w->deg[w->perm[s0 + q]]);
-    dn = sqrt(umapc_det_dot(w->defl, w->defl, (size_t)nc, nt));
+    for (q = 0; q < nc; q++) cs->defl[q] = sqrt(w->deg[w->perm[s0 + q]]);
+    dn = sqrt(umapc_det_dot(cs->defl, cs->defl, (size_t)nc, nt));
     if (!(dn > 0.0) || !isfinite(dn)) {
       *failed = 1;
       return UMAPC_OK;
     }
-    for (q = 0; q < nc; q++) w->defl[q] /= dn;
+    for (q = 0; q < nc; q++) cs->defl[q] /= dn;
     umapc_eigen_opts_default(&eo);
     eo.n_threads = nt;
+    eo.pace = pace;
+    /* a gathered multiply-add per edge, about two streamed ones */
+    eo.matvec_cost = 2.0 * (double)(op.p[nc] - op.p[0]) / (double)nc;
     eo.key = key;
     eo.ctr = UMAPC_INIT_CTR_EIGEN + ((uint64_t)c << 20);
     eo.ndefl = 1;
-    eo.defl = w->defl;
+    eo.defl = cs->defl;
     eo.tol = 1e-6;
     /* a work cap: a Ritz vector that is not converged to 1e-6 is still a
      * smooth low-frequency vector, all an initial layout needs */
     eo.max_restarts = 50;
     status = umapc_eigsh_largest(nc, dim, norm_matvec, &op, &eo, intr,
-                                 w->evals, w->evecs, &info);
+                                 cs->evals, cs->evecs, &info);
     if (status == UMAPC_ERR_NUMERIC || status == UMAPC_ERR_INVALID) {
       *failed = 1;
       return UMAPC_OK;
@@ -296,12 +337,12 @@ static int embed_component(spec_work *w, int c, uint64_t key, int nt,
     if (status != UMAPC_OK) return status;
     for (q = 0; q < nc; q++)
       for (d = 0; d < dim; d++)
-        w->tmp[(size_t)q * dim + d] = w->evecs[(size_t)d * nc + q];
+        cs->tmp[(size_t)q * dim + d] = cs->evecs[(size_t)d * nc + q];
   } else {
     /* too small for a spectral embedding: uniform in a cube */
     for (q = 0; q < nc; q++)
       for (d = 0; d < dim; d++)
-        w->tmp[(size_t)q * dim + d] =
+        cs->tmp[(size_t)q * dim + d] =
             2.0 * umapc_rng_unif(umapc_rng_u64(key, (uint64_t)w->perm[s0 + q],
                                                UMAPC_INIT_CTR_SMALL +
                                                    (uint64_t)d)) -
@@ -310,11 +351,12 @@ static int embed_component(spec_work *w, int c, uint64_t key, int nt,
   return UMAPC_OK;
 }
 
-/* Centre component c's layout (w->tmp), fit it into the component's ball
+/* Centre component c's layout (cs->tmp), fit it into the component's ball
  * and write it to its vertices' rows of out; 0 if it is not finite. */
-static int place_component(spec_work *w, int c, double *out) {
+static int place_component(const spec_work *w, int c, comp_scratch *cs,
+                           double *out) {
   const int nc = w->comps[c].size, s0 = w->start[c], dim = w->dim;
-  double *tmp = w->tmp, rmax = 0.0, sc;
+  double *tmp = cs->tmp, rmax = 0.0, sc;
   int q, d;
   for (d = 0; d < dim; d++) {
     double mean = 0.0;
@@ -359,8 +401,12 @@ int umapc_spectral_init(const umapc_csr *g, double min_weight, int dim,
                         int *fallback) {
   const uint64_t key = umapc_rng_key(seed, UMAPC_STREAM_INIT);
   const int nt = umapc_clamp_threads(n_threads);
-  int n, c, K, status = UMAPC_OK, failed = 0;
+  int n, c, c0, c1, K = 0, big = 0, status = UMAPC_OK, failed = 0;
   spec_work w;
+  comp_scratch *cs = NULL;
+  int n_cs = 0; /* scratches in cs */
+  umapc_pace pace; /* one for all big components: what it learns carries
+                      over */
 
   if (fallback != NULL) *fallback = 0;
   if (g == NULL || dim < 1 || g->n < 0) return UMAPC_INVALID();
@@ -378,9 +424,8 @@ int umapc_spectral_init(const umapc_csr *g, double min_weight, int dim,
   w.perm = (int *)malloc((size_t)n * sizeof(int));
   w.loc = (int *)malloc((size_t)n * sizeof(int));
   w.deg = (double *)malloc((size_t)n * sizeof(double));
-  w.tmp = (double *)malloc((size_t)n * (size_t)dim * sizeof(double));
   if (w.parent == NULL || w.label == NULL || w.perm == NULL ||
-      w.loc == NULL || w.deg == NULL || w.tmp == NULL) {
+      w.loc == NULL || w.deg == NULL) {
     status = UMAPC_ERR_NOMEM;
     goto done;
   }
@@ -406,24 +451,79 @@ int umapc_spectral_init(const umapc_csr *g, double min_weight, int dim,
   normalised_operator(g, min_weight, &w);
   place_components(&w);
 
-  {
-    const int nmax = K > 0 ? w.comps[0].size : 0;
-    w.evecs = (double *)malloc((size_t)nmax * (size_t)dim * sizeof(double));
-    w.defl = (double *)malloc((size_t)nmax * sizeof(double));
-    w.evals = (double *)malloc((size_t)dim * sizeof(double));
-    if (w.evecs == NULL || w.defl == NULL || w.evals == NULL) {
+  /* the components of UMAPC_PAR_COMPONENT_ROWS rows or more one at a time,
+   * each on the team (biggest first: they come first) */
+  for (c = 0; c < K && w.comps[c].size >= UMAPC_PAR_COMPONENT_ROWS; c++)
+    ;
+  big = c;
+  if (big > 0) {
+    cs = scratch_alloc(1, w.comps[0].size, dim);
+    n_cs = 1;
+    if (cs == NULL) {
       status = UMAPC_ERR_NOMEM;
       goto done;
     }
   }
-  for (c = 0; c < K && !failed; c++) {
-    if ((c & 1023) == 1023 && umapc_interrupted(intr)) {
+  umapc_pace_init(&pace, nt);
+  for (c = 0; c < big && !failed; c++) {
+    status = embed_component(&w, c, key, nt, &pace, intr, cs, &failed);
+    if (status != UMAPC_OK) goto done;
+    if (!failed && !place_component(&w, c, cs, out)) failed = 1;
+  }
+  scratch_free(cs, n_cs);
+  cs = NULL;
+  /* the smaller ones side by side, one per thread: a small component's
+   * steps are too short for a team (on a busy machine each would wait for
+   * a descheduled thread), and they do not depend on each other; in
+   * batches, so that interrupts are polled between them */
+  if (big < K && !failed) {
+    cs = scratch_alloc(nt, w.comps[big].size, dim);
+    n_cs = nt;
+    if (cs == NULL) {
+      status = UMAPC_ERR_NOMEM;
+      goto done;
+    }
+  }
+  for (c0 = big; c0 < K && !failed; c0 = c1) {
+    long rows = 0;
+    int bad = -1, bad_status = UMAPC_OK;
+    for (c1 = c0; c1 < K && (c1 == c0 || rows < SPEC_BATCH_ROWS); c1++)
+      rows += w.comps[c1].size;
+    if (c0 > big && umapc_interrupted(intr)) {
       status = UMAPC_ERR_INTERRUPTED;
       goto done;
     }
-    status = embed_component(&w, c, key, nt, intr, &failed);
-    if (status != UMAPC_OK) goto done;
-    if (!failed && !place_component(&w, c, out)) failed = 1;
+    if (c1 - c0 == 1) { /* alone: as a big one */
+      status = embed_component(&w, c0, key, nt, &pace, intr, cs, &failed);
+      if (status != UMAPC_OK) goto done;
+      if (!failed && !place_component(&w, c0, cs, out)) failed = 1;
+      continue;
+    }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
+#endif
+    for (c = c0; c < c1; c++) {
+      comp_scratch *mine = cs + umapc_thread_num();
+      int f = 0;
+      const int st = embed_component(&w, c, key, 1, NULL, NULL, mine, &f);
+      if (st == UMAPC_OK && !f && !place_component(&w, c, mine, out)) f = 1;
+      if (st != UMAPC_OK || f) {
+#ifdef _OPENMP
+#pragma omp critical(umapc_spectral_component)
+#endif
+        {
+          if (f) failed = 1;
+          if (st != UMAPC_OK && (bad < 0 || c < bad)) { /* the first one's */
+            bad = c;
+            bad_status = st;
+          }
+        }
+      }
+    }
+    if (bad >= 0) {
+      status = bad_status;
+      goto done;
+    }
   }
 
   if (failed || !umapc_init_scale_and_jitter(out, n, dim, key, nt)) {
@@ -432,6 +532,7 @@ int umapc_spectral_init(const umapc_csr *g, double min_weight, int dim,
   }
 
 done:
+  scratch_free(cs, n_cs);
   work_free(&w);
   return status;
 }

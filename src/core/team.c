@@ -7,6 +7,10 @@
 
 #include "team.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #if defined(_WIN32)
 #include <windows.h>
 #else
@@ -100,4 +104,93 @@ void umapc_team_barrier(umapc_team *t, int *sense) {
 #ifdef _OPENMP
 #pragma omp flush
 #endif
+}
+
+/* ---------------------------------------------------------------------- */
+/* Choosing the team's size (umapc_pace)                                    */
+/* ---------------------------------------------------------------------- */
+
+#define PACE_EVERY_MIN 4
+#define PACE_EVERY_MAX 32
+#define PACE_GAP 0.05 /* seconds between probes, at least */
+
+static double pace_clock(void) {
+#ifdef _OPENMP
+  return omp_get_wtime();
+#else
+  return 0.0;
+#endif
+}
+
+void umapc_pace_init(umapc_pace *p, int team) {
+  p->team = team > 1 ? team : 1;
+  p->rate[0] = p->rate[1] = -1.0;
+  p->since = 0;
+  p->every = PACE_EVERY_MIN;
+  p->cur = p->team;
+  p->probing = 0;
+  p->t0 = 0.0;
+  p->last = pace_clock();
+  p->gap = PACE_GAP;
+}
+
+/* the team until both sizes are measured */
+int umapc_pace_best(const umapc_pace *p) {
+  return p->rate[0] >= 0.0 && p->rate[1] >= 0.0 &&
+                 p->rate[0] < 0.9 * p->rate[1]
+             ? 1
+             : p->team;
+}
+
+int umapc_pace_begin(umapc_pace *p, int *brief) {
+  int measure = 0;
+  const double now = pace_clock();
+  p->probing = 0;
+  if (p->team <= 1) {
+    p->cur = 1;
+  } else if (p->rate[1] < 0.0) { /* the team first */
+    p->cur = p->team;
+    measure = 1;
+  } else if (p->rate[0] < 0.0 ||
+             (p->since >= p->every && now - p->last >= p->gap)) {
+    p->cur = umapc_pace_best(p) == 1 ? p->team : 1;
+    p->probing = 1;
+    p->since = 0;
+    measure = 1;
+  } else {
+    p->cur = umapc_pace_best(p);
+    p->since++;
+  }
+  if (brief != NULL) *brief = measure;
+  p->t0 = now;
+  return p->cur;
+}
+
+void umapc_pace_end(umapc_pace *p, double work) {
+  umapc_pace_record(p, pace_clock() - p->t0, work);
+}
+
+void umapc_pace_record(umapc_pace *p, double seconds, double work) {
+  int before, after, slot;
+  double r;
+  if (p->team <= 1 || !(work > 0.0)) return;
+  before = umapc_pace_best(p);
+  r = seconds / work;
+  slot = p->cur > 1;
+  if (!p->probing && p->rate[slot] >= 0.0) {
+    p->rate[slot] = 0.5 * (p->rate[slot] + r); /* damp step-to-step noise */
+    return;
+  }
+  p->rate[slot] = r; /* a probe's: the size's last value is old news */
+  if (!p->probing) return;
+  /* a probe on the slower size costs up to its whole length: keep them to
+   * a tenth of the time at most */
+  p->last = p->t0 + seconds;
+  p->gap = 10.0 * seconds > PACE_GAP ? 10.0 * seconds : PACE_GAP;
+  after = umapc_pace_best(p);
+  if (after == before) {
+    if (p->every < PACE_EVERY_MAX) p->every *= 2;
+  } else {
+    p->every = PACE_EVERY_MIN;
+  }
 }

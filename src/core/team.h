@@ -32,4 +32,54 @@ int umapc_team_claim(umapc_team *t);
  */
 void umapc_team_barrier(umapc_team *t, int *sense);
 
+/*
+ * The size of a team chosen by measurement, for work done in many similar
+ * steps (epochs of the layout, blocks of NN-descent, Lanczos steps). When
+ * other programs keep the processors busy, a team loses time at every
+ * barrier waiting for a descheduled member, and one thread can be faster;
+ * results never depend on the team's size, so each step may take either.
+ * The team and one thread are each timed per unit of work; most steps run
+ * on the faster (one thread only when at least 10% faster: the two are
+ * measured on different steps), and now and then one step, a probe, runs on
+ * the other. The interval between probes doubles, from 4 steps up to 32,
+ * each time a probe confirms the choice, and falls back to 4 when it
+ * changes it: on a quiet machine probes become rare. Probes are also at
+ * least ten times their own length apart (a probe on the slower size costs
+ * up to its whole length; on a busy machine a team's step can take a whole
+ * scheduler time slice), and at least 50 ms: after a parallel region the OpenMP runtime's idle
+ * threads spin for some milliseconds (about 9 with GCC's libgomp) before
+ * they sleep, and on a busy machine that spinning takes processor time
+ * from the one thread chosen; probes on short steps, every few
+ * milliseconds, would keep them spinning all the time.
+ */
+typedef struct {
+  int team;       /* the most threads (1: no choice to make) */
+  double rate[2]; /* seconds per unit of work, one thread [0] and the team
+                     [1]; < 0 until measured */
+  int since;      /* steps since the last probe */
+  int every;      /* steps between probes */
+  int cur;        /* threads of the step under way */
+  int probing;    /* the step under way is a probe */
+  double t0;      /* its start */
+  double last;    /* when the last probe ended */
+  double gap;     /* the least time from there to the next */
+} umapc_pace;
+
+void umapc_pace_init(umapc_pace *p, int team);
+
+/* Threads for the next step, and its clock started. *brief (may be NULL)
+ * is set when the step is a measurement (a probe, or the team's first
+ * step): callers whose steps can be of any length make it short. */
+int umapc_pace_begin(umapc_pace *p, int *brief);
+
+/* The step under way ended after `work` units (<= 0: do not count it). */
+void umapc_pace_end(umapc_pace *p, double work);
+
+/* umapc_pace_end() with the step's length given (the clock's reading minus
+ * the step's start; the core tests give made-up lengths). */
+void umapc_pace_record(umapc_pace *p, double seconds, double work);
+
+/* The size that measured faster so far, for work done between steps. */
+int umapc_pace_best(const umapc_pace *p);
+
 #endif

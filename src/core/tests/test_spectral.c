@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "eigen.h"
+#include "parallel.h"
 #include "rng.h"
 #include "spectral.h"
 #include "testutil.h"
@@ -131,7 +132,8 @@ static double max_abs(const double *x, size_t len) {
 /* ---------------------------------------------------------------------- */
 
 /* Laplacian of the path graph on n vertices: eigenvalues 2 - 2 cos(pi k / n) */
-static void path_lap(void *ctx, const double *x, double *y) {
+static void path_lap(void *ctx, int nt, const double *x, double *y) {
+  (void)nt;
   const int n = *(const int *)ctx;
   int i;
   for (i = 0; i < n; i++) {
@@ -161,7 +163,7 @@ static void test_path_laplacian(int n, int nev, int ncv) {
     double res = 0.0, big = 0.0;
     int arg = 0;
     CHECK(fabs(evals[i] - exact) < 1e-8);
-    path_lap(&n, evecs + (size_t)i * n, y);
+    path_lap(&n, 1, evecs + (size_t)i * n, y);
     for (a = 0; a < n; a++) {
       const double r = y[a] - evals[i] * evecs[(size_t)i * n + a];
       res += r * r;
@@ -207,7 +209,8 @@ static void test_jacobi(void) {
 }
 
 /* a diagonal operator with repeated eigenvalues and an invariant start */
-static void diag_op(void *ctx, const double *x, double *y) {
+static void diag_op(void *ctx, int nt, const double *x, double *y) {
+  (void)nt;
   const int n = *(const int *)ctx;
   int i;
   for (i = 0; i < n; i++) y[i] = (i < 3 ? 2.0 : (i % 2 ? 1.0 : 0.5)) * x[i];
@@ -556,6 +559,10 @@ int main(void) {
   test_threads(2000, 0.0);
   test_threads(20000, 0.0);
   test_threads(12000, 0.6); /* pruning splits it into components */
+  /* one component of more than UMAPC_PAR_COMPONENT_ROWS rows (embedded on
+   * the team; the smaller ones of the test above are embedded side by side,
+   * one per thread) */
+  test_threads(UMAPC_PAR_COMPONENT_ROWS + 4000, 0.0);
   test_interrupt();
   test_pca_rank2();
   test_pca_threads();
