@@ -205,9 +205,10 @@ long umapc_nnd_candidates(nnd_state *S, int iter);
 
 /* nnd_join.c: all pairs of each leaf of tree tr offered to the lists. */
 void umapc_nnd_join_tree(const nnd_state *S, const umapc_rp_tree *tr);
-/* nnd_join.c: the local joins of rows [b0, b1), then the list updates;
- * returns the number of successful updates, or -1 when out of memory. */
-long umapc_nnd_block(nnd_state *S, int b0, int b1);
+/* nnd_join.c: the local joins of rows [b0, b1), then the list updates, on
+ * T <= S->T threads (the result does not depend on T); returns the number
+ * of successful updates, or -1 when out of memory. */
+long umapc_nnd_block(nnd_state *S, int b0, int b1, int T);
 /* nnd_join.c: fill the lists not full after the forest. */
 void umapc_nnd_fill(nnd_state *S);
 

@@ -129,7 +129,7 @@ static int nnd_row_lo(int n, int t, int nt) {
 
 /* One block of rows [b0, b1): joins, then updates. Returns the number of
  * successful list updates, or -1 when out of memory. */
-long umapc_nnd_block(nnd_state *S, int b0, int b1) {
+long umapc_nnd_block(nnd_state *S, int b0, int b1, int T) {
   const int n = S->n;
   const int n_chunks = (b1 - b0 + NND_CHUNK - 1) / NND_CHUNK;
   int failed = 0, t;
@@ -139,7 +139,7 @@ long umapc_nnd_block(nnd_state *S, int b0, int b1) {
     S->ws[t].count = 0;
   }
 #ifdef _OPENMP
-#pragma omp parallel num_threads(S->T)
+#pragma omp parallel num_threads(T)
 #endif
   {
     const int tid = umapc_thread_num();
@@ -174,7 +174,7 @@ long umapc_nnd_block(nnd_state *S, int b0, int b1) {
   }
   if (failed) return -1;
 #ifdef _OPENMP
-#pragma omp parallel num_threads(S->T)
+#pragma omp parallel num_threads(T)
 #endif
   {
     const int tid = umapc_thread_num(), nt = umapc_num_threads();

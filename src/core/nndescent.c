@@ -66,6 +66,7 @@
 #include "parallel.h"
 #include "rng.h"
 #include "rpforest.h"
+#include "team.h"
 
 /* Default number of trees at most (see NND_EXTRA). */
 #define NND_MAX_TREES 8
@@ -181,6 +182,10 @@ static int nnd_descend(nnd_state *S, const umapc_nnd_params *P, int k,
   const double stop = P->delta * (double)n * (double)k;
   const int max_chunks = (NND_BLOCK_ROWS + NND_CHUNK - 1) / NND_CHUNK;
   int iter;
+  /* blocks of joins on the team or on one thread, whichever is faster
+   * (team.h: on a busy machine, a team waits for its descheduled members) */
+  umapc_pace pace;
+  umapc_pace_init(&pace, S->T);
   S->cand = (int *)malloc(((size_t)2 * n * S->K + 1) * sizeof(int));
   S->off = (size_t *)malloc(((size_t)n + 1) * sizeof(size_t));
   S->capn = (int *)malloc((size_t)n * sizeof(int));
@@ -212,7 +217,8 @@ static int nnd_descend(nnd_state *S, const umapc_nnd_params *P, int k,
         b1++;
       }
       if (b0 > 0 && umapc_interrupted(intr)) return UMAPC_ERR_INTERRUPTED;
-      u = umapc_nnd_block(S, b0, b1);
+      u = umapc_nnd_block(S, b0, b1, umapc_pace_begin(&pace, NULL));
+      umapc_pace_end(&pace, (double)pairs + (b1 - b0));
       if (u < 0) return UMAPC_ERR_NOMEM;
       updates += u;
       b0 = b1;
