@@ -166,11 +166,7 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
   float *const first = cur;
   epoch_block bl;
   int e0, e1, team;
-#ifdef _OPENMP
-  /* seconds per epoch measured with one thread [0] and the team [1] */
-  double per_epoch[2] = {-1.0, -1.0};
-  int blocks_since_probe = 0;
-#endif
+  umapc_pace pace;
   epoch_args *e = &bl.e;
   e->s = s;
   e->kern = &kern;
@@ -198,49 +194,32 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
   team = n_chunks / n_phases / UMAPC_PAR_LAYOUT_CHUNKS;
   if (team > n_threads) team = n_threads;
   if (team < 1) team = 1;
+  umapc_pace_init(&pace, team);
   for (e0 = 0; e0 < n_epochs; e0 = e1) {
-    int threads = team;
+    int threads = team, timed = 0;
     e1 = e0 + block < n_epochs ? e0 + block : n_epochs;
-#ifdef _OPENMP
     /*
      * When other programs keep the processors busy, a team loses time at
      * every barrier waiting for a descheduled member, and one thread can be
      * faster. Results do not depend on the team's size, so it is chosen by
-     * measurement: a short block on the other size every few blocks, and the
-     * faster per epoch for the rest.
+     * measurement (umapc_pace, team.h): blocks that measure (a probe of the
+     * other size, the team's first) are short.
      */
-    int probe = 0, timed = team > 1;
-    double t0 = 0.0;
     if (team > 1 && e0 < 2) {
       /* epochs 0 and 1 sample next to nothing (no edge at epoch 0, only the
        * heaviest at 1): run untimed, so that the measurements compare
        * epochs of full work (a probe at epoch 1 made one thread look faster
        * and sent ten epochs to one thread on a quiet machine, 70,000 rows) */
-      timed = 0;
       e1 = n_epochs < 2 ? n_epochs : 2;
     } else if (team > 1) {
-      /* one thread only when clearly faster: the two are measured on
-       * different epochs, a few milliseconds each */
-      const int best = per_epoch[0] >= 0.0 && per_epoch[1] >= 0.0 &&
-                               per_epoch[0] < 0.9 * per_epoch[1]
-                           ? 0
-                           : 1;
-      if (per_epoch[1] < 0.0) {
-        threads = team;
-      } else if (per_epoch[0] < 0.0 || blocks_since_probe >= 8) {
-        probe = 1;
-        threads = best == 1 ? 1 : team;
-      } else {
-        threads = best == 1 ? team : 1;
-      }
-      if (probe || per_epoch[1] < 0.0) {
+      int brief;
+      threads = umapc_pace_begin(&pace, &brief);
+      timed = 1;
+      if (brief) {
         const int len = block / 8 > 0 ? block / 8 : 1;
         e1 = e0 + len < n_epochs ? e0 + len : n_epochs;
       }
-      blocks_since_probe = probe ? 0 : blocks_since_probe + 1;
-      t0 = omp_get_wtime();
     }
-#endif
     bl.cur = cur;
     bl.nxt = nxt;
     umapc_team_init(&bl.team, threads);
@@ -251,9 +230,7 @@ static int run_epochs(const schedule *s, const umapc_layout_params *par,
     } else
 #endif
       block_epochs(&bl, e0, e1, 0);
-#ifdef _OPENMP
-    if (timed) per_epoch[threads > 1] = (omp_get_wtime() - t0) / (e1 - e0);
-#endif
+    if (timed) umapc_pace_end(&pace, (double)(e1 - e0));
     if (n_phases == 1 && head_only && (e1 - e0) % 2 == 1) {
       /* as block_epochs() left them */
       float *tmp = cur;
