@@ -51,7 +51,8 @@
  * threads for smaller graphs) */
 #define UMAPC_PAR_LAYOUT_CHUNKS 4
 /* NN-descent and its random-projection forest have no threshold: their
- * loops always run on the whole team. Their block and chunk sizes are not
+ * loops run on the whole team (the blocks of joins: on the size umapc_pace
+ * of team.h chose). Their block and chunk sizes are not
  * thresholds (the blocks decide which updates a join sees, so they are part
  * of the algorithm): NND_CHUNK and NND_BLOCK_* in nnd_int.h. */
 
