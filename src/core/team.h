@@ -46,11 +46,11 @@ void umapc_team_barrier(umapc_team *t, int *sense);
  * changes it: on a quiet machine probes become rare. Probes are also at
  * least ten times their own length apart (a probe on the slower size costs
  * up to its whole length; on a busy machine a team's step can take a whole
- * scheduler time slice), and at least 50 ms: after a parallel region the OpenMP runtime's idle
- * threads spin for some milliseconds (about 9 with GCC's libgomp) before
- * they sleep, and on a busy machine that spinning takes processor time
- * from the one thread chosen; probes on short steps, every few
- * milliseconds, would keep them spinning all the time.
+ * scheduler time slice), and at least 50 ms: after a parallel region the
+ * OpenMP runtime's idle threads spin for some milliseconds (about 9 with
+ * GCC's libgomp) before they sleep, and on a busy machine that spinning
+ * takes processor time from the one thread chosen; probes on short steps,
+ * every few milliseconds, would keep them spinning all the time.
  */
 typedef struct {
   int team;       /* the most threads (1: no choice to make) */
