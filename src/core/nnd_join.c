@@ -134,6 +134,7 @@ long umapc_nnd_block(nnd_state *S, int b0, int b1, int T) {
   const int n_chunks = (b1 - b0 + NND_CHUNK - 1) / NND_CHUNK;
   int failed = 0, t;
   long total = 0;
+  (void)T; /* the threads, for OpenMP builds */
   for (t = 0; t < S->T; t++) {
     S->ws[t].len = 0;
     S->ws[t].count = 0;

@@ -87,6 +87,7 @@ static void cov_matvec(void *ctx, int nt, const double *v, double *y) {
   const int d = op->d;
   long c;
   int j;
+  (void)nt; /* the threads, for OpenMP builds */
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static) if ((size_t)d * n >= UMAPC_PAR_VEC_MIN && nt > 1)
 #endif

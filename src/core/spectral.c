@@ -48,6 +48,7 @@ static void norm_matvec(void *ctx, int nt, const double *x, double *y) {
   const int *p = op->p, *jj = op->j;
   const double *w = op->w;
   long r;
+  (void)nt; /* the threads, for OpenMP builds */
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static, 512) if (op->nc >= UMAPC_PAR_VEC_MIN && nt > 1)
 #endif
