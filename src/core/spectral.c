@@ -83,7 +83,7 @@ typedef struct {
 
 /* One component's scratch (a thread's own, when components are embedded
  * side by side): its eigenvectors, deflation vector, eigenvalues and
- * layout, for components of up to `rows` rows. */
+ * layout, sized by scratch_alloc() for the biggest component it serves. */
 typedef struct {
   double *evecs, *evals, *defl, *tmp;
 } comp_scratch;
