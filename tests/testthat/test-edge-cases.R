@@ -155,6 +155,22 @@ test_that("two far-apart blobs with small k: disconnected graph, separated layou
   expect_gte(length(unique(graph_components(f$graph))), 10)
 })
 
+test_that("many components, embedded side by side on 2 threads: the same bits as on 1", {
+  # 40 blobs of 30 points far apart: 40 components of the k-NN graph, each
+  # with its own eigenproblem; on 2 threads they run one per thread
+  m <- do.call(rbind, lapply(0:39, function(i) edge_data(30, 3, seed = 100 + i) + 1e3 * i))
+  knn <- nearest_neighbors(m, 10, method = "exact")
+  init1 <- umap(m, knn = knn, n_neighbors = 10, n_epochs = 0, seed = 4, n_threads = 1)$embedding
+  init2 <- umap(m, knn = knn, n_neighbors = 10, n_epochs = 0, seed = 4, n_threads = 2)$embedding
+  expect_identical(init1, init2)
+  expect_true(all(is.finite(init1)))
+  # each blob gets its own spectral layout: not a point, not the fallback
+  spread <- vapply(0:39, function(i) stats::sd(init1[30 * i + 1:30, 1]), numeric(1))
+  expect_true(all(spread > 0))
+  expect_identical(umap(m, knn = knn, n_neighbors = 10, n_epochs = 20, seed = 4, n_threads = 1)$embedding,
+                   umap(m, knn = knn, n_neighbors = 10, n_epochs = 20, seed = 4, n_threads = 2)$embedding)
+})
+
 test_that("very large and very small magnitudes give the same neighbours and graph", {
   X <- edge_data(100, 3, seed = 8)
   base <- umap(X, seed = 2, n_epochs = 30)
