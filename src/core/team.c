@@ -111,7 +111,7 @@ void umapc_team_barrier(umapc_team *t, int *sense) {
 /* ---------------------------------------------------------------------- */
 
 #define PACE_EVERY_MIN 4
-#define PACE_EVERY_MAX 32
+#define PACE_EVERY_MAX 128
 #define PACE_GAP 0.05 /* seconds between probes, at least */
 
 static double pace_clock(void) {
