@@ -81,33 +81,6 @@ typedef struct {
                       not kept (then j does not move) */
 } schedule;
 
-/*
- * The hand-over's second half (umapc_take_moves() and its vector versions):
- * add the m listed moves (indices into the schedule's move lists, in order)
- * to the positions y of their receivers, the chunk's; the phase's slots
- * start at move `first`.
- */
-static inline void add_listed_moves(const schedule *s, const int *list, int m,
-                                    int first, int dim, const float *slots,
-                                    float *y) {
-  int q;
-  if (dim == 2) {
-    for (q = 0; q < m; q++) {
-      const int v = list[q];
-      float *yj = y + 2 * (size_t)s->in_off[v];
-      yj[0] += slots[2 * (size_t)(v - first)];
-      yj[1] += slots[2 * (size_t)(v - first) + 1];
-    }
-  } else {
-    for (q = 0; q < m; q++) {
-      const int v = list[q];
-      float *yj = y + (size_t)s->in_off[v] * dim;
-      int c;
-      for (c = 0; c < dim; c++) yj[c] += slots[(size_t)(v - first) * dim + c];
-    }
-  }
-}
-
 /* Samples of an edge of relative weight r by the end of epoch n. */
 static inline int samples_by(int n, float r) {
   return (int)((float)n * r);

@@ -258,15 +258,26 @@ void umapc_due_finish(const schedule *s, int i0, int i1, int epoch,
   }
 }
 
+/* The due ones among n entries of relative weights r at this epoch: their
+ * indices, base + their position, in order, to list; returns how many (the
+ * scalar version of layout_vec.h's _pack_due(): no branch on whether an
+ * entry is due, which no predictor can guess). */
+static int pack_due(const float *r, int n, int base, int epoch, int *list) {
+  int q, m = 0;
+  for (q = 0; q < n; q++) {
+    list[m] = base + q;
+    m += due_at(epoch, r[q]);
+  }
+  return m;
+}
+
 /* The due edges of vertices i0 .. i1 - 1 at this epoch (the scalar version
  * of layout_vec.h's), then umapc_due_finish() and the keys' hash. */
 void umapc_collect_due(const schedule *s, int i0, int i1, int epoch,
                        uint64_t key, const uint64_t *row_keys, due_list *d) {
-  int t, m = 0, u;
-  for (t = s->p[i0]; t < s->p[i1]; t++) {
-    d->t[m] = t;
-    m += due_at(epoch, s->r[t]);
-  }
+  const int t0 = s->p[i0];
+  const int m = pack_due(s->r + t0, s->p[i1] - t0, t0, epoch, d->t);
+  int u;
   umapc_due_finish(s, i0, i1, epoch, key, row_keys, d, m);
   for (u = 0; u < m; u++) d->ekey[u] = umapc_hash32(d->ekey[u]);
 }
@@ -284,6 +295,31 @@ void umapc_collect_due(const schedule *s, int i0, int i1, int epoch,
  * they would in umap-learn's sequential loop; only vertices of the same
  * phase see each other as they were at the phase's start.
  */
+
+/* The hand-over's second half (umapc_take_moves_by()): add the m listed
+ * moves (indices into the schedule's move lists, in order) to the positions
+ * y of their receivers, the chunk's; the phase's slots start at move
+ * `first`. */
+static void add_listed_moves(const schedule *s, const int *list, int m,
+                             int first, int dim, const float *slots,
+                             float *y) {
+  int q;
+  if (dim == 2) {
+    for (q = 0; q < m; q++) {
+      const int v = list[q];
+      float *yj = y + 2 * (size_t)s->in_off[v];
+      yj[0] += slots[2 * (size_t)(v - first)];
+      yj[1] += slots[2 * (size_t)(v - first) + 1];
+    }
+  } else {
+    for (q = 0; q < m; q++) {
+      const int v = list[q];
+      float *yj = y + (size_t)s->in_off[v] * dim;
+      int c;
+      for (c = 0; c < dim; c++) yj[c] += slots[(size_t)(v - first) * dim + c];
+    }
+  }
+}
 
 /*
  * After phase `phase` of an epoch (fits), for the vertices of chunk k:
@@ -316,19 +352,6 @@ void umapc_take_moves_by(const schedule *s, int k, int phase, int epoch,
     add_listed_moves(s, list, pack(s->in_r + u, e, u, epoch, list), first,
                      dim, slots, y);
   }
-}
-
-/* The due ones among n entries of relative weights r at this epoch: their
- * indices, base + their position, in order, to list; returns how many (the
- * scalar version of layout_vec.h's _pack_due()). */
-static int pack_due(const float *r, int n, int base, int epoch, int *list) {
-  const float now = (float)epoch, before = (float)(epoch - 1);
-  int q, m = 0;
-  for (q = 0; q < n; q++) {
-    list[m] = base + q;
-    m += (int)(now * r[q]) != (int)(before * r[q]); /* due_at() */
-  }
-  return m;
 }
 
 void umapc_take_moves(const schedule *s, int k, int phase, int epoch,
