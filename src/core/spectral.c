@@ -383,6 +383,17 @@ static int place_component(const spec_work *w, int c, comp_scratch *cs,
   return 1;
 }
 
+/* Component c embedded (embed_component()) and placed (place_component());
+ * *failed is set when either cannot give a finite layout. */
+static int embed_and_place(const spec_work *w, int c, uint64_t key, int nt,
+                           umapc_pace *pace, const umapc_interrupt *intr,
+                           comp_scratch *cs, double *out, int *failed) {
+  const int status = embed_component(w, c, key, nt, pace, intr, cs, failed);
+  if (status == UMAPC_OK && !*failed && !place_component(w, c, cs, out))
+    *failed = 1;
+  return status;
+}
+
 /* uniform in [-10, 10]: the layout when the spectral one fails */
 static void uniform_layout(double *out, int n, int dim, uint64_t key) {
   long i;
@@ -467,9 +478,8 @@ int umapc_spectral_init(const umapc_csr *g, double min_weight, int dim,
   }
   umapc_pace_init(&pace, nt);
   for (c = 0; c < big && !failed; c++) {
-    status = embed_component(&w, c, key, nt, &pace, intr, cs, &failed);
+    status = embed_and_place(&w, c, key, nt, &pace, intr, cs, out, &failed);
     if (status != UMAPC_OK) goto done;
-    if (!failed && !place_component(&w, c, cs, out)) failed = 1;
   }
   scratch_free(cs, n_cs);
   cs = NULL;
@@ -495,19 +505,17 @@ int umapc_spectral_init(const umapc_csr *g, double min_weight, int dim,
       goto done;
     }
     if (c1 - c0 == 1) { /* alone: as a big one */
-      status = embed_component(&w, c0, key, nt, &pace, intr, cs, &failed);
+      status = embed_and_place(&w, c0, key, nt, &pace, intr, cs, out, &failed);
       if (status != UMAPC_OK) goto done;
-      if (!failed && !place_component(&w, c0, cs, out)) failed = 1;
       continue;
     }
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
 #endif
     for (c = c0; c < c1; c++) {
-      comp_scratch *mine = cs + umapc_thread_num();
       int f = 0;
-      const int st = embed_component(&w, c, key, 1, NULL, NULL, mine, &f);
-      if (st == UMAPC_OK && !f && !place_component(&w, c, mine, out)) f = 1;
+      const int st = embed_and_place(&w, c, key, 1, NULL, NULL,
+                                     cs + umapc_thread_num(), out, &f);
       if (st != UMAPC_OK || f) {
 #ifdef _OPENMP
 #pragma omp critical(umapc_spectral_component)
