@@ -11,6 +11,7 @@
 /* The choice of kernels (see kernels.h). */
 
 int umapc_kernel_avx2 = 0;
+int umapc_kernel_avx512 = 0;
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && \
     !defined(UMAPC_NO_AVX2)
@@ -19,23 +20,42 @@ int umapc_kernels_avx2_available(void) {
   return __builtin_cpu_supports("avx2") ? 1 : 0;
 }
 
+/* __builtin_cpu_supports() also checks that the operating system saves
+ * the AVX-512 registers */
+int umapc_kernels_avx512_available(void) {
+  __builtin_cpu_init();
+  return umapc_kernels_avx2_available() &&
+                 __builtin_cpu_supports("avx512f") &&
+                 __builtin_cpu_supports("avx512dq") &&
+                 __builtin_cpu_supports("avx512bw") &&
+                 __builtin_cpu_supports("avx512vl")
+             ? 1
+             : 0;
+}
+
 /* Runs once when the library is loaded, before any caller can start a
  * parallel region. */
 __attribute__((constructor)) static void umapc_kernels_default(void) {
-  umapc_kernel_avx2 = umapc_kernels_avx2_available();
+  umapc_kernels_select(UMAPC_KERNELS_AVX512);
 }
 #else
 int umapc_kernels_avx2_available(void) { return 0; }
+int umapc_kernels_avx512_available(void) { return 0; }
 #endif
 
 int umapc_kernels_select(int which) {
-  umapc_kernel_avx2 =
-      which == UMAPC_KERNELS_AVX2 && umapc_kernels_avx2_available();
+  umapc_kernel_avx512 =
+      which == UMAPC_KERNELS_AVX512 && umapc_kernels_avx512_available();
+  umapc_kernel_avx2 = (which == UMAPC_KERNELS_AVX512 ||
+                       which == UMAPC_KERNELS_AVX2) &&
+                      umapc_kernels_avx2_available();
   return umapc_kernels_in_use();
 }
 
 int umapc_kernels_in_use(void) {
-  return umapc_kernel_avx2 ? UMAPC_KERNELS_AVX2 : UMAPC_KERNELS_PORTABLE;
+  return umapc_kernel_avx512 ? UMAPC_KERNELS_AVX512
+         : umapc_kernel_avx2 ? UMAPC_KERNELS_AVX2
+                             : UMAPC_KERNELS_PORTABLE;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -40,24 +40,34 @@
 
 #define UMAPC_KERNELS_PORTABLE 0
 #define UMAPC_KERNELS_AVX2 1
+#define UMAPC_KERNELS_AVX512 2
 
 /* 1 when this build and processor can run the AVX2 kernels. */
 int umapc_kernels_avx2_available(void);
 
+/* 1 when this build and processor can run the AVX-512 kernels (AVX-512 F,
+ * DQ, BW and VL: every AVX-512 processor since 2017). */
+int umapc_kernels_avx512_available(void);
+
 /*
- * Run the AVX2 kernels (UMAPC_KERNELS_AVX2, taken only when available) or
- * the portable ones (UMAPC_KERNELS_PORTABLE) from now on; returns the
- * choice in effect. Both give the same bits. The default, set when the
- * library is loaded, is AVX2 when available. Not thread-safe: call it only
- * while no computation runs.
+ * Run the AVX-512 kernels (UMAPC_KERNELS_AVX512), the AVX2 ones
+ * (UMAPC_KERNELS_AVX2) or the portable ones (UMAPC_KERNELS_PORTABLE) from
+ * now on; a choice this build or processor cannot run falls back to the
+ * best it can below it. Returns the choice in effect. All give the same
+ * bits. AVX-512 is the AVX2 set plus the layout's 2-d update on sixteen
+ * lanes (layout_kernels.c). The default, set when the library is loaded,
+ * is the best available. Not thread-safe: call it only while no
+ * computation runs.
  */
 int umapc_kernels_select(int which);
 
-/* The kernels in use: UMAPC_KERNELS_PORTABLE or UMAPC_KERNELS_AVX2. */
+/* The kernels in use: one of the UMAPC_KERNELS_* above. */
 int umapc_kernels_in_use(void);
 
-/* 1 while the AVX2 kernels are in use (read-only during computations). */
+/* 1 while the AVX2 (or AVX-512) kernels are in use, and 1 while the
+ * AVX-512 ones are (read-only during computations). */
 extern int umapc_kernel_avx2;
+extern int umapc_kernel_avx512;
 
 /* ------------------------------------------------------------------------ */
 

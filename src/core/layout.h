@@ -26,7 +26,8 @@
  * phases on a barrier that sleeps after a short spin (team.h); the team's
  * size is chosen block by block by measurement (one thread when that is
  * faster, as on a loaded machine). Two-dimensional
- * layouts run eight vertices at a time in vector registers (layout_vec.h).
+ * layouts run eight vertices at a time in vector registers (sixteen with
+ * AVX-512; layout_vec.h).
  * Fits of many vertices run on them in breadth-first order of the graph,
  * for memory locality, and map back (layout_order.c).
  */

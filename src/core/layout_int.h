@@ -23,7 +23,7 @@
  * negative_edge_prekey() (umapc_due_finish() writes the prekeys, its callers
  * hash them); negative sample q of the edge is hash32(edge key + q * odd
  * constant) mapped to [0, n) by a multiply-shift. The same arithmetic runs
- * on eight lanes in layout_vec.h.
+ * on vector lanes in layout_vec.h.
  */
 #define UMAPC_NEG_EDGE_MULT 0x9E3779B9u
 #define UMAPC_NEG_SAMPLE_MULT 0x632BE5ABu

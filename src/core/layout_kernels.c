@@ -1,9 +1,10 @@
 /*
  * The layout's per-vertex work (the scheme is described in layout.h): one
  * epoch of a chunk of vertices, umapc_chunk_epoch(), by the code here for
- * any dimension or by the eight-lane kernels of layout_vec.h for two, the
- * kernels chosen once per run; the power function and the clipping that
- * both use; and the edges' output memberships for densMAP's radii.
+ * any dimension or by the vector kernels of layout_vec.h for two (eight
+ * lanes, or sixteen with AVX-512), the kernels chosen once per run; the
+ * power function and the clipping that both use; and the edges' output
+ * memberships for densMAP's radii.
  */
 #include "fp.h"
 
@@ -98,7 +99,7 @@ static inline float clip4(float g) {
  * applied together; the attraction's opposite, -alpha times its term, goes
  * to the reverse edge's slot. de (fits in densMAP epochs, else NULL): the
  * densMAP term, added to the attraction. The 2-d kernel in layout_vec.h
- * does exactly this on eight vertices at a time.
+ * does exactly this on eight (or sixteen) vertices at a time.
  */
 static void vertex_epoch(int self_index, float *y, float *g,
                          const float *others, uint32_t n_others, int dim,
@@ -179,7 +180,7 @@ void umapc_edge_phi(const int *tails, int m, const float *yi, const float *y,
 
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(UMAPC_NO_VECTOR)
 /* eight lanes at a time: the schedule scan, and the 2-d update of eight
- * vertices (see layout_vec.h) */
+ * vertices (sixteen with AVX-512; see layout_vec.h) */
 #define UMAPC_HAVE_VEC 1
 typedef float v8f __attribute__((vector_size(32)));
 typedef int v8i __attribute__((vector_size(32)));
@@ -213,6 +214,12 @@ static const int umapc_nibble_count[16] = {0, 1, 1, 2, 1, 2, 2, 3,
          ((*(v))[3] & 8) | ((*(v))[4] & 16) | ((*(v))[5] & 32) |            \
          ((*(v))[6] & 64) | ((*(v))[7] & 128)))
 
+/* the 2-d update's lanes: eight, or sixteen with AVX-512 (below) */
+#define UMAPC_W 8
+#define VF v8f
+#define VI v8i
+#define VU v8u
+#define VU64 v4u64
 #define UMAPC_VEC_NAME(suffix) vec_generic##suffix
 #define UMAPC_VEC_ATTR
 #include "layout_vec.h"
@@ -226,6 +233,35 @@ static const int umapc_nibble_count[16] = {0, 1, 1, 2, 1, 2, 2, 3,
 /* one instruction (vmovmskps) */
 #undef UMAPC_VEC_MASK
 #define UMAPC_VEC_MASK(v) __builtin_ia32_movmskps256((v8f)(*(v)))
+#include "layout_vec.h"
+#undef UMAPC_VEC_NAME
+#undef UMAPC_VEC_ATTR
+#undef UMAPC_W
+#undef VF
+#undef VI
+#undef VU
+#undef VU64
+
+/* sixteen lanes in one AVX-512 register: twice the vertices per
+ * instruction, each lane's arithmetic that of the eight-lane kernels */
+#define UMAPC_HAVE_VEC_AVX512 1
+typedef float v16f __attribute__((vector_size(64)));
+typedef int v16i __attribute__((vector_size(64)));
+typedef uint32_t v16u __attribute__((vector_size(64)));
+typedef unsigned long long v8u64 __attribute__((vector_size(64)));
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+#define UMAPC_VEC_SHUFFLE16(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+#define UMAPC_VEC_SHUFFLE16(a, b, ...) __builtin_shuffle(a, b, (v16i){__VA_ARGS__})
+#endif
+#define UMAPC_W 16
+#define VF v16f
+#define VI v16i
+#define VU v16u
+#define VU64 v8u64
+#define UMAPC_VEC_NAME(suffix) vec_avx512##suffix
+#define UMAPC_VEC_ATTR \
+  __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
 #include "layout_vec.h"
 #undef UMAPC_VEC_NAME
 #undef UMAPC_VEC_ATTR
@@ -260,6 +296,12 @@ layout_kernels umapc_layout_pick_kernels(void) {
     k.take = vec_avx2_take;
     k.epoch2d = vec_avx2_epoch2d;
     k.radii2d = vec_avx2_radii2d;
+  }
+#endif
+#ifdef UMAPC_HAVE_VEC_AVX512
+  if (umapc_kernel_avx512) { /* the same bits as the eight lanes */
+    k.epoch2d = vec_avx512_epoch2d;
+    k.radii2d = vec_avx512_radii2d;
   }
 #endif
   return k;

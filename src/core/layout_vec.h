@@ -1,22 +1,24 @@
 /*
- * The layout's eight-lane kernels (GCC/clang vector extensions). This header
- * is included by layout_kernels.c twice: once as it is and, on x86-64,
- * once more with UMAPC_VEC_ATTR set to an AVX2/FMA target, the version
- * chosen at run time. Define UMAPC_VEC_NAME and UMAPC_VEC_ATTR before
- * including it.
+ * The layout's vector kernels (GCC/clang vector extensions), on UMAPC_W
+ * lanes. This header is included by layout_kernels.c up to three times:
+ * with eight lanes as it is; on x86-64, with eight lanes and UMAPC_VEC_ATTR
+ * set to an AVX2 target, and with sixteen lanes and an AVX-512 target, the
+ * versions chosen at run time. Define UMAPC_W (8 or 16), the vector types
+ * VF, VI, VU (UMAPC_W floats, ints, uint32s) and VU64 (UMAPC_W / 2
+ * uint64s), UMAPC_VEC_NAME and UMAPC_VEC_ATTR before including it.
  *
- * _collect(): umapc_collect_due() of layout_schedule.c, testing eight
- * edges' schedules at a time; _take(): umapc_take_moves() of the same file,
- * testing eight moves at a time.
+ * With eight lanes only: _collect(): umapc_collect_due() of
+ * layout_schedule.c, testing eight edges' schedules at a time; _take():
+ * umapc_take_moves() of the same file, testing eight moves at a time.
  *
- * _epoch2d(): the two-dimensional update, eight vertices at a time, with
+ * _epoch2d(): the two-dimensional update, UMAPC_W vertices at a time, with
  * the semantics of vertex_epoch() in layout_kernels.c for dim = 2: a vertex
  * walks its due edges in order; for each, the attraction and the edge's
  * negative samples are evaluated at the same position, each term clipped to
  * [-4, 4], added in order (attraction, then negative samples 0, 1, ...) and
  * applied together.
  *
- * Why eight vertices: one vertex's updates form a dependency chain (each
+ * Why several vertices: one vertex's updates form a dependency chain (each
  * edge starts from the position the previous one left), so a vertex alone
  * keeps the processor waiting on the latency of the power function and the
  * division. Vertices do not depend on each other within a phase (each moves
@@ -35,57 +37,59 @@
 
 /* lanes of a where m is set, else of b */
 #ifndef UMAPC_VEC_SEL
-#define UMAPC_VEC_SEL(m, a, b) ((v8f)((((v8i)(a)) & (m)) | (((v8i)(b)) & ~(m))))
+#define UMAPC_VEC_SEL(m, a, b) ((VF)((((VI)(a)) & (m)) | (((VI)(b)) & ~(m))))
 #endif
 
-/* fast_powf() of layout_kernels.c on eight lanes (the same polynomials);
+/* fast_powf() of layout_kernels.c on UMAPC_W lanes (the same polynomials);
  * lanes outside its range are flagged in *bad for a scalar fix-up. */
-UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_pow)(const v8f *xp, float b,
-                                                      v8f *out, v8i *bad) {
-  const v8f x = *xp;
-  const v8i xi = (v8i)x;
-  v8i e = ((xi >> 23) & 0xff) - 127;
-  v8f m = (v8f)((xi & 0x007fffff) | 0x3f800000);
-  const v8i big = m > 1.41421356f;
-  v8f lg, p, t, f, r;
-  v8i i;
+UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_pow)(const VF *xp, float b,
+                                                      VF *out, VI *bad) {
+  const VF x = *xp;
+  const VI xi = (VI)x;
+  VI e = ((xi >> 23) & 0xff) - 127;
+  VF m = (VF)((xi & 0x007fffff) | 0x3f800000);
+  const VI big = m > 1.41421356f;
+  VF lg, p, t, f, r;
+  VI i;
   m = UMAPC_VEC_SEL(big, m * 0.5f, m);
   e = e - big;
   m = m - 1.0f;
-  lg = __builtin_convertvector(e, v8f) + UMAPC_LOG2_POLY(m);
+  lg = __builtin_convertvector(e, VF) + UMAPC_LOG2_POLY(m);
   p = b * lg;
   t = p + 12582912.0f;
-  i = (v8i)t - 0x4B400000;
+  i = (VI)t - 0x4B400000;
   f = p - (t - 12582912.0f);
   r = UMAPC_EXP2_POLY(f);
   /* as fast_powf(): NaN is out of range too */
   *bad = ~((x > 1e-30f) & (x < 1e30f)) | (p < -126.0f) | (p > 126.0f);
-  *out = (v8f)((v8i)r + (i << 23));
+  *out = (VF)((VI)r + (i << 23));
 }
 
 /* x^b on the lanes in `use` (slow_powf() where the polynomial is out of
  * range, as in fast_powf(); such lanes are rare: tiny or huge distances) */
 UMAPC_VEC_ATTR static __attribute__((noinline)) void UMAPC_VEC_NAME(_powfix)(
-    const v8f *x, float b, const v8i *bad, v8f *r) {
+    const VF *x, float b, const VI *bad, VF *r) {
   int l;
-  for (l = 0; l < 8; l++)
+  for (l = 0; l < UMAPC_W; l++)
     if ((*bad)[l]) (*r)[l] = slow_powf((*x)[l], b);
 }
 
-UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_powm)(const v8f *x, float b,
-                                                          const v8i *use,
-                                                          v8f *r) {
-  v8i bad;
-  uint64_t w[4];
+UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_powm)(const VF *x, float b,
+                                                          const VI *use,
+                                                          VF *r) {
+  VI bad;
+  uint64_t w[UMAPC_W / 2], any = 0;
+  int l;
   UMAPC_VEC_NAME(_pow)(x, b, r, &bad);
   bad &= *use;
   memcpy(w, &bad, sizeof(w));
-  if ((w[0] | w[1] | w[2] | w[3]) != 0) UMAPC_VEC_NAME(_powfix)(x, b, &bad, r);
+  for (l = 0; l < UMAPC_W / 2; l++) any |= w[l];
+  if (any != 0) UMAPC_VEC_NAME(_powfix)(x, b, &bad, r);
 }
 
-/* umapc_hash32() on eight lanes, in place */
-UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_hash)(v8u *xp) {
-  v8u x = *xp;
+/* umapc_hash32() on each lane, in place */
+UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_hash)(VU *xp) {
+  VU x = *xp;
   x ^= x >> 16;
   x *= 0x7feb352dU;
   x ^= x >> 15;
@@ -95,13 +99,12 @@ UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_hash)(v8u *xp) {
 }
 
 /* (h * n) >> 32 per lane: negative_vertex()'s multiply-shift */
-UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_below)(const v8u *h,
-                                                        uint32_t n, v8i *k) {
-  const v4u64 w = (v4u64)*h, lo32 = {0xffffffffULL, 0xffffffffULL,
-                                     0xffffffffULL, 0xffffffffULL};
-  const v4u64 even = ((w & lo32) * (uint64_t)n) >> 32;
-  const v4u64 odd = ((w >> 32) * (uint64_t)n) & ~lo32;
-  *k = (v8i)(even | odd);
+UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_below)(const VU *h,
+                                                        uint32_t n, VI *k) {
+  const VU64 w = (VU64)*h, lo32 = (VU64){0} + 0xffffffffULL;
+  const VU64 even = ((w & lo32) * (uint64_t)n) >> 32;
+  const VU64 odd = ((w >> 32) * (uint64_t)n) & ~lo32;
+  *k = (VI)(even | odd);
 }
 
 /* the x and y coordinates of rows idx of a row-major n x 2 matrix: each
@@ -109,30 +112,42 @@ UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_below)(const v8u *h,
  * two vectors of pairs (rows 0, 1, 4, 5 and 2, 3, 6, 7, so that one
  * in-lane shuffle each gives them in order) */
 UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_gather)(const float *xy,
-                                                         const v8i *ip,
-                                                         v8f *x, v8f *y) {
-  const v8i idx = *ip;
-  uint64_t q[8];
-  v4u64 a, b;
-  v8f fa, fb;
+                                                         const VI *ip,
+                                                         VF *x, VF *y) {
+  const VI idx = *ip;
+  uint64_t q[UMAPC_W];
+  VU64 a, b;
+  VF fa, fb;
   int l;
-  for (l = 0; l < 8; l++) memcpy(q + l, xy + 2 * (size_t)idx[l], sizeof(q[0]));
-  a = (v4u64){q[0], q[1], q[4], q[5]};
-  b = (v4u64){q[2], q[3], q[6], q[7]};
-  fa = (v8f)a;
-  fb = (v8f)b;
+  for (l = 0; l < UMAPC_W; l++) memcpy(q + l, xy + 2 * (size_t)idx[l], sizeof(q[0]));
+#if UMAPC_W == 8
+  a = (VU64){q[0], q[1], q[4], q[5]};
+  b = (VU64){q[2], q[3], q[6], q[7]};
+  fa = (VF)a;
+  fb = (VF)b;
   *x = UMAPC_VEC_SHUFFLE(fa, fb, 0, 2, 8, 10, 4, 6, 12, 14);
   *y = UMAPC_VEC_SHUFFLE(fa, fb, 1, 3, 9, 11, 5, 7, 13, 15);
+#else
+  a = (VU64){q[0], q[1], q[4], q[5], q[8], q[9], q[12], q[13]};
+  b = (VU64){q[2], q[3], q[6], q[7], q[10], q[11], q[14], q[15]};
+  fa = (VF)a;
+  fb = (VF)b;
+  *x = UMAPC_VEC_SHUFFLE16(fa, fb, 0, 2, 16, 18, 4, 6, 20, 22, 8, 10, 24, 26,
+                           12, 14, 28, 30);
+  *y = UMAPC_VEC_SHUFFLE16(fa, fb, 1, 3, 17, 19, 5, 7, 21, 23, 9, 11, 25, 27,
+                           13, 15, 29, 31);
+#endif
 }
 
 /* clip each lane to [-4, 4], in place */
-UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_clip)(v8f *gp) {
-  const v8f hi = {4.0f, 4.0f, 4.0f, 4.0f, 4.0f, 4.0f, 4.0f, 4.0f};
-  v8f g = *gp;
+UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_clip)(VF *gp) {
+  const VF hi = (VF){0} + 4.0f;
+  VF g = *gp;
   g = UMAPC_VEC_SEL(g < hi, g, hi);
   *gp = UMAPC_VEC_SEL(g > -hi, g, -hi);
 }
 
+#if UMAPC_W == 8
 /*
  * The due ones among n entries of relative weights r at this epoch: their
  * indices (base + their position), in order, to list (n entries; a store
@@ -217,6 +232,8 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_take)(const schedule *s, int k,
                       UMAPC_VEC_NAME(_pack_moves));
 }
 
+#endif /* UMAPC_W == 8 */
+
 /*
  * densMAP's layout radii (umapc_dens_radii() in layout_densmap.c): for the
  * m edges from a vertex at (xi, yi) to tails[0 .. m - 1], their squared
@@ -229,12 +246,12 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_radii2d)(const int *tails, int m,
                                                    float b, float *phi,
                                                    float *d2) {
   int t, l;
-  for (t = 0; t < m; t += 8) {
-    const int cnt = m - t < 8 ? m - t : 8;
-    int jj[8], uu[8];
-    v8i J, use;
-    v8f XJ, YJ, D0, D1, D2, PW, PHI;
-    for (l = 0; l < 8; l++) {
+  for (t = 0; t < m; t += UMAPC_W) {
+    const int cnt = m - t < UMAPC_W ? m - t : UMAPC_W;
+    int jj[UMAPC_W], uu[UMAPC_W];
+    VI J, use;
+    VF XJ, YJ, D0, D1, D2, PW, PHI;
+    for (l = 0; l < UMAPC_W; l++) {
       jj[l] = l < cnt ? tails[t + l] : tails[t];
       uu[l] = l < cnt ? -1 : 0;
     }
@@ -268,27 +285,27 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
     float gamma, float *wslots, const dens_epoch *de) {
   const float rep_num = 2.0f * gamma * b, att_num = -2.0f * a * b;
   const float one_minus_b = 1.0f - b;
-  const v8f zero = {0}, four = zero + 4.0f;
+  const VF zero = {0}, four = zero + 4.0f;
   /* prefetch positions when they outgrow the caches close to the core */
   const int prefetch = n_others >= UMAPC_PREFETCH_MIN;
   /* lane state: vertex (-1: idle), next and end due edge, position */
-  int lv[8], lm[8], le[8];
-  float y0[8], y1[8];
+  int lv[UMAPC_W], lm[UMAPC_W], le[UMAPC_W];
+  float y0[UMAPC_W], y1[UMAPC_W];
   int next_v = i0, l;
-  for (l = 0; l < 8; l++) {
+  for (l = 0; l < UMAPC_W; l++) {
     lv[l] = -1;
     lm[l] = le[l] = 0;
     y0[l] = y1[l] = 0.0f;
   }
   for (;;) {
-    int jj[8], nn[8], self[8], tt[8], active = 0, max_neg = 0, q;
-    float rr[8];
-    uint32_t ek[8];
-    v8f Y0, Y1, XJ, YJ, D0, D1, D2, P, G0, G1, coef;
-    v8i J, NN, SELF, ACT, use;
-    v8u EK;
+    int jj[UMAPC_W], nn[UMAPC_W], self[UMAPC_W], tt[UMAPC_W], active = 0, max_neg = 0, q;
+    float rr[UMAPC_W];
+    uint32_t ek[UMAPC_W];
+    VF Y0, Y1, XJ, YJ, D0, D1, D2, P, G0, G1, coef;
+    VI J, NN, SELF, ACT, use;
+    VU EK;
     /* lanes whose vertex is done write it back and take the next one */
-    for (l = 0; l < 8; l++) {
+    for (l = 0; l < UMAPC_W; l++) {
       if (lm[l] < le[l]) continue;
       if (lv[l] >= 0) {
         nxt[2 * (size_t)lv[l]] = y0[l];
@@ -313,7 +330,7 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
         break;
       }
     }
-    for (l = 0; l < 8; l++) {
+    for (l = 0; l < UMAPC_W; l++) {
       if (lv[l] >= 0) {
         const int m = lm[l]++;
         jj[l] = d->j[m];
@@ -338,11 +355,11 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
       /* the lanes' next edges: start loading their tails' and negative
        * samples' positions now, so that the loads of the next round find
        * them in cache (the same hashes as below; results do not change) */
-      int nn2[8], max2 = 0;
-      uint32_t ek2[8];
-      v8u EK2;
-      v8i NN2;
-      for (l = 0; l < 8; l++) {
+      int nn2[UMAPC_W], max2 = 0;
+      uint32_t ek2[UMAPC_W];
+      VU EK2;
+      VI NN2;
+      for (l = 0; l < UMAPC_W; l++) {
         if (lv[l] >= 0 && lm[l] < le[l]) {
           const int m = lm[l];
           __builtin_prefetch(others + 2 * (size_t)d->j[m]);
@@ -360,11 +377,11 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
        * first would be evicted before they are read, and every hash costs */
       if (max2 > UMAPC_PREFETCH_NEG_MAX) max2 = UMAPC_PREFETCH_NEG_MAX;
       for (q = 0; q < max2; q++) {
-        v8u H = EK2 + (uint32_t)q * UMAPC_NEG_SAMPLE_MULT;
-        v8i K;
+        VU H = EK2 + (uint32_t)q * UMAPC_NEG_SAMPLE_MULT;
+        VI K;
         UMAPC_VEC_NAME(_hash)(&H);
         UMAPC_VEC_NAME(_below)(&H, n_others, &K);
-        for (l = 0; l < 8; l++)
+        for (l = 0; l < UMAPC_W; l++)
           if (q < NN2[l]) __builtin_prefetch(others + 2 * (size_t)K[l]);
       }
     }
@@ -375,7 +392,7 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
     memcpy(&SELF, self, sizeof(SELF));
     memcpy(&EK, ek, sizeof(EK));
     {
-      v8i lv_v;
+      VI lv_v;
       memcpy(&lv_v, lv, sizeof(lv_v));
       ACT = lv_v >= 0;
     }
@@ -395,10 +412,10 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
     G0 = UMAPC_VEC_SEL(use, G0, zero);
     G1 = UMAPC_VEC_SEL(use, G1, zero);
     if (de != NULL) { /* densMAP: vertex_epoch()'s arithmetic, per lane */
-      v8i IV;
-      v8f PI0, PI1, PJ0, PJ1, RR, PHI, DPHI, GC, H0, H1;
-      int iv[8];
-      for (l = 0; l < 8; l++) iv[l] = lv[l] >= 0 ? lv[l] : 0;
+      VI IV;
+      VF PI0, PI1, PJ0, PJ1, RR, PHI, DPHI, GC, H0, H1;
+      int iv[UMAPC_W];
+      for (l = 0; l < UMAPC_W; l++) iv[l] = lv[l] >= 0 ? lv[l] : 0;
       memcpy(&IV, iv, sizeof(IV));
       memcpy(&RR, rr, sizeof(RR));
       UMAPC_VEC_NAME(_gather)(de->pv, &IV, &PI0, &PI1);
@@ -415,8 +432,8 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
       G1 += UMAPC_VEC_SEL(use, H1, zero);
     }
     if (wslots != NULL) { /* the other end's move, to its slot */
-      const v8f M0 = -(G0 * alpha), M1 = -(G1 * alpha);
-      for (l = 0; l < 8; l++)
+      const VF M0 = -(G0 * alpha), M1 = -(G1 * alpha);
+      for (l = 0; l < UMAPC_W; l++)
         if (tt[l] >= 0) {
           wslots[2 * (size_t)tt[l]] = M0[l];
           wslots[2 * (size_t)tt[l] + 1] = M1[l];
@@ -425,9 +442,9 @@ UMAPC_VEC_ATTR static void UMAPC_VEC_NAME(_epoch2d)(
 
     /* negative samples */
     for (q = 0; q < max_neg; q++) {
-      v8u H = EK + (uint32_t)q * UMAPC_NEG_SAMPLE_MULT;
-      v8i K, valid, pos;
-      v8f XK, YK, E0, E1, E2, PW, R0, R1;
+      VU H = EK + (uint32_t)q * UMAPC_NEG_SAMPLE_MULT;
+      VI K, valid, pos;
+      VF XK, YK, E0, E1, E2, PW, R0, R1;
       UMAPC_VEC_NAME(_hash)(&H);
       UMAPC_VEC_NAME(_below)(&H, n_others, &K);
       valid = ACT & (q < NN) & (K != SELF);

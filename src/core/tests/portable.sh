@@ -4,8 +4,11 @@
 # and checks that every one prints the golden SHA-256 of portable.golden.
 #
 #   gcc-O2          gcc -O2, GNU C mode (where GCC contracts to FMA by
-#                   default), the kernels chosen at run time (AVX2 here)
+#                   default), the kernels chosen at run time (AVX-512 or
+#                   AVX2 here)
 #   gcc-O2-portable the same binary with the portable kernels forced
+#   gcc-O2-avx2     the same binary with the AVX2 kernels forced (on a
+#                   processor with AVX-512 only)
 #   gcc-O2-cpu-without-avx2  the same binary on an emulated x86-64 processor
 #                   without AVX2 (qemu-x86_64 -cpu Nehalem)
 #   gcc-O0          gcc -O0
@@ -13,15 +16,16 @@
 #                   (x86-64 processors with AVX2 and FMA only)
 #   gcc-scalar      no vector extensions at all (plain C loops)
 #   clang-O2        Debian's clang (with OpenMP when libomp is there), both
-#   clang-O2-portable  kernel choices
+#   clang-O2-portable  kernel choices (and clang-O2-avx2, as for gcc)
 #   clang-O3-haswell   clang -O3 -march=haswell
 #   arm64-gcc-O2    aarch64-linux-gnu-gcc -O2, static, run under qemu-user
 #   arm64-clang-O2  clang --target=aarch64-linux-gnu -O2 (no OpenMP), the
 #                   same way
 #
 # Also checks that every core source includes fp.h first, and that no FMA
-# instruction appears in the core's object code (-march=haswell and arm64
-# builds, where the compilers would emit them unless told not to).
+# instruction appears in the core's object code (gcc -O2, whose AVX-512
+# functions have FMA instructions at hand, and the -march=haswell and
+# arm64 builds, where the compilers would emit them unless told not to).
 #
 # A variant whose compiler or emulator is missing counts as a failure,
 # unless PORTABLE_SKIP_OK=1. Exit status 0 only when every variant ran and
@@ -112,6 +116,11 @@ have() { command -v "$1" >/dev/null 2>&1; }
 if build gcc-O2 gcc "-O2 -fopenmp -D_FORTIFY_SOURCE=2 -fstack-protector-strong"; then
   run gcc-O2 auto
   run gcc-O2-portable portable "" gcc-O2
+  no_fma gcc-O2 objdump 'vfn?m(add|sub)'
+  if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
+    # the AVX2 kernels on a processor whose default is AVX-512
+    run gcc-O2-avx2 avx2 "" gcc-O2
+  fi
   if [ "$(uname -m)" = x86_64 ] && have qemu-x86_64; then
     run gcc-O2-cpu-without-avx2 auto "qemu-x86_64 -cpu Nehalem" gcc-O2
   else
@@ -152,6 +161,9 @@ if have clang; then
   if build clang-O2 clang "-O2 $omp"; then
     run clang-O2 auto
     run clang-O2-portable portable "" clang-O2
+    if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
+      run clang-O2-avx2 avx2 "" clang-O2
+    fi
   else
     echo "FAIL: clang-O2 does not build"; fail=1
   fi

@@ -15,6 +15,7 @@
 #include "data.h"
 #include "densmap.h"
 #include "graph.h"
+#include "kernels.h"
 #include "knn.h"
 #include "layout.h"
 #include "rng.h"
@@ -202,6 +203,21 @@ static void test_layout_densmap(void) {
     CHECK(memcmp(e1, e2, N * 2 * sizeof(double)) == 0);
 #endif
     for (i = 0; i < N * 2; i++) CHECK(fabs(e1[i] - e2[i]) < 1e-2);
+    /* each vector kernel set this processor has (AVX-512: sixteen lanes)
+     * gives the bits of the portable eight lanes */
+    {
+      const int prev = umapc_kernels_in_use();
+      int kset;
+      for (kset = UMAPC_KERNELS_PORTABLE; kset <= UMAPC_KERNELS_AVX512;
+           kset++) {
+        if (umapc_kernels_select(kset) != kset) continue; /* not here */
+        memcpy(e2, e0, N * 2 * sizeof(double));
+        CHECK(umapc_layout_densmap(&g, wmax / 200, &par, &dp, 2, NULL, NULL,
+                                   e2) == UMAPC_OK);
+        CHECK(memcmp(e1, e2, N * 2 * sizeof(double)) == 0);
+      }
+      umapc_kernels_select(prev);
+    }
     /* and it changes the layout */
     memcpy(e2, e0, N * 2 * sizeof(double));
     CHECK(umapc_layout(&g, wmax / 200, &par, 2, NULL, NULL, e2) == UMAPC_OK);

@@ -101,20 +101,31 @@ int main(void) {
   float *y = (float *)malloc((size_t)(max_ld + 1) * sizeof(float));
   int ld, sx, sy, rep, off;
 
-  /* the load-time choice was made (constructor) and matches the CPU; the
-   * portable kernels can be chosen, and AVX2 only where available */
-  CHECK(umapc_kernel_avx2 == umapc_kernels_avx2_available());
-  CHECK(umapc_kernels_in_use() == (umapc_kernels_avx2_available()
-                                       ? UMAPC_KERNELS_AVX2
-                                       : UMAPC_KERNELS_PORTABLE));
-  CHECK(umapc_kernels_select(UMAPC_KERNELS_PORTABLE) ==
-        UMAPC_KERNELS_PORTABLE);
-  CHECK(umapc_kernel_avx2 == 0);
-  CHECK(umapc_kernels_select(UMAPC_KERNELS_AVX2) ==
-        (umapc_kernels_avx2_available() ? UMAPC_KERNELS_AVX2
-                                        : UMAPC_KERNELS_PORTABLE));
-  fprintf(stderr, "test_kernels: AVX2 kernels %s\n",
-          umapc_kernel_avx2 ? "in use" : "not available");
+  /* the load-time choice was made (constructor): the best the CPU has;
+   * the portable kernels can be chosen, AVX2 and AVX-512 only where
+   * available (else the best below them) */
+  {
+    const int has2 = umapc_kernels_avx2_available(),
+              has512 = umapc_kernels_avx512_available();
+    const int best = has512 ? UMAPC_KERNELS_AVX512
+                     : has2 ? UMAPC_KERNELS_AVX2
+                            : UMAPC_KERNELS_PORTABLE;
+    CHECK(!has512 || has2);
+    CHECK(umapc_kernel_avx2 == has2);
+    CHECK(umapc_kernel_avx512 == has512);
+    CHECK(umapc_kernels_in_use() == best);
+    CHECK(umapc_kernels_select(UMAPC_KERNELS_PORTABLE) ==
+          UMAPC_KERNELS_PORTABLE);
+    CHECK(umapc_kernel_avx2 == 0 && umapc_kernel_avx512 == 0);
+    CHECK(umapc_kernels_select(UMAPC_KERNELS_AVX512) == best);
+    CHECK(umapc_kernel_avx2 == has2 && umapc_kernel_avx512 == has512);
+    CHECK(umapc_kernels_select(UMAPC_KERNELS_AVX2) ==
+          (has2 ? UMAPC_KERNELS_AVX2 : UMAPC_KERNELS_PORTABLE));
+    CHECK(umapc_kernel_avx2 == has2 && umapc_kernel_avx512 == 0);
+    fprintf(stderr, "test_kernels: AVX2 kernels %s, AVX-512 %s\n",
+            has2 ? "available" : "not available",
+            has512 ? "available" : "not available");
+  }
 #ifndef UMAPC_KERNEL_VEC
   fprintf(stderr, "test_kernels: no vector extensions (scalar only)\n");
 #endif

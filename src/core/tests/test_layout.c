@@ -7,6 +7,7 @@
 #include "abfit.h"
 #include "data.h"
 #include "graph.h"
+#include "kernels.h"
 #include "knn.h"
 #include "layout.h"
 #include "layout_int.h"
@@ -150,6 +151,21 @@ static void test_layout(void) {
     /* every kernel gives the same bits (no FMA anywhere: fp.h) */
     CHECK(memcmp(e1, es, N * DIM * sizeof(double)) == 0);
     CHECK(memcmp(e2, es, N * DIM * sizeof(double)) == 0);
+    /* each vector kernel set this processor has, by name: AVX-512 (the
+     * 2-d update on sixteen lanes), AVX2 and portable (eight) */
+    {
+      const int prev = umapc_kernels_in_use();
+      int kset;
+      for (kset = UMAPC_KERNELS_PORTABLE; kset <= UMAPC_KERNELS_AVX512;
+           kset++) {
+        if (umapc_kernels_select(kset) != kset) continue; /* not here */
+        memcpy(e2, e0, N * DIM * sizeof(double));
+        CHECK(umapc_layout(&g, wmax / 10, &par, 2, NULL, NULL, e2) ==
+              UMAPC_OK);
+        CHECK(memcmp(e2, es, N * DIM * sizeof(double)) == 0);
+      }
+      umapc_kernels_select(prev);
+    }
     /* a fractional negative sample rate and an odd number of epochs */
     par.negative_sample_rate = 2.5;
     memcpy(e2, e0, N * DIM * sizeof(double));
