@@ -1,24 +1,29 @@
 #' The kernels umapc runs
 #'
 #' umapc's inner loops (distances, blocked dot products, the layout's
-#' gradient steps) come in two versions: portable C, which every processor
-#' runs, and AVX2 versions for x86-64 processors that have AVX2. The AVX2
-#' versions are faster; both give the same bits, so the choice never
+#' gradient steps) come in three versions: portable C, which every processor
+#' runs; AVX2 versions for x86-64 processors that have AVX2; and AVX-512,
+#' the AVX2 set with the two-dimensional layout's update on sixteen lanes
+#' instead of eight, for processors with AVX-512 (F, DQ, BW and VL). The
+#' vector versions are faster; all give the same bits, so the choice never
 #' changes a result (see the Reproducibility section of [umap()]).
 #'
 #' The choice follows `options(umapc.kernels = )`:
-#' * `"auto"` (the default, also when the option is unset): AVX2 where the
-#'   processor has it, else portable;
+#' * `"auto"` (the default, also when the option is unset): the best this
+#'   processor has (AVX-512, else AVX2, else portable);
 #' * `"portable"`: the portable kernels, everywhere;
-#' * `"avx2"`: the AVX2 kernels; an error on processors (or builds) without
-#'   them.
+#' * `"avx2"`: the AVX2 kernels, also on a processor with AVX-512; an error
+#'   on processors (or builds) without AVX2;
+#' * `"avx512"`: the AVX-512 kernels; an error on processors (or builds)
+#'   without them.
 #'
 #' Every call of [umap()], [nearest_neighbors()], [predict.umapc()] and
 #' [umap_grid()] reads the option when it starts.
 #'
-#' @return `"avx2"` or `"portable"`: the kernels the next computation will
-#'   run, with the option as it is now. Attribute `avx2_available`: whether
-#'   this processor and build have the AVX2 kernels.
+#' @return `"avx512"`, `"avx2"` or `"portable"`: the kernels the next
+#'   computation will run, with the option as it is now. Attributes
+#'   `avx2_available` and `avx512_available`: whether this processor and
+#'   build have the AVX2 and the AVX-512 kernels.
 #' @seealso The Reproducibility section of [umap()].
 #' @examples
 #' umapc_kernels()
@@ -39,11 +44,16 @@ umapc_kernels <- function() {
 use_kernels <- function() {
   want <- getOption("umapc.kernels", "auto")
   want <- check_choice(want, "getOption(\"umapc.kernels\")",
-                       c("auto", "avx2", "portable"))
-  avail <- isTRUE(attr(.Call(C_umapc_call_kernels, list(which = -1L)), "avx2_available"))
-  if (want == "avx2" && !avail) {
-    stop("`getOption(\"umapc.kernels\")` is \"avx2\", but this processor or build has no AVX2 kernels; use \"auto\" or \"portable\".",
+                       c("auto", "avx512", "avx2", "portable"))
+  now <- .Call(C_umapc_call_kernels, list(which = -1L))
+  avail <- c(avx2 = isTRUE(attr(now, "avx2_available")),
+             avx512 = isTRUE(attr(now, "avx512_available")))
+  if (want %in% names(avail) && !avail[[want]]) {
+    stop(sprintf("`getOption(\"umapc.kernels\")` is \"%s\", but this processor or build has no %s kernels; use \"auto\"%s or \"portable\".",
+                 want, if (want == "avx2") "AVX2" else "AVX-512",
+                 if (want == "avx512" && avail[["avx2"]]) ", \"avx2\"" else ""),
          call. = FALSE)
   }
-  .Call(C_umapc_call_kernels, list(which = if (want == "portable" || !avail) 0L else 1L))
+  which <- switch(want, portable = 0L, avx2 = 1L, avx512 = 2L, auto = 2L)
+  .Call(C_umapc_call_kernels, list(which = which))
 }

@@ -24,15 +24,15 @@
 #' * `seed = NULL` takes one draw from R's random number generator, so
 #'   [set.seed()] makes it reproducible too; the seed used is stored in the
 #'   result as `$seed`;
-#' * the same bits on every machine: x86-64 with or without AVX2, ARM64
+#' * the same bits on every machine: x86-64 with or without AVX2 or AVX-512, ARM64
 #'   (Apple silicon, Graviton, Raspberry Pi), with gcc or clang at any
 #'   optimisation level. umapc computes every number itself, in IEEE-754
 #'   single and double precision with the order of every operation fixed:
 #'   sums in a fixed order that does not depend on the vector width or the
 #'   threads, no fused multiply-add, its own `exp()`, `log()` and power
 #'   functions (the C library's differ between platforms in the last bit),
-#'   no BLAS or LAPACK. The faster AVX2 kernels and the portable ones give
-#'   the same bits ([umapc_kernels()] tells which run, and
+#'   no BLAS or LAPACK. The faster AVX2 and AVX-512 kernels and the
+#'   portable ones give the same bits ([umapc_kernels()] tells which run, and
 #'   `options(umapc.kernels = "portable")` chooses the portable ones). This
 #'   holds for [nearest_neighbors()], every `init`, the graph, the layout and
 #'   [predict()]; the package's tests check a golden digest of

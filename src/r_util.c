@@ -444,10 +444,12 @@ SEXP umapc_r_csr_take(umapc_csr *g) {
 }
 
 /*
- * kernels(which): which = 0 portable, 1 AVX2 (taken only where available),
- * -1 no change. Returns the kernels in use ("portable" or "avx2") with
- * attribute "avx2_available". R calls it before every computation, from
- * the option umapc.kernels; no computation is running then.
+ * kernels(which): which = 0 portable, 1 AVX2, 2 AVX-512 (each taken only
+ * where available, else the best below it), -1 no change. Returns the
+ * kernels in use ("portable", "avx2" or "avx512") with attributes
+ * "avx2_available" and "avx512_available". R calls it before every
+ * computation, from the option umapc.kernels; no computation is running
+ * then.
  */
 SEXP umapc_call_kernels(SEXP s_params) {
   umapc_r_params pl = umapc_r_params_open(s_params, "kernels");
@@ -455,14 +457,18 @@ SEXP umapc_call_kernels(SEXP s_params) {
   int in_use;
   SEXP out;
   umapc_r_params_close(&pl);
-  if (which == UMAPC_KERNELS_PORTABLE || which == UMAPC_KERNELS_AVX2)
+  if (which == UMAPC_KERNELS_PORTABLE || which == UMAPC_KERNELS_AVX2 ||
+      which == UMAPC_KERNELS_AVX512)
     in_use = umapc_kernels_select(which);
   else
     in_use = umapc_kernels_in_use();
-  out = PROTECT(
-      Rf_mkString(in_use == UMAPC_KERNELS_AVX2 ? "avx2" : "portable"));
+  out = PROTECT(Rf_mkString(in_use == UMAPC_KERNELS_AVX512 ? "avx512"
+                            : in_use == UMAPC_KERNELS_AVX2 ? "avx2"
+                                                           : "portable"));
   Rf_setAttrib(out, Rf_install("avx2_available"),
                Rf_ScalarLogical(umapc_kernels_avx2_available()));
+  Rf_setAttrib(out, Rf_install("avx512_available"),
+               Rf_ScalarLogical(umapc_kernels_avx512_available()));
   UNPROTECT(1);
   return out;
 }
