@@ -109,8 +109,9 @@ UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_below)(const VU *h,
 
 /* the x and y coordinates of rows idx of a row-major n x 2 matrix: each
  * row's pair in one 64-bit load, then the x's and the y's picked out of
- * two vectors of pairs (rows 0, 1, 4, 5 and 2, 3, 6, 7, so that one
- * in-lane shuffle each gives them in order) */
+ * two vectors of pairs (rows 0, 1, 4, 5 and 2, 3, 6, 7, then 8, 9, 12, 13
+ * and 10, 11, 14, 15 with sixteen lanes, so that one in-lane shuffle each
+ * gives them in order) */
 UMAPC_VEC_ATTR UMAPC_VEC_INLINE void UMAPC_VEC_NAME(_gather)(const float *xy,
                                                          const VI *ip,
                                                          VF *x, VF *y) {
