@@ -8,6 +8,12 @@
 #' vector versions are faster; all give the same bits, so the choice never
 #' changes a result (see the Reproducibility section of [umap()]).
 #'
+#' On Windows the package is built without the AVX2 and AVX-512 kernels:
+#' 64-bit Windows aligns the stack to 16 bytes only, and GCC, the Rtools
+#' compiler, may still store 32- and 64-byte vectors on it with instructions
+#' that need them aligned, which crashes (GCC bug 54412). Windows runs the
+#' portable kernels, with the same results.
+#'
 #' The choice follows `options(umapc.kernels = )`:
 #' * `"auto"` (the default, also when the option is unset): the best this
 #'   processor has (AVX-512, else AVX2, else portable);
