@@ -2,7 +2,8 @@
  * The distance kernels' AVX2 versions and the one choice of kernels for the
  * whole core (see kernels.h): the processor is probed once, when the
  * library is loaded; the exact search's blocked dot products (dotblock.c)
- * and the layout (layout_kernels.c) read the same switch, umapc_kernel_avx2.
+ * and the layout (layout_kernels.c) read the same switches,
+ * umapc_kernel_avx2 and (the layout only) umapc_kernel_avx512.
  */
 #include "fp.h"
 

@@ -21,7 +21,9 @@
  * (umapc_kernels_select() below) is decided when the library is loaded and
  * may be changed between computations, never during one: parallel regions
  * only read it. The blocked dot products (dotblock.c) and the layout
- * (layout_kernels.c) follow the same choice.
+ * (layout_kernels.c) follow the same choice; the AVX-512 choice changes the
+ * layout's 2-d update only (sixteen lanes), the distance kernels staying
+ * AVX2 (a 16-wide version gained nothing measurable: they wait on memory).
  *
  * Bit-identity needs no contraction of a * b + c into a fused multiply-add
  * anywhere: fp.h turns it off for every core file.
