@@ -18,7 +18,8 @@
 #' * results do not depend on `n_threads`: rather than racing threads
 #'   against each other, the layout moves each vertex with its own random
 #'   numbers, reading the others' positions as they were at the start of its
-#'   phase of the epoch (up to 16 phases, fixed by the number of rows); as in
+#'   phase of the epoch (up to 64 phases below 16,384 rows, 16 from there,
+#'   fixed by the number of rows); as in
 #'   umap-learn, an edge's attraction moves both of its ends, the other end's
 #'   moves being added, in a fixed order, at the end of each phase;
 #' * `seed = NULL` takes one draw from R's random number generator, so

@@ -36,21 +36,32 @@ void umapc_rescale_init(double *emb, int n, int dim) {
 
 /*
  * Vertices per chunk: 256, or fewer (a multiple of 8, at least 16) for
- * fewer than 65,536 vertices, so that smaller graphs also get up to 16
- * phases. Phases per epoch (see layout.h): a power of two up to 16, keeping
- * at least 16 chunks in each so that threads share a phase's work evenly.
- * Both depend on the number of vertices only. A transform moves only new
- * points, which read none of each other, so it needs one phase.
+ * fewer than 65,536 vertices, so that smaller graphs also get many phases.
+ * Phases per epoch (see layout.h): a power of two, up to 16 with at least
+ * 16 chunks in each from 16,384 vertices (so that threads share a phase's
+ * work evenly and bigger layouts pay few barriers: with 64 phases 20,000
+ * rows took 1.04 s instead of 0.62 s on 2 threads), and below that up to
+ * 64 with at least 4 chunks in each: more phases come closer to
+ * umap-learn's one vertex at a time, which an S-curve's global shape needs
+ * (5,000 points: distance correlation 0.718 with 16 phases, 0.724 with 64,
+ * umap-learn 0.728; 10 seeds, bench/README), and these small layouts take
+ * about a second. Both depend on the number of vertices only. A transform
+ * moves only new points, which read none of each other, so it needs one
+ * phase.
  */
 static int chunk_size(int n) {
   int c = n / 256 / 8 * 8;
   return c < 16 ? 16 : c > VERTEX_CHUNK ? VERTEX_CHUNK : c;
 }
 
-static int phases_for(int n_chunks, int head_only) {
+#define UMAPC_MANY_PHASES_ROWS 16384
+
+static int phases_for(int n, int n_chunks, int head_only) {
+  const int small = n < UMAPC_MANY_PHASES_ROWS;
+  const int most = small ? 64 : 16, per_phase = small ? 4 : 16;
   int p = 1;
   if (head_only) return 1;
-  while (p < 16 && 2 * p * 16 <= n_chunks) p *= 2;
+  while (p < most && 2 * p * per_phase <= n_chunks) p *= 2;
   return p;
 }
 
@@ -259,7 +270,7 @@ static int optimise(const umapc_csr *g, const int *perm, double min_weight,
   dens_state ds;
   const int n_thr = umapc_clamp_threads(n_threads);
   const int chunk = chunk_size(n);
-  const int n_phases = phases_for((n + chunk - 1) / chunk, tail != NULL);
+  const int n_phases = phases_for(n, (n + chunk - 1) / chunk, tail != NULL);
   int status, i, ch;
   size_t t, max_edges = 0;
   memset(&ds, 0, sizeof(ds));

@@ -2,9 +2,10 @@
  * Layout optimisation by stochastic gradient descent on the fuzzy graph.
  *
  * Deterministic scheme (no racing updates). The vertices are split into
- * chunks (16 to 256 vertices, by graph size), and the chunks into up to 16
- * phases per epoch (chunk c in phase c mod the number of phases, a power of
- * two that depends on the number of vertices only); a vertex reads the others' positions as they
+ * chunks (16 to 256 vertices, by graph size), and the chunks into up to 64
+ * phases per epoch below 16,384 vertices, up to 16 from there (chunk c in
+ * phase c mod the number of phases, a power of two that depends on the
+ * number of vertices only); a vertex reads the others' positions as they
  * were at the start of its phase, so later phases see the moves of earlier
  * ones, as in umap-learn's sequential epoch, while the vertices of one phase
  * run in parallel.

@@ -96,7 +96,7 @@ test_that("the portable, the AVX2 and the default kernels give identical results
 test_that("umap(fmnist, seed = 42) has the golden bits on this machine", {
   fit <- umap(fmnist$pixels, seed = 42)
   expect_identical(dim(fit$embedding), c(3000L, 2L))
-  expect_identical(bits_md5(fit$embedding), "090a29972b182286f8f7e9a2e2d19c6f")
+  expect_identical(bits_md5(fit$embedding), "501e91429f64f9ad643992ab38dbf86e")
   # (a change here that is intended, i.e. a change of the algorithm, needs a
   # new golden digest and a NEWS entry: results change for every user)
 })
