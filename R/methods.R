@@ -176,6 +176,26 @@ head.umapc <- function(x, ...) utils::head(x$embedding, ...)
 #' @export
 tail.umapc <- function(x, ...) utils::tail(x$embedding, ...)
 
+# A model's training rows kept as umapc_rows (see model_data()): their
+# dimensions and column names, for predict()'s checks of newdata.
+
+#' @export
+dim.umapc_rows <- function(x) unclass(x)$dim
+
+#' @export
+dimnames.umapc_rows <- function(x) {
+  cn <- unclass(x)$colnames
+  if (is.null(cn)) NULL else list(NULL, cn)
+}
+
+#' @export
+print.umapc_rows <- function(x, ...) {
+  d <- dim(x)
+  cat(sprintf("<umapc_rows: %s x %d training rows in single precision, prepared for metric \"%s\" (for predict())>\n",
+              format(d[1], big.mark = ","), d[2], unclass(x)$metric))
+  invisible(x)
+}
+
 #' @export
 summary.umapc <- function(object, ...) {
   emb <- object$embedding

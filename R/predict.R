@@ -58,8 +58,11 @@
 #'   behind; for future, `fit$graph <- NULL` before `future_lapply()` does
 #'   most of the same.
 #' @section Memory: a model keeps its training data (`object$data`) so that it
-#'   can find the neighbours of new rows: as much memory as `X` itself. Fit
-#'   with `keep_data = FALSE` when you will not predict.
+#'   can find the neighbours of new rows. A numeric matrix is kept as the
+#'   single-precision copy the searches read, which is half the size of `X`
+#'   and gives the same neighbours as `X` itself; a data frame, sparse matrix,
+#'   `pca` reduction or `hamming` data are kept as given. Fit with
+#'   `keep_data = FALSE` when you will not predict.
 #' @examples
 #' train <- seq(1, 150, by = 2)
 #' fit <- umap(iris[train, 1:4], seed = 1, n_threads = 2)
@@ -89,7 +92,11 @@ predict.umapc <- function(object, newdata, n_epochs = NULL, n_threads = NULL,
   n_threads <- resolve_threads(n_threads)
   use_kernels()
   check_flag(verbose, "verbose")
-  train <- prepare_data(object$data, arg = "object$data", metric = object$metric)
+  train <- if (inherits(object$data, "umapc_rows")) {
+    list(kind = "rows", n = nrow(object$data), d = ncol(object$data), data = object$data)
+  } else {
+    prepare_data(object$data, arg = "object$data", metric = object$metric)
+  }
   if (train$kind == "dist") {
     stop("a model fitted on a `dist` object cannot embed new rows: it has no coordinates to measure them against.",
          call. = FALSE)

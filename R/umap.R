@@ -104,7 +104,9 @@
 #'   [as_umap_knn()] accepts. It may have more than `n_neighbors` columns:
 #'   the first `n_neighbors` are used.
 #' @param keep_data Keep the training data in the model (needed by
-#'   [predict.umapc()] to embed new rows; costs the size of `X`).
+#'   [predict.umapc()] to embed new rows): a numeric matrix as the
+#'   single-precision rows the neighbour searches read (half the size of
+#'   `X`), other data as given.
 #' @param densmap Use densMAP (see the section): the layout also keeps the
 #'   data's local densities.
 #' @param dens_lambda Weight of densMAP's density term (>= 0; 0 turns it
@@ -219,7 +221,10 @@
 #'   `X`), `knn` (a `umap_knn`, reusable as `knn =`), `graph` (the symmetric
 #'   fuzzy graph as a `Matrix::dgCMatrix`), every resolved parameter
 #'   (including `a`, `b`, `n_epochs`, `densmap`), the `seed` used, `timings`
-#'   (seconds per stage), with `keep_data = TRUE` the training `data`,
+#'   (seconds per stage), with `keep_data = TRUE` the training `data` (for
+#'   a numeric matrix `X` without `pca`, a `umapc_rows` object: its rows in
+#'   single precision, prepared for the metric, which only `predict()`
+#'   reads; a data frame, sparse matrix or `dist` as given),
 #'   with `output_dens = TRUE` the log radii `rad_orig` and `rad_emb`, with
 #'   `pca` the reduction `pca`: a list with `k`, `center` (column means),
 #'   `rotation` (`ncol(X)` x `k`), `sdev` (standard deviations of the

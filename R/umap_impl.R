@@ -73,7 +73,7 @@ umap_impl <- function(X, n_neighbors, n_components, metric, min_dist, spread,
   if (verbose) say("done")
   umap_result(layout, start, extra, knn, input, par, X, y, seed, keep_data,
               densmap, dens_lambda, dens_frac, dens_var_shift, output_dens,
-              keep_shared, clock$timings(), call)
+              keep_shared, clock$timings(), call, n_threads)
 }
 
 # Seconds per stage: tick(stage) records the time since the previous tick
@@ -189,18 +189,20 @@ umap_layout <- function(start, input, par, knn_used, dens, output_dens, seed,
 umap_result <- function(layout, start, extra, knn, input, par, X, y, seed,
                         keep_data, densmap, dens_lambda, dens_frac,
                         dens_var_shift, output_dens, keep_shared, timings,
-                        call) {
+                        call, n_threads) {
   pca_model <- input$pca_model
   target <- par$target
   targ <- par$targ
+  metric <- if (is.null(knn)) NA_character_ else if (!is.na(knn$metric)) knn$metric else input$metric
+  metric_p <- if (!is.null(knn$metric_p)) knn$metric_p else par$metric_p
   fit <- structure(list(
     embedding = layout$embedding,
     knn = knn,
     graph = graph_matrix(start$g),
     n_neighbors = par$n_neighbors,
     n_components = par$n_components,
-    metric = if (is.null(knn)) NA_character_ else if (!is.na(knn$metric)) knn$metric else input$metric,
-    metric_p = if (!is.null(knn$metric_p)) knn$metric_p else par$metric_p,
+    metric = metric,
+    metric_p = metric_p,
     min_dist = par$min_dist,
     spread = par$spread,
     n_epochs = par$n_epochs,
@@ -218,7 +220,7 @@ umap_result <- function(layout, start, extra, knn, input, par, X, y, seed,
     dens_var_shift = dens_var_shift,
     seed = seed,
     method = if (is.null(knn)) NA_character_ else knn$method,
-    data = if (keep_data && !is.null(input$data)) kept_data(X, input$metric) else NULL,
+    data = if (keep_data) model_data(X, input, metric, n_threads),
     pca = if (!is.null(pca_model)) {
       if (keep_data) pca_model else pca_model[names(pca_model) != "x"]
     },
@@ -242,8 +244,35 @@ umap_result <- function(layout, start, extra, knn, input, par, X, y, seed,
   fit
 }
 
-# The training data a model keeps for predict(): X as given, except that a
-# data frame keeps only the columns used.
+# The training data a model keeps for predict() (NULL without X). Dense
+# matrices, unless reduced by PCA or coded for hamming, are kept as the
+# single-precision copy that the searches among them work on (umapc_rows():
+# half the size of X, and predict() need not rebuild it); other data as
+# kept_data() gives them (so a data frame stays one, for augment()).
+model_data <- function(X, input, metric, n_threads) {
+  data <- input$data
+  if (is.null(data)) return(NULL)
+  is_frame <- is.data.frame(X) || (isS4(X) && methods::is(X, "DataFrame"))
+  if (data$kind == "dense" && !is_frame && is.null(input$pca_model) &&
+      !is.na(metric) && metric %in% metric_names() && metric != "hamming") {
+    return(umapc_rows(data$data, metric, n_threads))
+  }
+  kept_data(X, input$metric)
+}
+
+# The compact copy of the rows of double matrix `m` for `metric` (see
+# umapc_call_data_rows() in src/r_knn.c), with m's column names, for
+# predict(): the knn routines rebuild the same copy from it (and set
+# minkowski's exponent, which is the model's metric_p).
+umapc_rows <- function(m, metric, n_threads) {
+  r <- .Call(C_umapc_call_data_rows, m,
+             list(metric = metric, n_threads = n_threads))
+  r$colnames <- colnames(m)
+  class(r) <- "umapc_rows"
+  r
+}
+
+# X as given, except that a data frame keeps only the columns used.
 kept_data <- function(X, metric = NULL) {
   if (isS4(X) && methods::is(X, "DataFrame")) X <- methods::as(X, "data.frame")
   # hamming codes every column (categories included), so all are kept

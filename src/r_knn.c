@@ -1,13 +1,57 @@
 /* .Call glue: nearest-neighbour searches. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/knn.h"
 #include "r_util.h"
 #include "umapc.h"
 
+/* Element `name` of list x, or R_NilValue. */
+static SEXP list_elt(SEXP x, const char *name) {
+  SEXP nm = Rf_getAttrib(x, R_NamesSymbol);
+  R_xlen_t t;
+  if (TYPEOF(nm) != STRSXP) return R_NilValue;
+  for (t = 0; t < XLENGTH(x); t++)
+    if (strcmp(CHAR(STRING_ELT(nm, t)), name) == 0) return VECTOR_ELT(x, t);
+  return R_NilValue;
+}
+
+/* The compact copy kept by a model (a "umapc_rows" list, see
+ * umapc_call_data_rows()), rebuilt bit for bit. */
+static int data_from_rows_sexp(SEXP X, int metric, umapc_data *d) {
+  SEXP rows = list_elt(X, "rows"), dim = list_elt(X, "dim"),
+       mname = list_elt(X, "metric"), scale = list_elt(X, "scale"),
+       center = list_elt(X, "center"), zero = list_elt(X, "zero"),
+       cnt = list_elt(X, "cnt");
+  int n, dd;
+  if (TYPEOF(rows) != INTSXP || TYPEOF(dim) != INTSXP || Rf_length(dim) != 2 ||
+      TYPEOF(mname) != STRSXP || Rf_length(mname) != 1 ||
+      TYPEOF(scale) != REALSXP || Rf_length(scale) != 1 ||
+      (center != R_NilValue && TYPEOF(center) != REALSXP) ||
+      (zero != R_NilValue && TYPEOF(zero) != RAWSXP) ||
+      (cnt != R_NilValue && TYPEOF(cnt) != INTSXP))
+    umapc_r_internal("knn", "malformed umapc_rows");
+  n = INTEGER(dim)[0];
+  dd = INTEGER(dim)[1];
+  if (strcmp(CHAR(STRING_ELT(mname, 0)), umapc_metric_name(metric)) != 0 ||
+      n < 1 || dd < 1 || XLENGTH(rows) != (R_xlen_t)n * dd ||
+      (center != R_NilValue && Rf_length(center) != dd) ||
+      (zero != R_NilValue && Rf_length(zero) != n) ||
+      (cnt != R_NilValue && Rf_length(cnt) != n))
+    umapc_r_internal("knn", "umapc_rows do not match the metric or their size");
+  /* the floats travel as the bits of R integers (same size and byte order) */
+  return umapc_data_from_rows(
+      (const float *)(const void *)INTEGER(rows), n, dd, metric, REAL(scale)[0],
+      center == R_NilValue ? NULL : REAL(center),
+      zero == R_NilValue ? NULL : RAW(zero),
+      cnt == R_NilValue ? NULL : (const float *)(const void *)INTEGER(cnt), d);
+}
+
 static int data_from_sexp_m(SEXP X, int metric, int n_threads,
                             umapc_data *d) {
+  if (TYPEOF(X) == VECSXP && Rf_inherits(X, "umapc_rows"))
+    return data_from_rows_sexp(X, metric, d);
   if (Rf_isMatrix(X) && TYPEOF(X) == REALSXP)
     return umapc_data_from_dense(REAL(X), Rf_nrows(X), Rf_ncols(X), metric,
                                  n_threads, d);
@@ -116,12 +160,9 @@ SEXP umapc_call_knn(SEXP X, SEXP query, SEXP s_params) {
   if (query != R_NilValue &&
       (!Rf_isMatrix(query) || TYPEOF(query) != REALSXP))
     umapc_r_internal("knn", "malformed query");
-  nq = query == R_NilValue ? (Rf_isMatrix(X) ? Rf_nrows(X)
-                                             : INTEGER(VECTOR_ELT(X, 3))[0])
-                           : Rf_nrows(query);
-
   status = data_from_sexp(X, metric, mp, n_threads, &ref);
   umapc_r_stop(status, "preparing the data");
+  nq = query == R_NilValue ? ref.n : Rf_nrows(query);
   if (query != R_NilValue) {
     if (Rf_ncols(query) != ref.d) {
       umapc_data_free(&ref);
@@ -233,6 +274,79 @@ SEXP umapc_call_metric_names(void) {
   out = PROTECT(Rf_allocVector(STRSXP, n));
   for (i = 0; i < n; i++)
     SET_STRING_ELT(out, i, Rf_mkChar(umapc_metric_name(i + 1)));
+  UNPROTECT(1);
+  return out;
+}
+
+/* The copy's rows (an R vector) and other parts, moved into an R list by
+ * umapc_r_take() (see umapc_call_data_rows()). */
+typedef struct {
+  SEXP rows;
+  umapc_data parts;
+} data_rows_ctx;
+
+static SEXP data_rows_list(void *data) {
+  const data_rows_ctx *c = (const data_rows_ctx *)data;
+  const umapc_data *d = &c->parts;
+  const char *names[] = {"rows", "dim", "metric", "scale", "center", "zero",
+                         "cnt", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
+  SEXP dim = Rf_allocVector(INTSXP, 2);
+  SET_VECTOR_ELT(out, 0, c->rows);
+  SET_VECTOR_ELT(out, 1, dim);
+  INTEGER(dim)[0] = d->n;
+  INTEGER(dim)[1] = d->d;
+  SET_VECTOR_ELT(out, 2, Rf_mkString(umapc_metric_name(d->metric)));
+  SET_VECTOR_ELT(out, 3, Rf_ScalarReal(d->scale));
+  if (d->center != NULL) {
+    SEXP v = Rf_allocVector(REALSXP, d->d);
+    SET_VECTOR_ELT(out, 4, v);
+    memcpy(REAL(v), d->center, (size_t)d->d * sizeof(double));
+  }
+  if (d->zero != NULL) {
+    SEXP v = Rf_allocVector(RAWSXP, d->n);
+    SET_VECTOR_ELT(out, 5, v);
+    memcpy(RAW(v), d->zero, (size_t)d->n);
+  }
+  if (d->cnt != NULL) {
+    SEXP v = Rf_allocVector(INTSXP, d->n);
+    SET_VECTOR_ELT(out, 6, v);
+    memcpy(INTEGER(v), d->cnt, (size_t)d->n * sizeof(float));
+  }
+  UNPROTECT(1);
+  return out;
+}
+
+static void data_rows_free(void *data) {
+  umapc_data_free(&((data_rows_ctx *)data)->parts);
+}
+
+/*
+ * data_rows(X, params): the compact single-precision copy that searches
+ * among the rows of X (a dense double matrix) work on, as the parts a
+ * fitted model keeps for predict(): list(rows (the floats' bits, n * d,
+ * row-major), dim, metric, scale, center, zero, cnt); knn() and
+ * knn_query() take it, classed "umapc_rows", in place of X and rebuild
+ * the same copy. The rows are written straight into their R vector.
+ * params: list(metric, metric_p, n_threads).
+ */
+SEXP umapc_call_data_rows(SEXP X, SEXP s_params) {
+  umapc_r_params pl = umapc_r_params_open(s_params, "data_rows");
+  const int metric = umapc_r_param_metric(&pl, "metric");
+  const int n_threads = umapc_r_param_int(&pl, "n_threads");
+  data_rows_ctx c;
+  SEXP out;
+  int status;
+  umapc_r_params_close(&pl);
+  if (!Rf_isMatrix(X) || TYPEOF(X) != REALSXP)
+    umapc_r_internal("data_rows", "X must be a double matrix");
+  c.rows = PROTECT(Rf_allocVector(INTSXP, (R_xlen_t)Rf_nrows(X) * Rf_ncols(X)));
+  /* the floats travel as the bits of R integers (same size and byte order) */
+  status = umapc_data_rows_from_dense(REAL(X), Rf_nrows(X), Rf_ncols(X), metric,
+                                      n_threads, (float *)(void *)INTEGER(c.rows),
+                                      &c.parts);
+  umapc_r_stop(status, "preparing the data");
+  out = umapc_r_take(data_rows_list, data_rows_free, &c);
   UNPROTECT(1);
   return out;
 }

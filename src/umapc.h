@@ -26,6 +26,7 @@
   X(knn, 3)                   \
   X(knn_query, 4)             \
   X(knn_dist, 2)              \
+  X(data_rows, 2)             \
   X(metric_names, 0)          \
   X(fuzzy_graph, 3)           \
   X(find_ab, 1)               \

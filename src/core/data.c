@@ -229,19 +229,13 @@ static int dense_centred(const double *X, umapc_data *out, int n_threads) {
   return UMAPC_OK;
 }
 
-int umapc_data_from_dense(const double *X, int n, int d, int metric,
-                          int n_threads, umapc_data *out) {
-  int st, i0;
+/* umapc_data_from_dense()'s work on a copy allocated for it (x zeroed) */
+static int fill_dense(const double *X, umapc_data *out, int n_threads) {
+  const int n = out->n, d = out->d, metric = out->metric;
+  int i0;
   double *rows;
-  if (n < 1 || d < 1) return UMAPC_INVALID();
-  st = data_alloc(out, n, d, metric);
-  if (st != UMAPC_OK) return st;
   n_threads = umapc_clamp_threads(n_threads);
-  if (centred_metric(metric)) {
-    st = dense_centred(X, out, n_threads);
-    if (st != UMAPC_OK) umapc_data_free(out);
-    return st;
-  }
+  if (centred_metric(metric)) return dense_centred(X, out, n_threads);
   if (scaled_metric(metric)) {
     double max_abs = 0.0;
     size_t t;
@@ -250,10 +244,7 @@ int umapc_data_from_dense(const double *X, int n, int d, int metric,
     out->scale = 1.0 / pow2_scale_for(max_abs);
   }
   rows = (double *)malloc((size_t)ROW_BLOCK * (size_t)d * sizeof(double));
-  if (rows == NULL) {
-    umapc_data_free(out);
-    return UMAPC_ERR_NOMEM;
-  }
+  if (rows == NULL) return UMAPC_ERR_NOMEM;
   for (i0 = 0; i0 < n; i0 += ROW_BLOCK) {
     const int cnt = i0 + ROW_BLOCK < n ? ROW_BLOCK : n - i0;
     int i, j;
@@ -265,6 +256,35 @@ int umapc_data_from_dense(const double *X, int n, int d, int metric,
   }
   free(rows);
   return UMAPC_OK;
+}
+
+int umapc_data_from_dense(const double *X, int n, int d, int metric,
+                          int n_threads, umapc_data *out) {
+  int st;
+  if (n < 1 || d < 1) return UMAPC_INVALID();
+  st = data_alloc(out, n, d, metric);
+  if (st != UMAPC_OK) return st;
+  st = fill_dense(X, out, n_threads);
+  if (st != UMAPC_OK) umapc_data_free(out);
+  return st;
+}
+
+int umapc_data_rows_from_dense(const double *X, int n, int d, int metric,
+                               int n_threads, float *rows,
+                               umapc_data *parts) {
+  int st;
+  if (n < 1 || d < 1) return UMAPC_INVALID();
+  st = data_alloc2(parts, n, d, metric, 0);
+  if (st != UMAPC_OK) return st;
+  /* the same work on unpadded rows: every write goes through ld */
+  memset(rows, 0, (size_t)n * (size_t)d * sizeof(float));
+  parts->ld = d;
+  parts->x = rows;
+  st = fill_dense(X, parts, n_threads);
+  parts->x = NULL;
+  parts->ld = round_up_lanes(d);
+  if (st != UMAPC_OK) umapc_data_free(parts);
+  return st;
 }
 
 /*
@@ -493,5 +513,34 @@ int umapc_data_like(const umapc_data *ref, const double *X, int n,
       return st;
     }
   }
+  return UMAPC_OK;
+}
+
+int umapc_data_from_rows(const float *rows, int n, int d, int metric,
+                         double scale, const double *center,
+                         const unsigned char *zero, const float *cnt,
+                         umapc_data *out) {
+  int st, i;
+  if (n < 1 || d < 1 || umapc_metric_name(metric) == NULL ||
+      !(scale > 0.0) || (center != NULL) != centred_metric(metric) ||
+      (zero != NULL) != zero_metric(metric) ||
+      (cnt != NULL) != binary_metric(metric))
+    return UMAPC_INVALID();
+  st = data_alloc(out, n, d, metric);
+  if (st != UMAPC_OK) return st;
+  out->scale = scale;
+  for (i = 0; i < n; i++)
+    memcpy(out->x + (size_t)i * out->ld, rows + (size_t)i * d,
+           (size_t)d * sizeof(float));
+  if (center != NULL) {
+    out->center = (double *)malloc((size_t)d * sizeof(double));
+    if (out->center == NULL) {
+      umapc_data_free(out);
+      return UMAPC_ERR_NOMEM;
+    }
+    memcpy(out->center, center, (size_t)d * sizeof(double));
+  }
+  if (zero != NULL) memcpy(out->zero, zero, (size_t)n);
+  if (cnt != NULL) memcpy(out->cnt, cnt, (size_t)n * sizeof(float));
   return UMAPC_OK;
 }

@@ -128,6 +128,31 @@ int umapc_data_from_csc(const int *p, const int *i, const double *x, int n,
 int umapc_data_like(const umapc_data *ref, const double *X, int n,
                     int n_threads, umapc_data *out);
 
+/*
+ * umapc_data_from_dense()'s copy as parts that can be stored and given back
+ * to umapc_data_from_rows() (a fitted model keeps its training rows so),
+ * built without the padded copy: `rows` (n * d floats, the caller's)
+ * receives the rows, row-major, without the padding; `parts` the other
+ * fields (scale, center, zero, cnt), with x NULL; free it with
+ * umapc_data_free().
+ */
+int umapc_data_rows_from_dense(const double *X, int n, int d, int metric,
+                               int n_threads, float *rows, umapc_data *parts);
+
+/*
+ * The dense copy whose parts these are: `rows` as umapc_data_rows_from_dense()
+ * wrote them, and the copy's metric, scale, center (d values; required by
+ * the centred metrics, else NULL), zero (n flags; required by cosine,
+ * correlation and hellinger, else NULL) and cnt (n counts; required by
+ * jaccard and dice, else NULL). Bit for bit the copy they came from, so
+ * searches among its rows give the same results; minkowski's exponent is
+ * set afterwards with umapc_data_set_p(), as for a new copy.
+ */
+int umapc_data_from_rows(const float *rows, int n, int d, int metric,
+                         double scale, const double *center,
+                         const unsigned char *zero, const float *cnt,
+                         umapc_data *out);
+
 void umapc_data_free(umapc_data *data);
 
 /* 1 when from_csc keeps the metric's copy sparse. */

@@ -119,3 +119,57 @@ test_that("new rows' graph search reaches every cluster, even tiny ones", {
   nearest <- apply(emb, 1, function(p) which.min(colSums((t(cent) - p)^2)))
   expect_identical(unname(nearest), qlab)
 })
+
+test_that("a matrix's model keeps its rows in single precision, with the same predictions", {
+  expect_s3_class(fit$data, "umapc_rows")
+  expect_identical(dim(fit$data), dim(Xtr))
+  expect_identical(nrow(fit$data), nrow(Xtr))
+  expect_output(print(fit$data), "750 x 60 training rows in single precision, prepared for metric \"euclidean\"")
+  # about half of X's size, also serialized
+  expect_lt(length(serialize(fit$data, NULL)), 0.52 * length(serialize(Xtr, NULL)))
+  # the same new coordinates as the model holding X itself
+  with_x <- fit
+  with_x$data <- Xtr
+  expect_identical(predict(fit, Xte), predict(with_x, Xte))
+  # every metric, the exact search and the graph search of NN-descent models
+  set.seed(3)
+  X <- abs(three_blobs(n_per = 700)$X[, 1:12])
+  colnames(X) <- paste0("g", 1:12)
+  tr <- seq(1, 2100, by = 3)
+  for (m in setdiff(umapc:::metric_names(), "hamming")) {
+    Xm <- if (m %in% c("jaccard", "dice")) X > 1 else X
+    for (method in c("exact", "nndescent")) {
+      f <- umap(Xm[tr, ], metric = m, method = method, seed = 4, n_epochs = 20, n_threads = 2,
+                metric_p = if (m == "minkowski") 3)
+      expect_s3_class(f$data, "umapc_rows")
+      g <- f
+      g$data <- Xm[tr, ]
+      expect_identical(predict(f, Xm[-tr, ], n_threads = 2), predict(g, Xm[-tr, ], n_threads = 1),
+                       info = paste(m, method))
+    }
+  }
+  # columns are matched by name, as with X
+  expect_identical(colnames(f$data), colnames(X))
+  expect_identical(predict(f, Xm[-tr, 12:1]), predict(f, Xm[-tr, ]))
+})
+
+test_that("data frames, PCA inputs and hamming data are kept as given", {
+  expect_identical(umap(iris[1:4], seed = 1, n_epochs = 5)$data, iris[1:4])
+  fp <- umap(Xtr, pca = 5, seed = 1, n_epochs = 5)
+  expect_identical(fp$data, Xtr)
+  Xh <- matrix(sample(0:2, 600, TRUE), 100)
+  expect_identical(umap(Xh, metric = "hamming", n_neighbors = 5, seed = 1, n_epochs = 5)$data, Xh)
+  expect_null(umap(Xtr, seed = 1, n_epochs = 5, keep_data = FALSE)$data)
+})
+
+test_that("kept rows that do not fit the model are refused, not read", {
+  bad <- fit
+  bad$data$metric <- "cosine"
+  expect_error(predict(bad, Xte), class = "umapc_error_internal")
+  bad <- fit
+  bad$data$rows <- bad$data$rows[-1]
+  expect_error(predict(bad, Xte), class = "umapc_error_internal")
+  bad <- fit
+  bad$data$center <- NULL
+  expect_error(predict(bad, Xte), "invalid")
+})

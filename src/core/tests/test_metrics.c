@@ -190,6 +190,37 @@ int main(void) {
           if (metric != UMAPC_METRIC_COSINE && metric != UMAPC_METRIC_HELLINGER)
             for (i = 0; i < 5 * 6; i++) CHECK(d2[i] == d1[i]);
         }
+        /* the dense copy's parts give back the same copy */
+        {
+          umapc_data R, P;
+          float *rows = (float *)malloc((size_t)N * d * sizeof(float));
+          for (i = 0; i < N * d; i++) rows[i] = 7.0f; /* all overwritten */
+          CHECK(umapc_data_rows_from_dense(X, N, d, metric, 2, rows, &P) == UMAPC_OK);
+          CHECK(P.x == NULL && P.n == N && P.d == d && P.ld == D.ld);
+          CHECK(P.scale == D.scale);
+          CHECK(umapc_data_from_rows(rows, N, d, metric, P.scale, P.center, P.zero,
+                                     P.cnt, &R) == UMAPC_OK);
+          umapc_data_free(&P);
+          if (metric == UMAPC_METRIC_MINKOWSKI) CHECK(umapc_data_set_p(&R, D.p) == UMAPC_OK);
+          CHECK(R.ld == D.ld && R.scale == D.scale && R.p == D.p && R.p_int == D.p_int);
+          CHECK(memcmp(R.x, D.x, (size_t)N * D.ld * sizeof(float)) == 0);
+          CHECK((R.center == NULL) == (D.center == NULL));
+          if (D.center) CHECK(memcmp(R.center, D.center, (size_t)d * sizeof(double)) == 0);
+          if (D.zero) CHECK(memcmp(R.zero, D.zero, N) == 0);
+          if (D.cnt) CHECK(memcmp(R.cnt, D.cnt, N * sizeof(float)) == 0);
+          for (b = 0; b < N; b++)
+            CHECK(fbits(umapc_kernel(&R, 3, &R, b)) == fbits(umapc_kernel(&D, 3, &D, b)));
+          umapc_data_free(&R);
+          /* parts that do not fit the metric are refused */
+          CHECK(umapc_data_from_rows(rows, N, d, metric, 0.0, D.center, D.zero, D.cnt,
+                                     &R) == UMAPC_ERR_INVALID);
+          CHECK(umapc_data_from_rows(rows, N, d, 99, D.scale, D.center, D.zero, D.cnt,
+                                     &R) == UMAPC_ERR_INVALID);
+          CHECK(umapc_data_from_rows(rows, N, d, metric, D.scale,
+                                     D.center ? NULL : X, D.zero, D.cnt,
+                                     &R) == UMAPC_ERR_INVALID);
+          free(rows);
+        }
         umapc_data_free(&D);
         umapc_data_free(&S);
         umapc_data_free(&QS);
